@@ -1,0 +1,604 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/teamkit/teamkit/audit"
+	"github.com/teamkit/teamkit/billing"
+	"github.com/teamkit/teamkit/team"
+)
+
+var _ team.Store = (*Memory)(nil)
+
+// ErrReadInsideUnit is returned by a read on Memory itself (not on the Tx)
+// made with the context of one of its own units of work while that unit
+// runs. Such a read would wait for the unit, which waits for the read: read
+// through the Tx instead.
+var ErrReadInsideUnit = errors.New("store: read through the Memory store inside its own unit of work would deadlock; read through the Tx")
+
+// errUnitEnded is returned by a Tx used after its unit of work ended.
+var errUnitEnded = errors.New("store: the unit of work has ended; the Tx is no longer usable")
+
+// MemoryOption configures a Memory.
+type MemoryOption func(*Memory)
+
+// WithWriteFault makes Memory call fault before each write and lock of a
+// unit of work (the Tx methods InsertTeam, UpdateTeam, DeleteTeamMembers,
+// InsertMember, UpdateMember, DeleteMember, InsertInvitation,
+// UpdateInvitation, InsertAccount, UpdateAccount, InsertUsage, InsertTopUp,
+// AppendAuditEvent, LockTeam and LockAccount), passing the method name. A
+// non-nil error is returned by that method without touching anything. Tests
+// use it to prove that a failure in the middle of a use case leaves no trace
+// (SEC-2). fault runs while the unit holds the store, so it must not use
+// the store.
+func WithWriteFault(fault func(op string) error) MemoryOption {
+	return func(m *Memory) { m.fault = fault }
+}
+
+// Memory is the in-memory team.Store: the reference implementation of the
+// contract. Create one with NewMemory; the zero value is not usable. A
+// Memory is safe for concurrent use.
+//
+// Reads on Memory take a read lock and see committed data only; while a
+// unit of work runs they wait for it to end. A unit of work holds the
+// store exclusively from start to end, so LockTeam and LockAccount only
+// check that the record exists.
+type Memory struct {
+	sem   chan struct{} // one slot: the unit of work running or about to
+	mu    sync.RWMutex  // guards s; a unit holds it for writing all its life
+	s     state
+	fault func(op string) error
+}
+
+// NewMemory returns an empty in-memory store.
+func NewMemory(opts ...MemoryOption) *Memory {
+	m := &Memory{sem: make(chan struct{}, 1), s: newState()}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// unitKey is the context key under which InTx stores the running unit.
+type unitKey struct{}
+
+// InTx runs fn as one unit of work with exclusive access to the store; see
+// team.Store. A unit waiting for another to end gives up with an error
+// matching ctx.Err() when ctx is done. fn must not use the Tx after it
+// returns, nor from several goroutines at once.
+func (m *Memory) InTx(ctx context.Context, fn func(ctx context.Context, tx team.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("store: unit of work not started: %w", err)
+	}
+	select {
+	case m.sem <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("store: unit of work not started while waiting for the store: %w", ctx.Err())
+	}
+	if err := ctx.Err(); err != nil {
+		<-m.sem
+		return fmt.Errorf("store: unit of work not started: %w", err)
+	}
+	m.mu.Lock()
+	tx := &memTx{m: m, s: &m.s}
+	committed := false
+	defer func() {
+		// Runs on return, on panic (which then goes on) and on Goexit.
+		if !committed {
+			tx.rollback()
+		}
+		tx.undo = nil
+		tx.ended.Store(true)
+		m.mu.Unlock()
+		<-m.sem
+	}()
+	err := fn(context.WithValue(ctx, unitKey{}, tx), tx)
+	if cerr := ctx.Err(); cerr != nil {
+		if err == nil {
+			return fmt.Errorf("store: unit of work rolled back: %w", cerr)
+		}
+		if !errors.Is(err, cerr) {
+			return fmt.Errorf("%w (unit of work rolled back: %w)", err, cerr)
+		}
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	committed = true
+	return nil
+}
+
+// rlock takes the read lock, unless ctx belongs to a unit of work of m that
+// is running, which would deadlock.
+func (m *Memory) rlock(ctx context.Context) error {
+	if m.mu.TryRLock() {
+		return nil
+	}
+	if tx, ok := ctx.Value(unitKey{}).(*memTx); ok && tx.m == m && !tx.ended.Load() {
+		return ErrReadInsideUnit
+	}
+	m.mu.RLock()
+	return nil
+}
+
+// Team implements team.Reader.
+func (m *Memory) Team(ctx context.Context, teamID string) (team.Team, error) {
+	if err := m.rlock(ctx); err != nil {
+		return team.Team{}, err
+	}
+	defer m.mu.RUnlock()
+	return m.s.team(teamID)
+}
+
+// PersonalTeam implements team.Reader.
+func (m *Memory) PersonalTeam(ctx context.Context, userID string) (team.Team, error) {
+	if err := m.rlock(ctx); err != nil {
+		return team.Team{}, err
+	}
+	defer m.mu.RUnlock()
+	return m.s.personalTeam(userID)
+}
+
+// TeamsOfUser implements team.Reader.
+func (m *Memory) TeamsOfUser(ctx context.Context, userID string) ([]team.Team, error) {
+	if err := m.rlock(ctx); err != nil {
+		return nil, err
+	}
+	defer m.mu.RUnlock()
+	return m.s.teamsOfUser(userID), nil
+}
+
+// CountOwnedTeams implements team.Reader.
+func (m *Memory) CountOwnedTeams(ctx context.Context, ownerID string, kind team.Kind) (int, error) {
+	if err := m.rlock(ctx); err != nil {
+		return 0, err
+	}
+	defer m.mu.RUnlock()
+	return m.s.countOwnedTeams(ownerID, kind), nil
+}
+
+// Member implements team.Reader: one map lookup under the read lock, no
+// allocation when the member exists.
+func (m *Memory) Member(ctx context.Context, teamID, userID string) (team.Member, error) {
+	if err := m.rlock(ctx); err != nil {
+		return team.Member{}, err
+	}
+	mem, ok := m.s.members[memberKey{teamID, userID}]
+	m.mu.RUnlock()
+	if !ok {
+		return team.Member{}, notFound("member", teamID+"/"+userID)
+	}
+	return mem, nil
+}
+
+// Members implements team.Reader.
+func (m *Memory) Members(ctx context.Context, teamID string) ([]team.Member, error) {
+	if err := m.rlock(ctx); err != nil {
+		return nil, err
+	}
+	defer m.mu.RUnlock()
+	return m.s.membersOf(teamID), nil
+}
+
+// Invitation implements team.Reader.
+func (m *Memory) Invitation(ctx context.Context, invitationID string) (team.Invitation, error) {
+	if err := m.rlock(ctx); err != nil {
+		return team.Invitation{}, err
+	}
+	defer m.mu.RUnlock()
+	return m.s.invitation(invitationID)
+}
+
+// InvitationByTokenHash implements team.Reader.
+func (m *Memory) InvitationByTokenHash(ctx context.Context, hash string) (team.Invitation, error) {
+	if err := m.rlock(ctx); err != nil {
+		return team.Invitation{}, err
+	}
+	defer m.mu.RUnlock()
+	return m.s.invitationByTokenHash(hash)
+}
+
+// Invitations implements team.Reader.
+func (m *Memory) Invitations(ctx context.Context, teamID string, status team.InvitationStatus) ([]team.Invitation, error) {
+	if err := m.rlock(ctx); err != nil {
+		return nil, err
+	}
+	defer m.mu.RUnlock()
+	return m.s.invitationsIn(m.s.invByTeam[teamID], status), nil
+}
+
+// InvitationsByEmail implements team.Reader. email must be normalised as
+// the stored invitations are; it is matched exactly.
+func (m *Memory) InvitationsByEmail(ctx context.Context, email string, status team.InvitationStatus) ([]team.Invitation, error) {
+	if err := m.rlock(ctx); err != nil {
+		return nil, err
+	}
+	defer m.mu.RUnlock()
+	return m.s.invitationsIn(m.s.invByEmail[email], status), nil
+}
+
+// Account implements team.Reader.
+func (m *Memory) Account(ctx context.Context, userID string) (billing.Account, error) {
+	if err := m.rlock(ctx); err != nil {
+		return billing.Account{}, err
+	}
+	defer m.mu.RUnlock()
+	return m.s.account(userID)
+}
+
+// UsageByKey implements team.Reader.
+func (m *Memory) UsageByKey(ctx context.Context, teamID, key string) (billing.UsageRecord, error) {
+	if err := m.rlock(ctx); err != nil {
+		return billing.UsageRecord{}, err
+	}
+	defer m.mu.RUnlock()
+	return m.s.usageByKey(teamID, key)
+}
+
+// UsageTotals implements team.Reader.
+func (m *Memory) UsageTotals(ctx context.Context, teamID string, from, to time.Time) ([]billing.MemberUsage, error) {
+	if err := m.rlock(ctx); err != nil {
+		return nil, err
+	}
+	defer m.mu.RUnlock()
+	return m.s.usageTotals(teamID, from, to), nil
+}
+
+// AuditEvents implements team.Reader. It finds the cursor (f.AfterSeq) by
+// binary search, so a page costs O(log n + page).
+func (m *Memory) AuditEvents(ctx context.Context, teamID string, f audit.Filter) ([]audit.Event, error) {
+	if err := m.rlock(ctx); err != nil {
+		return nil, err
+	}
+	defer m.mu.RUnlock()
+	return m.s.auditEvents(teamID, f), nil
+}
+
+// LastAuditEvent implements team.Reader.
+func (m *Memory) LastAuditEvent(ctx context.Context, teamID string) (audit.Event, error) {
+	if err := m.rlock(ctx); err != nil {
+		return audit.Event{}, err
+	}
+	defer m.mu.RUnlock()
+	return m.s.lastAuditEvent(teamID)
+}
+
+// Snapshot is a copy of every record of a Memory, for invariant checkers
+// and security tests (for example: one owner per team, balances equal to
+// top-ups minus charges, no raw invitation token stored anywhere). Changing
+// it changes nothing stored. Slices are sorted by ID (Members by TeamID
+// then UserID; Usage by TeamID, Time then ID); AuditEvents maps a team ID to
+// its events in ascending Seq.
+type Snapshot struct {
+	Teams       []team.Team
+	Members     []team.Member
+	Invitations []team.Invitation
+	Accounts    []billing.Account
+	Usage       []billing.UsageRecord
+	TopUps      []billing.TopUp
+	AuditEvents map[string][]audit.Event
+}
+
+// Snapshot returns a copy of every committed record. It waits for a running
+// unit of work to end, so it must not be called from inside one.
+func (m *Memory) Snapshot() Snapshot {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	s := &m.s
+	snap := Snapshot{
+		Teams:       make([]team.Team, 0, len(s.teams)),
+		Members:     make([]team.Member, 0, len(s.members)),
+		Invitations: make([]team.Invitation, 0, len(s.invitations)),
+		Accounts:    make([]billing.Account, 0, len(s.accounts)),
+		Usage:       make([]billing.UsageRecord, 0, len(s.usageIDs)),
+		TopUps:      make([]billing.TopUp, 0, len(s.topUps)),
+		AuditEvents: make(map[string][]audit.Event, len(s.audit)),
+	}
+	for _, t := range s.teams {
+		snap.Teams = append(snap.Teams, copyTeam(t))
+	}
+	slices.SortFunc(snap.Teams, func(a, b team.Team) int { return strings.Compare(a.ID, b.ID) })
+	for _, mem := range s.members {
+		snap.Members = append(snap.Members, mem)
+	}
+	slices.SortFunc(snap.Members, func(a, b team.Member) int {
+		if c := strings.Compare(a.TeamID, b.TeamID); c != 0 {
+			return c
+		}
+		return strings.Compare(a.UserID, b.UserID)
+	})
+	for _, inv := range s.invitations {
+		snap.Invitations = append(snap.Invitations, inv)
+	}
+	slices.SortFunc(snap.Invitations, func(a, b team.Invitation) int { return strings.Compare(a.ID, b.ID) })
+	for _, a := range s.accounts {
+		snap.Accounts = append(snap.Accounts, a)
+	}
+	slices.SortFunc(snap.Accounts, func(a, b billing.Account) int { return strings.Compare(a.ID, b.ID) })
+	teamIDs := slices.Sorted(maps.Keys(s.usageByTeam))
+	for _, id := range teamIDs {
+		for _, r := range s.usageByTeam[id] {
+			snap.Usage = append(snap.Usage, copyUsage(r))
+		}
+	}
+	for _, tu := range s.topUps {
+		snap.TopUps = append(snap.TopUps, tu)
+	}
+	slices.SortFunc(snap.TopUps, func(a, b billing.TopUp) int { return strings.Compare(a.ID, b.ID) })
+	for id, events := range s.audit {
+		out := make([]audit.Event, len(events))
+		for i, e := range events {
+			out[i] = copyEvent(e)
+		}
+		snap.AuditEvents[id] = out
+	}
+	return snap
+}
+
+// Keys of the indexes.
+type (
+	memberKey  struct{ team, user string }
+	pendingKey struct{ team, email string }
+	usageKey   struct{ team, key string }
+)
+
+type set = map[string]struct{}
+
+// state holds the records and their indexes. Its methods do no locking.
+type state struct {
+	teams    map[string]team.Team
+	personal map[string]string // owner ID -> ID of their personal team
+	owned    map[string]set    // owner ID -> IDs of the teams they own
+
+	members       map[memberKey]team.Member
+	membersByTeam map[string]set // team ID -> user IDs
+	membersByUser map[string]set // user ID -> team IDs
+
+	invitations map[string]team.Invitation
+	invByToken  map[string]string // token hash -> invitation ID
+	invByTeam   map[string]set    // team ID -> invitation IDs
+	invByEmail  map[string]set    // email -> invitation IDs
+	pending     map[pendingKey]string
+
+	accounts      map[string]billing.Account // by ID
+	accountByUser map[string]string          // user ID -> account ID
+
+	usageIDs    set
+	usage       map[usageKey]billing.UsageRecord
+	usageByTeam map[string][]billing.UsageRecord // ordered by Time, then insertion
+
+	topUps map[string]billing.TopUp
+
+	audit    map[string][]audit.Event // team ID -> events in ascending Seq
+	auditIDs set
+}
+
+func newState() state {
+	return state{
+		teams:         map[string]team.Team{},
+		personal:      map[string]string{},
+		owned:         map[string]set{},
+		members:       map[memberKey]team.Member{},
+		membersByTeam: map[string]set{},
+		membersByUser: map[string]set{},
+		invitations:   map[string]team.Invitation{},
+		invByToken:    map[string]string{},
+		invByTeam:     map[string]set{},
+		invByEmail:    map[string]set{},
+		pending:       map[pendingKey]string{},
+		accounts:      map[string]billing.Account{},
+		accountByUser: map[string]string{},
+		usageIDs:      set{},
+		usage:   map[usageKey]billing.UsageRecord{},
+		usageByTeam:   map[string][]billing.UsageRecord{},
+		topUps:        map[string]billing.TopUp{},
+		audit:         map[string][]audit.Event{},
+		auditIDs:      set{},
+	}
+}
+
+func notFound(what, id string) error {
+	return fmt.Errorf("store: %s %q: %w", what, id, team.ErrNotFound)
+}
+
+func conflict(format string, args ...any) error {
+	return fmt.Errorf("store: %s: %w", fmt.Sprintf(format, args...), team.ErrConflict)
+}
+
+func copyTeam(t team.Team) team.Team {
+	t.Settings = maps.Clone(t.Settings)
+	return t
+}
+
+func copyUsage(r billing.UsageRecord) billing.UsageRecord {
+	r.Metadata = maps.Clone(r.Metadata)
+	return r
+}
+
+func copyEvent(e audit.Event) audit.Event {
+	e.Details = maps.Clone(e.Details)
+	return e
+}
+
+func (s *state) team(id string) (team.Team, error) {
+	t, ok := s.teams[id]
+	if !ok {
+		return team.Team{}, notFound("team", id)
+	}
+	return copyTeam(t), nil
+}
+
+func (s *state) personalTeam(userID string) (team.Team, error) {
+	id, ok := s.personal[userID]
+	if !ok {
+		return team.Team{}, notFound("personal team of user", userID)
+	}
+	return copyTeam(s.teams[id]), nil
+}
+
+func (s *state) teamsOfUser(userID string) []team.Team {
+	ids := s.membersByUser[userID]
+	out := make([]team.Team, 0, len(ids))
+	for id := range ids {
+		if t, ok := s.teams[id]; ok {
+			out = append(out, copyTeam(t))
+		}
+	}
+	slices.SortFunc(out, func(a, b team.Team) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out
+}
+
+func (s *state) countOwnedTeams(ownerID string, kind team.Kind) int {
+	n := 0
+	for id := range s.owned[ownerID] {
+		if t := s.teams[id]; t.Kind == kind && !t.Deleted() {
+			n++
+		}
+	}
+	return n
+}
+
+func (s *state) membersOf(teamID string) []team.Member {
+	users := s.membersByTeam[teamID]
+	out := make([]team.Member, 0, len(users))
+	for u := range users {
+		out = append(out, s.members[memberKey{teamID, u}])
+	}
+	slices.SortFunc(out, func(a, b team.Member) int {
+		if c := a.JoinedAt.Compare(b.JoinedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.UserID, b.UserID)
+	})
+	return out
+}
+
+func (s *state) invitation(id string) (team.Invitation, error) {
+	inv, ok := s.invitations[id]
+	if !ok {
+		return team.Invitation{}, notFound("invitation", id)
+	}
+	return inv, nil
+}
+
+func (s *state) invitationByTokenHash(hash string) (team.Invitation, error) {
+	id, ok := s.invByToken[hash]
+	if !ok {
+		// The hash is not secret, but there is no need to echo it.
+		return team.Invitation{}, fmt.Errorf("store: invitation with the given token hash: %w", team.ErrNotFound)
+	}
+	return s.invitations[id], nil
+}
+
+func (s *state) invitationsIn(ids set, status team.InvitationStatus) []team.Invitation {
+	out := make([]team.Invitation, 0, len(ids))
+	for id := range ids {
+		if inv := s.invitations[id]; status == "" || inv.Status == status {
+			out = append(out, inv)
+		}
+	}
+	slices.SortFunc(out, func(a, b team.Invitation) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out
+}
+
+func (s *state) account(userID string) (billing.Account, error) {
+	id, ok := s.accountByUser[userID]
+	if !ok {
+		return billing.Account{}, notFound("billing account of user", userID)
+	}
+	return s.accounts[id], nil
+}
+
+func (s *state) usageByKey(teamID, key string) (billing.UsageRecord, error) {
+	r, ok := s.usage[usageKey{teamID, key}]
+	if !ok {
+		return billing.UsageRecord{}, notFound("usage record of team "+teamID+" with idempotency key", key)
+	}
+	return copyUsage(r), nil
+}
+
+// usageAfter returns the index of the first record of rs with Time after t.
+func usageAfter(rs []billing.UsageRecord, t time.Time) int {
+	return sort.Search(len(rs), func(i int) bool { return rs[i].Time.After(t) })
+}
+
+// usageFrom returns the index of the first record of rs with Time at or
+// after t.
+func usageFrom(rs []billing.UsageRecord, t time.Time) int {
+	return sort.Search(len(rs), func(i int) bool { return !rs[i].Time.Before(t) })
+}
+
+func (s *state) usageTotals(teamID string, from, to time.Time) []billing.MemberUsage {
+	rs := s.usageByTeam[teamID]
+	lo, hi := usageFrom(rs, from), len(rs)
+	if !to.IsZero() {
+		hi = max(lo, usageFrom(rs, to))
+	}
+	byUser := map[string]*billing.MemberUsage{}
+	for _, r := range rs[lo:hi] {
+		mu := byUser[r.UserID]
+		if mu == nil {
+			mu = &billing.MemberUsage{UserID: r.UserID}
+			byUser[r.UserID] = mu
+		}
+		mu.Amount += r.Amount
+		mu.Records++
+	}
+	out := make([]billing.MemberUsage, 0, len(byUser))
+	for _, mu := range byUser {
+		out = append(out, *mu)
+	}
+	slices.SortFunc(out, func(a, b billing.MemberUsage) int { return strings.Compare(a.UserID, b.UserID) })
+	return out
+}
+
+// seqAfter returns the index of the first event of es with Seq > seq.
+func seqAfter(es []audit.Event, seq uint64) int {
+	return sort.Search(len(es), func(i int) bool { return es[i].Seq > seq })
+}
+
+func (s *state) auditEvents(teamID string, f audit.Filter) []audit.Event {
+	es := s.audit[teamID]
+	es = es[seqAfter(es, f.AfterSeq):]
+	size := len(es)
+	if f.Limit > 0 {
+		size = min(size, f.Limit)
+	}
+	out := make([]audit.Event, 0, min(size, 1024))
+	for _, e := range es {
+		if f.Limit > 0 && len(out) == f.Limit {
+			break
+		}
+		if f.Match(e) {
+			out = append(out, copyEvent(e))
+		}
+	}
+	return out
+}
+
+func (s *state) lastAuditEvent(teamID string) (audit.Event, error) {
+	es := s.audit[teamID]
+	if len(es) == 0 {
+		return audit.Event{}, notFound("audit events of team", teamID)
+	}
+	return copyEvent(es[len(es)-1]), nil
+}

@@ -1,0 +1,318 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/teamkit/teamkit/audit"
+	"github.com/teamkit/teamkit/billing"
+	"github.com/teamkit/teamkit/store"
+	"github.com/teamkit/teamkit/storetest"
+	"github.com/teamkit/teamkit/team"
+)
+
+func TestMemoryConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) team.Store { return store.NewMemory() })
+}
+
+// TestMemoryConformanceShared runs the suite against one store shared by
+// every subtest, as a database would be.
+func TestMemoryConformanceShared(t *testing.T) {
+	shared := store.NewMemory()
+	storetest.Run(t, func(t *testing.T) team.Store { return shared })
+}
+
+var t0 = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func mustTx(t testing.TB, s team.Store, fn func(ctx context.Context, tx team.Tx) error) {
+	t.Helper()
+	if err := s.InTx(context.Background(), fn); err != nil {
+		t.Fatalf("InTx: %v", err)
+	}
+}
+
+// fill stores one record of every kind.
+func fill(t *testing.T, m *store.Memory) {
+	t.Helper()
+	mustTx(t, m, func(ctx context.Context, tx team.Tx) error {
+		return errors.Join(
+			tx.InsertTeam(ctx, team.Team{ID: "t1", Kind: team.Collaboration, Name: "One", OwnerID: "u1",
+				Settings: map[string]string{"a": "1"}, CreatedAt: t0}),
+			tx.InsertMember(ctx, team.Member{TeamID: "t1", UserID: "u1", Role: "owner", JoinedAt: t0}),
+			tx.InsertInvitation(ctx, team.Invitation{ID: "i1", TeamID: "t1", Email: "a@example.com",
+				Status: team.InvitationPending, TokenHash: strings.Repeat("ab", 32), CreatedAt: t0}),
+			tx.InsertAccount(ctx, billing.Account{ID: "a1", UserID: "u1", Plan: billing.PlanTeam, Status: billing.StatusActive, Balance: 10}),
+			tx.InsertUsage(ctx, billing.UsageRecord{ID: "r1", TeamID: "t1", UserID: "u1", AccountID: "a1", Amount: 3,
+				Time: t0, IdempotencyKey: "k1", Metadata: map[string]string{"m": "1"}}),
+			tx.InsertTopUp(ctx, billing.TopUp{ID: "p1", AccountID: "a1", TeamID: "t1", Amount: 13, Time: t0}),
+			tx.AppendAuditEvent(ctx, audit.Seal(audit.Event{ID: "e1", TeamID: "t1", Time: t0, Action: audit.TeamCreated,
+				Details: map[string]string{"d": "1"}}, audit.Event{})),
+		)
+	})
+}
+
+func TestSnapshotHoldsEveryRecord(t *testing.T) {
+	m := store.NewMemory()
+	fill(t, m)
+	snap := m.Snapshot()
+	if len(snap.Teams) != 1 || len(snap.Members) != 1 || len(snap.Invitations) != 1 || len(snap.Accounts) != 1 ||
+		len(snap.Usage) != 1 || len(snap.TopUps) != 1 || len(snap.AuditEvents["t1"]) != 1 {
+		t.Fatalf("Snapshot = %+v, want one record of every kind", snap)
+	}
+	if snap.TopUps[0].Amount != 13 || snap.Usage[0].IdempotencyKey != "k1" || snap.AuditEvents["t1"][0].ID != "e1" {
+		t.Fatalf("Snapshot records differ from the stored ones: %+v", snap)
+	}
+	if err := audit.Verify("t1", snap.AuditEvents["t1"]); err != nil {
+		t.Fatalf("audit.Verify of the snapshot: %v", err)
+	}
+}
+
+func TestSnapshotIsACopy(t *testing.T) {
+	m := store.NewMemory()
+	fill(t, m)
+	snap := m.Snapshot()
+	snap.Teams[0].Settings["a"] = "changed"
+	snap.Teams[0].Name = "changed"
+	snap.Usage[0].Metadata["m"] = "changed"
+	snap.AuditEvents["t1"][0].Details["d"] = "changed"
+	snap.AuditEvents["t1"] = nil
+
+	again := m.Snapshot()
+	if again.Teams[0].Settings["a"] != "1" || again.Teams[0].Name != "One" {
+		t.Fatalf("changing a snapshot's team changed the store: %+v", again.Teams[0])
+	}
+	if again.Usage[0].Metadata["m"] != "1" {
+		t.Fatalf("changing a snapshot's usage metadata changed the store: %+v", again.Usage[0])
+	}
+	if len(again.AuditEvents["t1"]) != 1 || again.AuditEvents["t1"][0].Details["d"] != "1" {
+		t.Fatalf("changing a snapshot's audit events changed the store: %+v", again.AuditEvents)
+	}
+}
+
+// Rule SEC-2: a rolled-back unit leaves nothing in the snapshot, including
+// the records no Reader method can see (top-ups).
+func TestSnapshotAfterRollbackIsUnchanged(t *testing.T) {
+	m := store.NewMemory()
+	fill(t, m)
+	before := fmt.Sprintf("%+v", m.Snapshot())
+	boom := errors.New("boom")
+	err := m.InTx(context.Background(), func(ctx context.Context, tx team.Tx) error {
+		for i := range 50 {
+			id := fmt.Sprint(i)
+			if err := errors.Join(
+				tx.InsertTopUp(ctx, billing.TopUp{ID: "p-" + id, AccountID: "a1", Amount: 1}),
+				tx.InsertTeam(ctx, team.Team{ID: "t-" + id, Kind: team.Personal, OwnerID: "o-" + id}),
+				tx.InsertMember(ctx, team.Member{TeamID: "t1", UserID: "u-" + id}),
+				tx.AppendAuditEvent(ctx, audit.Event{ID: "e-" + id, TeamID: "t1", Seq: uint64(100 - i)}),
+				tx.InsertUsage(ctx, billing.UsageRecord{ID: "r-" + id, TeamID: "t1", IdempotencyKey: id, Time: t0.Add(-time.Duration(i) * time.Hour)}),
+			); err != nil {
+				return err
+			}
+		}
+		if err := tx.DeleteTeamMembers(ctx, "t1"); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("InTx = %v, want boom", err)
+	}
+	if after := fmt.Sprintf("%+v", m.Snapshot()); after != before {
+		t.Fatalf("snapshot after rollback:\n%s\nwant\n%s", after, before)
+	}
+}
+
+// A read through the Memory itself with the unit's context would wait for
+// the unit forever; it fails fast instead.
+func TestReadInsideOwnUnitFailsFast(t *testing.T) {
+	m := store.NewMemory()
+	fill(t, m)
+	err := m.InTx(context.Background(), func(ctx context.Context, tx team.Tx) error {
+		_, err := m.Member(ctx, "t1", "u1")
+		return err
+	})
+	if !errors.Is(err, store.ErrReadInsideUnit) {
+		t.Fatalf("read through the store inside its unit: %v, want ErrReadInsideUnit", err)
+	}
+}
+
+func TestTxUnusableAfterUnitEnds(t *testing.T) {
+	m := store.NewMemory()
+	var kept team.Tx
+	mustTx(t, m, func(_ context.Context, tx team.Tx) error {
+		kept = tx
+		return nil
+	})
+	err := kept.InsertTeam(context.Background(), team.Team{ID: "late"})
+	if err == nil {
+		t.Fatalf("InsertTeam on an ended unit succeeded")
+	}
+	if _, err := m.Team(context.Background(), "late"); !errors.Is(err, team.ErrNotFound) {
+		t.Fatalf("Team written through an ended unit: %v, want ErrNotFound", err)
+	}
+}
+
+// Rule SEC-2: WithWriteFault fails a chosen write; the unit rolls back.
+func TestWithWriteFault(t *testing.T) {
+	fault := errors.New("disk on fire")
+	m := store.NewMemory(store.WithWriteFault(func(op string) error {
+		if op == "AppendAuditEvent" {
+			return fault
+		}
+		return nil
+	}))
+	err := m.InTx(context.Background(), func(ctx context.Context, tx team.Tx) error {
+		if err := tx.InsertTeam(ctx, team.Team{ID: "t1", Kind: team.Collaboration}); err != nil {
+			return err
+		}
+		return tx.AppendAuditEvent(ctx, audit.Event{ID: "e1", TeamID: "t1", Seq: 1})
+	})
+	if !errors.Is(err, fault) {
+		t.Fatalf("InTx = %v, want the fault", err)
+	}
+	if _, err := m.Team(context.Background(), "t1"); !errors.Is(err, team.ErrNotFound) {
+		t.Fatalf("Team after the faulted unit: %v, want ErrNotFound", err)
+	}
+}
+
+// Readers outside a unit wait for it and then see its committed writes.
+func TestReadersWaitForUnit(t *testing.T) {
+	m := store.NewMemory()
+	fill(t, m)
+	inside, release := make(chan struct{}), make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		mustTx(t, m, func(ctx context.Context, tx team.Tx) error {
+			close(inside)
+			<-release
+			return tx.UpdateMember(ctx, team.Member{TeamID: "t1", UserID: "u1", Role: "admin"})
+		})
+	})
+	<-inside
+	got := make(chan string, 1)
+	go func() {
+		mem, err := m.Member(context.Background(), "t1", "u1")
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		got <- mem.Role
+	}()
+	select {
+	case r := <-got:
+		t.Fatalf("a reader finished while a unit ran: %s", r)
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(release)
+	wg.Wait()
+	if r := <-got; r != "admin" {
+		t.Fatalf("reader after commit saw role %q, want admin", r)
+	}
+}
+
+// BenchmarkMemoryMember measures the hot path of Authorize in a store of
+// 1,000 teams of 50 members.
+func BenchmarkMemoryMember(b *testing.B) {
+	m := store.NewMemory()
+	const teams, members = 1000, 50
+	teamIDs := make([]string, teams)
+	userIDs := make([]string, members)
+	for i := range userIDs {
+		userIDs[i] = fmt.Sprintf("user-%04d", i)
+	}
+	mustTx(b, m, func(ctx context.Context, tx team.Tx) error {
+		for i := range teamIDs {
+			teamIDs[i] = fmt.Sprintf("team-%04d", i)
+			if err := tx.InsertTeam(ctx, team.Team{ID: teamIDs[i], Kind: team.Collaboration, OwnerID: userIDs[0]}); err != nil {
+				return err
+			}
+			for _, u := range userIDs {
+				if err := tx.InsertMember(ctx, team.Member{TeamID: teamIDs[i], UserID: u, Role: "member", JoinedAt: t0}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	ctx := context.Background()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := m.Member(ctx, teamIDs[i%teams], userIDs[i%members]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkMemoryInTx measures an empty unit of work.
+func BenchmarkMemoryInTx(b *testing.B) {
+	m := store.NewMemory()
+	ctx := context.Background()
+	fn := func(context.Context, team.Tx) error { return nil }
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := m.InTx(ctx, fn); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+var (
+	bigLogOnce sync.Once
+	bigLog     *store.Memory
+)
+
+// bigLogStore returns a store whose team "big" holds 1M chained events,
+// built once per test binary.
+func bigLogStore(b *testing.B) *store.Memory {
+	bigLogOnce.Do(func() {
+		m := store.NewMemory()
+		actions := []audit.Action{audit.TeamUpdated, audit.MemberRoleChanged, audit.InvitationSent, audit.InvitationAccepted}
+		mustTx(b, m, func(ctx context.Context, tx team.Tx) error {
+			var prev audit.Event
+			for i := range 1_000_000 {
+				e := audit.Seal(audit.Event{
+					ID:      fmt.Sprintf("e%07d", i),
+					TeamID:  "big",
+					Time:    t0.Add(time.Duration(i) * time.Second),
+					ActorID: fmt.Sprintf("actor-%d", i%10),
+					Action:  actions[i%len(actions)],
+					Target:  "member-1",
+				}, prev)
+				if err := tx.AppendAuditEvent(ctx, e); err != nil {
+					return err
+				}
+				prev = e
+			}
+			return nil
+		})
+		bigLog = m
+	})
+	return bigLog
+}
+
+// BenchmarkMemoryAuditPage reads a page of 50 after a cursor in the middle
+// of a 1M-event log, with filters that most events pass.
+func BenchmarkMemoryAuditPage(b *testing.B) {
+	m := bigLogStore(b)
+	ctx := context.Background()
+	f := audit.Filter{
+		Actions:  []audit.Action{audit.TeamUpdated, audit.MemberRoleChanged, audit.InvitationSent},
+		From:     t0,
+		AfterSeq: 500_000,
+		Limit:    50,
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		page, err := m.AuditEvents(ctx, "big", f)
+		if err != nil || len(page) != 50 || page[0].Seq <= f.AfterSeq {
+			b.Fatalf("got a page of %d events, want 50 after seq %d: %v", len(page), f.AfterSeq, err)
+		}
+	}
+}

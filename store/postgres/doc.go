@@ -1,0 +1,2 @@
+// Package postgres is a PostgreSQL implementation of team.Store.
+package postgres

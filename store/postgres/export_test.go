@@ -1,0 +1,11 @@
+package postgres
+
+// Queued returns how many InBatch calls of key wait for a leader (tests).
+func (s *Store) Queued(key string) int {
+	s.batches.mu.Lock()
+	defer s.batches.mu.Unlock()
+	if q, ok := s.batches.queues[key]; ok {
+		return len(q.pending)
+	}
+	return 0
+}

@@ -1,0 +1,219 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/teamkit/teamkit/audit"
+	"github.com/teamkit/teamkit/billing"
+	"github.com/teamkit/teamkit/team"
+)
+
+// InTx runs fn in one PostgreSQL transaction (READ COMMITTED; LockTeam and
+// LockAccount take row locks with SELECT … FOR UPDATE, which serialize the
+// units of work that touch one team or account). It commits when fn returns
+// nil, and rolls back when fn returns an error, panics (InTx re-panics) or
+// ctx is done before fn starts or when it returns (InTx then returns an
+// error matching ctx.Err()).
+//
+// When ctx carries a host transaction (WithTx), the unit of work runs inside
+// it as a savepoint, and commits or rolls back only that savepoint.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx team.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("postgres: unit of work not started: %w", err)
+	}
+	var (
+		pgtx pgx.Tx
+		err  error
+	)
+	if host := hostTx(ctx); host != nil {
+		pgtx, err = host.Begin(ctx) // a savepoint in the host's transaction
+	} else {
+		pgtx, err = s.pool.Begin(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: beginning a unit of work: %w", err)
+	}
+	return runTx(ctx, pgtx, &tx{reader: reader{q: &s.qs, db: pgtx}, pg: pgtx}, fn)
+}
+
+// runTx runs fn on t and then commits or rolls back pgtx.
+func runTx(ctx context.Context, pgtx pgx.Tx, t team.Tx, fn func(ctx context.Context, tx team.Tx) error) (err error) {
+	committed := false
+	defer func() {
+		if committed {
+			return
+		}
+		// Roll back even when ctx is done: the rollback must reach the server.
+		_ = pgtx.Rollback(context.WithoutCancel(ctx))
+	}()
+	if err := fn(ctx, t); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("postgres: unit of work rolled back: %w", err)
+	}
+	if err := pgtx.Commit(ctx); err != nil {
+		return mapErr("committing the unit of work", err)
+	}
+	committed = true
+	return nil
+}
+
+// tx is a unit of work on a PostgreSQL transaction (or savepoint).
+type tx struct {
+	reader
+	pg pgx.Tx
+}
+
+var _ team.Tx = (*tx)(nil)
+
+// exec runs a write and maps "no row affected" to notFoundErr (when not nil).
+func (t *tx) exec(ctx context.Context, doing string, noRows error, sql string, args ...any) error {
+	tag, err := t.pg.Exec(ctx, sql, args...)
+	if err != nil {
+		return mapErr(doing, err)
+	}
+	if tag.RowsAffected() == 0 && noRows != nil {
+		return noRows
+	}
+	return nil
+}
+
+// guarded runs an UPDATE that may break a unique index inside a savepoint,
+// so that the conflict (team.ErrConflict) leaves the transaction usable, as
+// the contract's inserts (ON CONFLICT DO NOTHING) do.
+func (t *tx) guarded(ctx context.Context, doing string, sql string, args ...any) error {
+	sp, err := t.pg.Begin(ctx)
+	if err != nil {
+		return mapErr(doing, err)
+	}
+	tag, err := sp.Exec(ctx, sql, args...)
+	if err != nil {
+		_ = sp.Rollback(context.WithoutCancel(ctx))
+		return mapErr(doing, err)
+	}
+	if err := sp.Commit(ctx); err != nil {
+		return mapErr(doing, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound(doing)
+	}
+	return nil
+}
+
+// LockTeam implements team.Tx with SELECT … FOR UPDATE.
+func (t *tx) LockTeam(ctx context.Context, teamID string) (team.Team, error) {
+	return one(ctx, t.db, scanTeam, "locking team "+teamID, t.q.teamForUpdate, teamID)
+}
+
+func teamArgs(tm team.Team) []any {
+	return []any{tm.ID, string(tm.Kind), tm.Name, tm.OwnerID, encodeMap(tm.Settings), ts(tm.CreatedAt), ts(tm.UpdatedAt), nullTS(tm.DeletedAt)}
+}
+
+// InsertTeam implements team.Tx.
+func (t *tx) InsertTeam(ctx context.Context, tm team.Team) error {
+	return t.exec(ctx, "inserting team "+tm.ID, conflict("team "+tm.ID+" or the owner's personal team exists"),
+		t.q.insertTeam, teamArgs(tm)...)
+}
+
+// UpdateTeam implements team.Tx.
+func (t *tx) UpdateTeam(ctx context.Context, tm team.Team) error {
+	return t.guarded(ctx, "updating team "+tm.ID, t.q.updateTeam, teamArgs(tm)...)
+}
+
+// DeleteTeamMembers implements team.Tx.
+func (t *tx) DeleteTeamMembers(ctx context.Context, teamID string) error {
+	var n int
+	if err := t.pg.QueryRow(ctx, t.q.deleteTeamMembers, teamID).Scan(&n); err != nil {
+		return mapErr("deleting members of "+teamID, err)
+	}
+	if n == 0 {
+		return notFound("team " + teamID)
+	}
+	return nil
+}
+
+func memberArgs(m team.Member) []any {
+	return []any{m.TeamID, m.UserID, m.Email, m.Name, m.Role, ts(m.JoinedAt), int64(m.Epoch)}
+}
+
+// InsertMember implements team.Tx.
+func (t *tx) InsertMember(ctx context.Context, m team.Member) error {
+	return t.exec(ctx, "inserting member", conflict("user "+m.UserID+" is a member of "+m.TeamID), t.q.insertMember, memberArgs(m)...)
+}
+
+// UpdateMember implements team.Tx.
+func (t *tx) UpdateMember(ctx context.Context, m team.Member) error {
+	return t.exec(ctx, "updating member", notFound("membership of "+m.UserID+" in "+m.TeamID), t.q.updateMember, memberArgs(m)...)
+}
+
+// DeleteMember implements team.Tx.
+func (t *tx) DeleteMember(ctx context.Context, teamID, userID string) error {
+	return t.exec(ctx, "deleting member", notFound("membership of "+userID+" in "+teamID), t.q.deleteMember, teamID, userID)
+}
+
+func invitationArgs(inv team.Invitation) []any {
+	return []any{inv.ID, inv.TeamID, inv.Email, inv.Role, inv.InviterID, string(inv.Status), inv.TokenHash,
+		ts(inv.CreatedAt), ts(inv.ExpiresAt), ts(inv.UpdatedAt)}
+}
+
+// InsertInvitation implements team.Tx.
+func (t *tx) InsertInvitation(ctx context.Context, inv team.Invitation) error {
+	return t.exec(ctx, "inserting invitation", conflict("invitation "+inv.ID+", its token or a pending invitation to the email exists"),
+		t.q.insertInvitation, invitationArgs(inv)...)
+}
+
+// UpdateInvitation implements team.Tx.
+func (t *tx) UpdateInvitation(ctx context.Context, inv team.Invitation) error {
+	return t.guarded(ctx, "updating invitation "+inv.ID, t.q.updateInvitation, invitationArgs(inv)...)
+}
+
+func accountArgs(a billing.Account) []any {
+	return []any{a.ID, a.UserID, string(a.Plan), string(a.Status), a.Balance, ts(a.CreatedAt), ts(a.UpdatedAt)}
+}
+
+// InsertAccount implements team.Tx.
+func (t *tx) InsertAccount(ctx context.Context, a billing.Account) error {
+	return t.exec(ctx, "inserting account", conflict("account "+a.ID+" or an account of user "+a.UserID+" exists"),
+		t.q.insertAccount, accountArgs(a)...)
+}
+
+// LockAccount implements team.Tx with SELECT … FOR UPDATE.
+func (t *tx) LockAccount(ctx context.Context, userID string) (billing.Account, error) {
+	return one(ctx, t.db, scanAccount, "locking account of "+userID, t.q.accountForUpdate, userID)
+}
+
+// UpdateAccount implements team.Tx.
+func (t *tx) UpdateAccount(ctx context.Context, a billing.Account) error {
+	return t.exec(ctx, "updating account", notFound("account "+a.ID), t.q.updateAccount, accountArgs(a)...)
+}
+
+func usageArgs(r billing.UsageRecord) []any {
+	return []any{r.ID, r.TeamID, r.UserID, r.AccountID, r.Amount, ts(r.Time), r.IdempotencyKey, encodeMap(r.Metadata)}
+}
+
+// InsertUsage implements team.Tx.
+func (t *tx) InsertUsage(ctx context.Context, r billing.UsageRecord) error {
+	return t.exec(ctx, "inserting usage", conflict("usage record "+r.ID+" or its idempotency key exists in "+r.TeamID),
+		t.q.insertUsage, usageArgs(r)...)
+}
+
+// InsertTopUp implements team.Tx.
+func (t *tx) InsertTopUp(ctx context.Context, tu billing.TopUp) error {
+	return t.exec(ctx, "inserting top-up", conflict("top-up "+tu.ID+" exists"), t.q.insertTopUp,
+		tu.ID, tu.AccountID, tu.TeamID, tu.ActorID, tu.Amount, ts(tu.Time))
+}
+
+// AppendAuditEvent implements team.Tx. Events are never updated or deleted
+// (a trigger refuses both).
+func (t *tx) AppendAuditEvent(ctx context.Context, e audit.Event) error {
+	if e.Seq > 1<<63-1 {
+		return fmt.Errorf("postgres: audit event seq %d out of range", e.Seq)
+	}
+	return t.exec(ctx, "appending audit event", conflict("audit event "+e.ID+" or seq in "+e.TeamID+" exists"),
+		t.q.appendAuditEvent, e.ID, e.TeamID, int64(e.Seq), ts(e.Time), e.ActorID, string(e.Action), e.Target,
+		encodeMap(e.Details), e.PrevHash, e.Hash)
+}

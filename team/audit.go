@@ -1,0 +1,225 @@
+package team
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/teamkit/teamkit/audit"
+	"github.com/teamkit/teamkit/rbac"
+)
+
+// Limits on host events (AUD-2), checked before anything is written.
+const (
+	MaxAuditActionLength      = 64   // bytes
+	MaxAuditTargetLength      = 256  // bytes
+	MaxAuditDetails           = 32   // entries
+	MaxAuditDetailKeyLength   = 64   // bytes
+	MaxAuditDetailValueLength = 1024 // bytes
+)
+
+// verifyPageSize is how many events VerifyAuditChain reads at a time.
+const verifyPageSize = audit.MaxLimit
+
+// HostEvent is an event the host records in a team's audit log (AUD-2),
+// such as a resource operation or a data access: what happened (Action,
+// for example "resource.deleted"), to what (Target) and any details.
+type HostEvent struct {
+	Action  audit.Action
+	Target  string
+	Details map[string]string
+}
+
+// RecordEvent appends the host's event e to teamID's audit log, done by
+// actorID, in the same hash chain as the library's own events (AUD-2,
+// AUD-4), and returns it sealed. actorID need not be a member, so hosts can
+// also log refused attempts.
+//
+// e.Action must be 1 to 64 bytes of UTF-8 without spaces at its ends or
+// control characters, and not one of the library's own actions
+// (audit.Action.Reserved); e.Target at most 256 bytes; e.Details at most 32
+// entries with non-empty keys of at most 64 bytes and values of at most 1024.
+// Errors match ErrInvalidInput (nothing written) or ErrNotFound (no such
+// team, or the team was deleted).
+func (s *Service) RecordEvent(ctx context.Context, actorID, teamID string, e HostEvent) (audit.Event, error) {
+	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
+		return audit.Event{}, err
+	}
+	if err := checkHostEvent(e); err != nil {
+		return audit.Event{}, err
+	}
+	details := maps.Clone(e.Details)
+	var out audit.Event
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		t, err := tx.LockTeam(ctx, teamID)
+		if err != nil {
+			return fmt.Errorf("teamkit: recording an audit event in team %s: %w", teamID, err)
+		}
+		if t.Deleted() {
+			return fmt.Errorf("%w: team %s was deleted; its audit trail is closed", ErrNotFound, teamID)
+		}
+		out, err = s.record(ctx, tx, teamID, actorID, e.Action, e.Target, details)
+		return err
+	})
+	if err != nil {
+		return audit.Event{}, err
+	}
+	return out, nil
+}
+
+// checkHostEvent applies the limits of RecordEvent.
+func checkHostEvent(e HostEvent) error {
+	action := string(e.Action)
+	switch {
+	case action == "":
+		return invalid("action", "is empty; name what happened, such as \"resource.deleted\"")
+	case len(action) > MaxAuditActionLength:
+		return invalid("action", "is longer than %d bytes", MaxAuditActionLength)
+	case !printable(action) || unicode.IsSpace(rune(action[0])) || unicode.IsSpace(rune(action[len(action)-1])):
+		return invalid("action", "is not valid UTF-8, contains a control character or starts or ends with a space")
+	case e.Action.Reserved():
+		return invalid("action", "%q is recorded only by the library itself; choose a name of your own", action)
+	case len(e.Target) > MaxAuditTargetLength:
+		return invalid("target", "is longer than %d bytes", MaxAuditTargetLength)
+	case !printable(e.Target):
+		return invalid("target", "is not valid UTF-8 or contains a control character")
+	case len(e.Details) > MaxAuditDetails:
+		return invalid("details", "has %d entries; the limit is %d", len(e.Details), MaxAuditDetails)
+	}
+	for k, v := range e.Details {
+		switch {
+		case k == "" || len(k) > MaxAuditDetailKeyLength || !printable(k):
+			return invalid("details", "key %q must be 1 to %d bytes of UTF-8 without control characters", k, MaxAuditDetailKeyLength)
+		case len(v) > MaxAuditDetailValueLength || !utf8.ValidString(v):
+			return invalid("details", "value of %q must be at most %d bytes of UTF-8", k, MaxAuditDetailValueLength)
+		}
+	}
+	return nil
+}
+
+// printable reports whether s is valid UTF-8 without control characters.
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// AuditLog returns one page of teamID's audit log as q asks (AUD-3): the
+// events of q.ActorID, with one of q.Actions, in [q.From, q.To), after
+// q.Cursor, at most q.Limit (default 50, at most 1000), in ascending Seq.
+// actorID must be a member whose role has rbac.ViewAudit (Owner and Admin in
+// the presets).
+//
+// Errors match ErrInvalidInput (also audit.ErrInvalidCursor for a malformed
+// cursor), ErrNotMember (also for a team that does not exist or was
+// deleted) or ErrPermissionDenied.
+func (s *Service) AuditLog(ctx context.Context, actorID, teamID string, q audit.Query) (audit.Page, error) {
+	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
+		return audit.Page{}, err
+	}
+	f, err := queryFilter(q)
+	if err != nil {
+		return audit.Page{}, err
+	}
+	_, role, err := s.memberRole(ctx, s.store, teamID, actorID)
+	if err != nil {
+		return audit.Page{}, err
+	}
+	if err := require(role, rbac.ViewAudit, "read the audit log"); err != nil {
+		return audit.Page{}, err
+	}
+	return s.auditPage(ctx, teamID, f)
+}
+
+// HostAuditLog returns one page of teamID's audit log as q asks, like
+// AuditLog but without a caller to check: it is for the host itself (an
+// operator console, compliance export), and it reads the trail of deleted
+// teams too (DEL-3). Errors match ErrInvalidInput or ErrNotFound (no team
+// with that ID ever existed).
+func (s *Service) HostAuditLog(ctx context.Context, teamID string, q audit.Query) (audit.Page, error) {
+	if err := checkID("team_id", teamID); err != nil {
+		return audit.Page{}, err
+	}
+	f, err := queryFilter(q)
+	if err != nil {
+		return audit.Page{}, err
+	}
+	if _, err := s.store.Team(ctx, teamID); err != nil {
+		return audit.Page{}, fmt.Errorf("teamkit: reading the audit log of team %s: %w", teamID, err)
+	}
+	return s.auditPage(ctx, teamID, f)
+}
+
+// queryFilter converts q, reporting its errors as input errors that also
+// match the audit package's sentinels.
+func queryFilter(q audit.Query) (audit.Filter, error) {
+	f, err := q.Filter()
+	if err != nil {
+		in := &InputError{Field: "query", Problem: "is out of range"}
+		if errors.Is(err, audit.ErrInvalidCursor) {
+			in = &InputError{Field: "cursor", Problem: "is not a NextCursor of this log"}
+		}
+		return audit.Filter{}, fmt.Errorf("%w: %w", in, err)
+	}
+	return f, nil
+}
+
+// auditPage reads the page of f from committed data: one event more than
+// the page holds tells whether another page follows.
+func (s *Service) auditPage(ctx context.Context, teamID string, f audit.Filter) (audit.Page, error) {
+	limit := f.Limit
+	f.Limit++
+	events, err := s.store.AuditEvents(ctx, teamID, f)
+	if err != nil {
+		return audit.Page{}, err
+	}
+	return audit.NewPage(events, limit), nil
+}
+
+// VerifyAuditChain checks teamID's whole audit log, deleted team or not
+// (AUD-4): it reads the log page by page up to the newest event the store
+// reports and verifies the hash chain. It returns nil, a *audit.ChainError
+// naming the first broken link (matching ErrBrokenChain), or an error
+// matching ErrInvalidInput or ErrNotFound (no such team).
+func (s *Service) VerifyAuditChain(ctx context.Context, teamID string) error {
+	if err := checkID("team_id", teamID); err != nil {
+		return err
+	}
+	if _, err := s.store.Team(ctx, teamID); err != nil {
+		return fmt.Errorf("teamkit: verifying the audit log of team %s: %w", teamID, err)
+	}
+	head, err := s.store.LastAuditEvent(ctx, teamID)
+	if errors.Is(err, ErrNotFound) {
+		head = audit.Event{}
+	} else if err != nil {
+		return err
+	}
+	v := audit.NewVerifier(teamID)
+	for v.Last().Seq < head.Seq {
+		events, err := s.store.AuditEvents(ctx, teamID, audit.Filter{AfterSeq: v.Last().Seq, Limit: verifyPageSize})
+		if err != nil {
+			return err
+		}
+		if len(events) == 0 {
+			break // the log stops short of head: End reports it
+		}
+		for _, e := range events {
+			if err := v.Add(e); err != nil {
+				return err
+			}
+			if e.Seq == head.Seq {
+				break // later events were appended after head was read
+			}
+		}
+	}
+	return v.End(head)
+}

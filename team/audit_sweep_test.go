@@ -1,0 +1,671 @@
+package team_test
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"sort"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/teamkit/teamkit/audit"
+	"github.com/teamkit/teamkit/billing"
+	"github.com/teamkit/teamkit/rbac"
+	"github.com/teamkit/teamkit/store"
+	"github.com/teamkit/teamkit/team"
+)
+
+// sweepFixture is the scenario every sweep case starts from: team tm owned
+// by ana (ENTERPRISE, 1000 tokens), with bob (admin), carl (member) and dan
+// (viewer); erin registered and invited as a member; fred registered only.
+type sweepFixture struct {
+	*env
+	ana, bob, carl, dan, erin, fred team.User
+	tm, anaPersonal, carlPersonal   team.Team
+	inv                             team.Invitation
+	token                           string
+
+	appends atomic.Int64 // AppendAuditEvent calls seen by the fault hook
+	failAt  atomic.Int64 // fail the failAt-th append from now on; 0: never
+}
+
+func newSweepFixture(t *testing.T) *sweepFixture {
+	t.Helper()
+	f := &sweepFixture{}
+	st := store.NewMemory(store.WithWriteFault(func(op string) error {
+		if op != "AppendAuditEvent" {
+			return nil
+		}
+		if n := f.appends.Add(1); n == f.failAt.Load() {
+			return errors.New("injected fault in AppendAuditEvent")
+		}
+		return nil
+	}))
+	f.env = newEnvOn(t, st)
+	f.ana, f.bob, f.carl, f.dan, f.erin, f.fred = user("ana"), user("bob"), user("carl"), user("dan"), user("erin"), user("fred")
+	f.tm = f.teamOf(f.ana, "Sweep")
+	f.join(f.ana.ID, f.tm, f.bob, rbac.RoleAdmin)
+	f.join(f.ana.ID, f.tm, f.carl, rbac.RoleMember)
+	f.join(f.ana.ID, f.tm, f.dan, rbac.RoleViewer)
+	f.register(f.erin)
+	f.register(f.fred)
+	var err error
+	f.inv, err = f.svc.Invite(f.ctx, f.ana.ID, f.tm.ID, f.erin.Email, rbac.RoleMember)
+	require.NoError(t, err)
+	f.token = f.out.token(t, f.inv.ID)
+	_, err = f.svc.TopUp(f.ctx, f.ana.ID, f.tm.ID, 1000)
+	require.NoError(t, err)
+	f.anaPersonal, err = f.st.PersonalTeam(f.ctx, f.ana.ID)
+	require.NoError(t, err)
+	f.carlPersonal, err = f.st.PersonalTeam(f.ctx, f.carl.ID)
+	require.NoError(t, err)
+	f.clock.Advance(time.Minute)
+	return f
+}
+
+// wantEvent is the one event a successful call writes in a team.
+type wantEvent struct {
+	action audit.Action
+	actor  string
+}
+
+// sweepCase classifies one exported method of *team.Service (AUD-1).
+type sweepCase struct {
+	// readOnly methods write nothing, ever.
+	readOnly bool
+	// ok calls the method so that it succeeds. For a mutating method it
+	// returns the event each affected team must get, by team ID; an empty
+	// map means the method's record is elsewhere (RecordUsage).
+	ok func(f *sweepFixture) (map[string]wantEvent, error)
+	// repeat calls, when set, are idempotent: called twice, the second call
+	// succeeds, writes no event and changes nothing.
+	repeat []func(f *sweepFixture) error
+	// fail calls are refused (permission, validation, state): no event, no
+	// change.
+	fail []func(f *sweepFixture) error
+}
+
+func one(teamID string, action audit.Action, actor string) map[string]wantEvent {
+	return map[string]wantEvent{teamID: {action, actor}}
+}
+
+func ignore[T any](_ T, err error) error { return err }
+
+var someResource = team.Resource{Type: "agent", ID: "agent-1", CreatorID: "user-carl"}
+
+// sweepTable classifies every exported method of *team.Service. A method
+// missing from it fails TestAuditSweep_AUD1, so no new method skips the
+// audit check.
+func sweepTable() map[string]sweepCase {
+	return map[string]sweepCase{
+		// ---- mutating: one event per affected team ----
+		"EnsurePersonalTeam": {
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				u := user("newbie")
+				p, err := f.svc.EnsurePersonalTeam(f.ctx, u)
+				return one(p.ID, audit.TeamCreated, u.ID), err
+			},
+			repeat: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return ignore(f.svc.EnsurePersonalTeam(f.ctx, f.ana)) },
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					return ignore(f.svc.EnsurePersonalTeam(f.ctx, team.User{ID: "", Email: "x@example.com"}))
+				},
+				func(f *sweepFixture) error {
+					return ignore(f.svc.EnsurePersonalTeam(f.ctx, team.User{ID: "user-x", Email: "not an email"}))
+				},
+			},
+		},
+		"UpgradeToCollaboration": {
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				up, personal, err := f.svc.UpgradeToCollaboration(f.ctx, f.ana.ID, f.anaPersonal.ID, "Ana Co")
+				return map[string]wantEvent{
+					up.ID:       {audit.TeamUpgraded, f.ana.ID},
+					personal.ID: {audit.TeamCreated, f.ana.ID},
+				}, err
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					_, _, err := f.svc.UpgradeToCollaboration(f.ctx, f.bob.ID, f.anaPersonal.ID, "")
+					return err
+				},
+				func(f *sweepFixture) error {
+					_, _, err := f.svc.UpgradeToCollaboration(f.ctx, f.ana.ID, f.tm.ID, "")
+					return err
+				},
+				func(f *sweepFixture) error { // FREE plan
+					_, _, err := f.svc.UpgradeToCollaboration(f.ctx, f.carl.ID, f.carlPersonal.ID, "")
+					return err
+				},
+				func(f *sweepFixture) error {
+					_, _, err := f.svc.UpgradeToCollaboration(f.ctx, f.ana.ID, f.anaPersonal.ID, "\x00")
+					return err
+				},
+			},
+		},
+		"CreateTeam": {
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				tm, err := f.svc.CreateTeam(f.ctx, f.ana, team.CreateTeamParams{Name: "Second"})
+				return one(tm.ID, audit.TeamCreated, f.ana.ID), err
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					return ignore(f.svc.CreateTeam(f.ctx, f.carl, team.CreateTeamParams{Name: "Nope"}))
+				},
+				func(f *sweepFixture) error {
+					return ignore(f.svc.CreateTeam(f.ctx, f.ana, team.CreateTeamParams{Name: "  "}))
+				},
+			},
+		},
+		"UpdateTeam": {
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				name := "Renamed"
+				_, err := f.svc.UpdateTeam(f.ctx, f.bob.ID, f.tm.ID, team.TeamUpdate{Name: &name})
+				return one(f.tm.ID, audit.TeamUpdated, f.bob.ID), err
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					name := "Mine"
+					return ignore(f.svc.UpdateTeam(f.ctx, f.carl.ID, f.tm.ID, team.TeamUpdate{Name: &name}))
+				},
+				func(f *sweepFixture) error {
+					return ignore(f.svc.UpdateTeam(f.ctx, f.ana.ID, f.tm.ID, team.TeamUpdate{}))
+				},
+				func(f *sweepFixture) error {
+					name := ""
+					return ignore(f.svc.UpdateTeam(f.ctx, f.ana.ID, f.tm.ID, team.TeamUpdate{Name: &name}))
+				},
+			},
+		},
+		"Invite": {
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				_, err := f.svc.Invite(f.ctx, f.bob.ID, f.tm.ID, f.fred.Email, rbac.RoleMember)
+				return one(f.tm.ID, audit.InvitationSent, f.bob.ID), err
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					return ignore(f.svc.Invite(f.ctx, f.carl.ID, f.tm.ID, f.fred.Email, rbac.RoleMember))
+				},
+				func(f *sweepFixture) error {
+					return ignore(f.svc.Invite(f.ctx, f.ana.ID, f.tm.ID, "nope", rbac.RoleMember))
+				},
+				func(f *sweepFixture) error {
+					return ignore(f.svc.Invite(f.ctx, f.ana.ID, f.tm.ID, f.fred.Email, "emperor"))
+				},
+				func(f *sweepFixture) error {
+					return ignore(f.svc.Invite(f.ctx, f.ana.ID, f.tm.ID, f.erin.Email, rbac.RoleMember))
+				},
+			},
+		},
+		"ResendInvitation": {
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				_, err := f.svc.ResendInvitation(f.ctx, f.bob.ID, f.tm.ID, f.inv.ID)
+				return one(f.tm.ID, audit.InvitationResent, f.bob.ID), err
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					return ignore(f.svc.ResendInvitation(f.ctx, f.carl.ID, f.tm.ID, f.inv.ID))
+				},
+				func(f *sweepFixture) error {
+					return ignore(f.svc.ResendInvitation(f.ctx, f.ana.ID, f.tm.ID, "inv-nobody"))
+				},
+			},
+		},
+		"CancelInvitation": {
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				err := f.svc.CancelInvitation(f.ctx, f.ana.ID, f.tm.ID, f.inv.ID)
+				return one(f.tm.ID, audit.InvitationCancelled, f.ana.ID), err
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return f.svc.CancelInvitation(f.ctx, f.dan.ID, f.tm.ID, f.inv.ID) },
+				func(f *sweepFixture) error {
+					return f.svc.CancelInvitation(f.ctx, f.ana.ID, f.anaPersonal.ID, f.inv.ID)
+				},
+				func(f *sweepFixture) error { return f.svc.CancelInvitation(f.ctx, f.ana.ID, f.tm.ID, "") },
+			},
+		},
+		"DeclineInvitation": {
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				err := f.svc.DeclineInvitation(f.ctx, f.erin, f.inv.ID)
+				return one(f.tm.ID, audit.InvitationDeclined, f.erin.ID), err
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return f.svc.DeclineInvitation(f.ctx, f.fred, f.inv.ID) },
+				func(f *sweepFixture) error { return f.svc.DeclineInvitation(f.ctx, f.erin, "inv-nobody") },
+			},
+		},
+		"AcceptInvitation": {
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				_, err := f.svc.AcceptInvitation(f.ctx, f.erin, f.token)
+				return one(f.tm.ID, audit.InvitationAccepted, f.erin.ID), err
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return ignore(f.svc.AcceptInvitation(f.ctx, f.fred, f.token)) },
+				func(f *sweepFixture) error { return ignore(f.svc.AcceptInvitation(f.ctx, f.erin, "not-the-token")) },
+				func(f *sweepFixture) error { return ignore(f.svc.AcceptInvitation(f.ctx, f.erin, "")) },
+			},
+		},
+		"ChangeRole": {
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				_, err := f.svc.ChangeRole(f.ctx, f.bob.ID, f.tm.ID, f.carl.ID, rbac.RoleViewer)
+				return one(f.tm.ID, audit.MemberRoleChanged, f.bob.ID), err
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					return ignore(f.svc.ChangeRole(f.ctx, f.carl.ID, f.tm.ID, f.dan.ID, rbac.RoleMember))
+				},
+				func(f *sweepFixture) error {
+					return ignore(f.svc.ChangeRole(f.ctx, f.bob.ID, f.tm.ID, f.ana.ID, rbac.RoleMember))
+				},
+				func(f *sweepFixture) error {
+					return ignore(f.svc.ChangeRole(f.ctx, f.bob.ID, f.tm.ID, f.carl.ID, rbac.RoleOwner))
+				},
+				func(f *sweepFixture) error {
+					return ignore(f.svc.ChangeRole(f.ctx, f.ana.ID, f.tm.ID, f.carl.ID, "emperor"))
+				},
+			},
+		},
+		"RemoveMember": {
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				err := f.svc.RemoveMember(f.ctx, f.bob.ID, f.tm.ID, f.carl.ID)
+				return one(f.tm.ID, audit.MemberRemoved, f.bob.ID), err
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return f.svc.RemoveMember(f.ctx, f.carl.ID, f.tm.ID, f.dan.ID) },
+				func(f *sweepFixture) error { return f.svc.RemoveMember(f.ctx, f.bob.ID, f.tm.ID, f.ana.ID) },
+				func(f *sweepFixture) error { return f.svc.RemoveMember(f.ctx, f.bob.ID, f.tm.ID, f.fred.ID) },
+			},
+		},
+		"Leave": {
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				err := f.svc.Leave(f.ctx, f.carl.ID, f.tm.ID)
+				return one(f.tm.ID, audit.MemberLeft, f.carl.ID), err
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return f.svc.Leave(f.ctx, f.ana.ID, f.tm.ID) },
+				func(f *sweepFixture) error { return f.svc.Leave(f.ctx, f.fred.ID, f.tm.ID) },
+				func(f *sweepFixture) error { return f.svc.Leave(f.ctx, f.ana.ID, f.anaPersonal.ID) },
+			},
+		},
+		"TransferOwnership": {
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				err := f.svc.TransferOwnership(f.ctx, f.ana.ID, f.tm.ID, team.Transfer{NewOwnerID: f.bob.ID, ConfirmNewOwnerID: f.bob.ID})
+				return one(f.tm.ID, audit.OwnershipTransferred, f.ana.ID), err
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					return f.svc.TransferOwnership(f.ctx, f.ana.ID, f.tm.ID, team.Transfer{NewOwnerID: f.bob.ID, ConfirmNewOwnerID: f.carl.ID})
+				},
+				func(f *sweepFixture) error {
+					return f.svc.TransferOwnership(f.ctx, f.bob.ID, f.tm.ID, team.Transfer{NewOwnerID: f.bob.ID, ConfirmNewOwnerID: f.bob.ID})
+				},
+				func(f *sweepFixture) error {
+					return f.svc.TransferOwnership(f.ctx, f.ana.ID, f.tm.ID, team.Transfer{NewOwnerID: f.fred.ID, ConfirmNewOwnerID: f.fred.ID})
+				},
+			},
+		},
+		"DeleteTeam": {
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				err := f.svc.DeleteTeam(f.ctx, f.ana.ID, f.tm.ID)
+				return one(f.tm.ID, audit.TeamDeleted, f.ana.ID), err
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return f.svc.DeleteTeam(f.ctx, f.bob.ID, f.tm.ID) },
+				func(f *sweepFixture) error { return f.svc.DeleteTeam(f.ctx, f.ana.ID, f.anaPersonal.ID) },
+				func(f *sweepFixture) error { return f.svc.DeleteTeam(f.ctx, f.ana.ID, "") },
+			},
+		},
+		"RecordUsage": { // AUD-1's exception: the usage ledger is the record
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				_, err := f.svc.RecordUsage(f.ctx, f.carl.ID, f.tm.ID, team.Usage{Amount: 10, IdempotencyKey: "k-1"})
+				return map[string]wantEvent{}, err
+			},
+			repeat: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					return ignore(f.svc.RecordUsage(f.ctx, f.carl.ID, f.tm.ID, team.Usage{Amount: 10, IdempotencyKey: "k-0"}))
+				},
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					return ignore(f.svc.RecordUsage(f.ctx, f.carl.ID, f.tm.ID, team.Usage{Amount: 0, IdempotencyKey: "k-2"}))
+				},
+				func(f *sweepFixture) error {
+					return ignore(f.svc.RecordUsage(f.ctx, f.carl.ID, f.tm.ID, team.Usage{Amount: 1 << 40, IdempotencyKey: "k-3"}))
+				},
+				func(f *sweepFixture) error {
+					return ignore(f.svc.RecordUsage(f.ctx, f.fred.ID, f.tm.ID, team.Usage{Amount: 1, IdempotencyKey: "k-4"}))
+				},
+			},
+		},
+		"TopUp": {
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				_, err := f.svc.TopUp(f.ctx, f.bob.ID, f.tm.ID, 50)
+				return one(f.tm.ID, audit.BillingTopUp, f.bob.ID), err
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return ignore(f.svc.TopUp(f.ctx, f.carl.ID, f.tm.ID, 50)) },
+				func(f *sweepFixture) error { return ignore(f.svc.TopUp(f.ctx, f.ana.ID, f.tm.ID, -5)) },
+			},
+		},
+		"ChangePlan": {
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				_, err := f.svc.ChangePlan(f.ctx, f.ana.ID, f.tm.ID, billing.PlanTeam)
+				return one(f.tm.ID, audit.BillingPlanChanged, f.ana.ID), err
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					return ignore(f.svc.ChangePlan(f.ctx, f.dan.ID, f.tm.ID, billing.PlanTeam))
+				},
+				func(f *sweepFixture) error { return ignore(f.svc.ChangePlan(f.ctx, f.ana.ID, f.tm.ID, "GOLD")) },
+			},
+		},
+		"SetAccountStatus": {
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				_, err := f.svc.SetAccountStatus(f.ctx, f.carl.ID, billing.StatusSuspended)
+				return one(f.carlPersonal.ID, audit.BillingStatusChanged, ""), err
+			},
+			repeat: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					return ignore(f.svc.SetAccountStatus(f.ctx, f.carl.ID, billing.StatusActive))
+				},
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return ignore(f.svc.SetAccountStatus(f.ctx, f.carl.ID, "frozen")) },
+				func(f *sweepFixture) error {
+					return ignore(f.svc.SetAccountStatus(f.ctx, "user-nobody", billing.StatusSuspended))
+				},
+			},
+		},
+		"RecordEvent": {
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				_, err := f.svc.RecordEvent(f.ctx, f.dan.ID, f.tm.ID, team.HostEvent{Action: "doc.viewed", Target: "doc-1"})
+				return one(f.tm.ID, "doc.viewed", f.dan.ID), err
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					return ignore(f.svc.RecordEvent(f.ctx, f.dan.ID, f.tm.ID, team.HostEvent{}))
+				},
+				func(f *sweepFixture) error {
+					return ignore(f.svc.RecordEvent(f.ctx, f.dan.ID, "team-nobody", team.HostEvent{Action: "doc.viewed"}))
+				},
+			},
+		},
+
+		// ---- read-only: no event, no change ----
+		"Policy": {readOnly: true, ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+			if f.svc.Policy() == nil {
+				return nil, errors.New("nil policy")
+			}
+			return nil, nil
+		}},
+		"Team": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.Team(f.ctx, f.dan.ID, f.tm.ID))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return ignore(f.svc.Team(f.ctx, f.fred.ID, f.tm.ID)) },
+			}},
+		"TeamsOf": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.TeamsOf(f.ctx, f.carl.ID))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return ignore(f.svc.TeamsOf(f.ctx, "")) },
+			}},
+		"Invitations": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.Invitations(f.ctx, f.dan.ID, f.tm.ID))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return ignore(f.svc.Invitations(f.ctx, f.fred.ID, f.tm.ID)) },
+			}},
+		"PendingInvitations": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.PendingInvitations(f.ctx, f.erin))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return ignore(f.svc.PendingInvitations(f.ctx, team.User{})) },
+			}},
+		"Members": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.Members(f.ctx, f.dan.ID, f.tm.ID))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return ignore(f.svc.Members(f.ctx, f.fred.ID, f.tm.ID)) },
+			}},
+		"DeletionPreflight": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.DeletionPreflight(f.ctx, f.ana.ID, f.tm.ID))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return ignore(f.svc.DeletionPreflight(f.ctx, f.bob.ID, f.tm.ID)) },
+			}},
+		"Authorize": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, f.svc.Authorize(f.ctx, f.carl.ID, f.tm.ID, rbac.Edit, someResource)
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return f.svc.Authorize(f.ctx, f.dan.ID, f.tm.ID, rbac.Edit, someResource) },
+				func(f *sweepFixture) error {
+					return f.svc.Authorize(f.ctx, f.fred.ID, f.tm.ID, rbac.View, someResource)
+				},
+			}},
+		"SessionEpoch": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.SessionEpoch(f.ctx, f.carl.ID, f.tm.ID))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return ignore(f.svc.SessionEpoch(f.ctx, f.fred.ID, f.tm.ID)) },
+			}},
+		"BillingAccount": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.BillingAccount(f.ctx, f.bob.ID, f.tm.ID))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return ignore(f.svc.BillingAccount(f.ctx, f.carl.ID, f.tm.ID)) },
+			}},
+		"UsageSummary": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.UsageSummary(f.ctx, f.ana.ID, f.tm.ID, t0, t0.Add(24*time.Hour)))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					return ignore(f.svc.UsageSummary(f.ctx, f.carl.ID, f.tm.ID, t0, t0.Add(24*time.Hour)))
+				},
+			}},
+		"AuditLog": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.AuditLog(f.ctx, f.bob.ID, f.tm.ID, audit.Query{}))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return ignore(f.svc.AuditLog(f.ctx, f.carl.ID, f.tm.ID, audit.Query{})) },
+				func(f *sweepFixture) error {
+					return ignore(f.svc.AuditLog(f.ctx, f.bob.ID, f.tm.ID, audit.Query{Cursor: "bad"}))
+				},
+			}},
+		"HostAuditLog": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.HostAuditLog(f.ctx, f.tm.ID, audit.Query{}))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return ignore(f.svc.HostAuditLog(f.ctx, "team-nobody", audit.Query{})) },
+			}},
+		"VerifyAuditChain": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, f.svc.VerifyAuditChain(f.ctx, f.tm.ID)
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return f.svc.VerifyAuditChain(f.ctx, "team-nobody") },
+			}},
+	}
+}
+
+// newAuditEvents returns the events of each team that after holds beyond
+// before, checking that the log only grew (append-only, AUD-4).
+func newAuditEvents(t *testing.T, before, after store.Snapshot) map[string][]audit.Event {
+	t.Helper()
+	out := map[string][]audit.Event{}
+	for id, old := range before.AuditEvents {
+		require.GreaterOrEqual(t, len(after.AuditEvents[id]), len(old), "events of team %s disappeared", id)
+		require.Equal(t, old, after.AuditEvents[id][:len(old)], "events of team %s changed", id)
+	}
+	for id, evs := range after.AuditEvents {
+		if n := len(before.AuditEvents[id]); len(evs) > n {
+			out[id] = evs[n:]
+		}
+	}
+	return out
+}
+
+// withoutAudit returns s with its audit events left out.
+func withoutAudit(s store.Snapshot) store.Snapshot {
+	s.AuditEvents = nil
+	return s
+}
+
+// Rule AUD-1: every exported method of *team.Service is classified here;
+// each successful state change writes exactly one audit event per affected
+// team, with the right action and actor, in the same atomic step as the
+// change (an audit write that fails undoes the change); usage charges write
+// none but exactly one usage record; refused calls and read-only methods
+// write nothing and change nothing.
+func TestAuditSweep_AUD1(t *testing.T) {
+	table := sweepTable()
+	typ := reflect.TypeFor[*team.Service]()
+	var methods []string
+	for i := range typ.NumMethod() {
+		methods = append(methods, typ.Method(i).Name)
+	}
+	var unclassified []string
+	for _, m := range methods {
+		if _, ok := table[m]; !ok {
+			unclassified = append(unclassified, m)
+		}
+	}
+	if len(unclassified) > 0 {
+		// Not fatal: the classified methods are still swept below.
+		t.Errorf("exported methods of *team.Service missing from the AUD-1 sweep table: %v; classify each as read-only or mutating with a scenario", unclassified)
+	}
+	for name := range table {
+		if !slices.Contains(methods, name) {
+			t.Errorf("the sweep table names %s, which *team.Service no longer has", name)
+		}
+	}
+
+	sort.Strings(methods)
+	for _, name := range methods {
+		c, ok := table[name]
+		if !ok {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			require.NotNil(t, c.ok, "no successful scenario")
+			if !c.readOnly {
+				require.NotEmpty(t, c.fail, "a mutating method needs at least one refused call")
+			}
+
+			// Refused calls: no event, no change.
+			for i, fail := range c.fail {
+				f := newSweepFixture(t)
+				before := f.st.Snapshot()
+				err := fail(f)
+				require.Error(t, err, "refused call %d succeeded", i)
+				require.Equal(t, before, f.st.Snapshot(), "refused call %d (%v) changed the store", i, err)
+			}
+
+			// Idempotent repeats: no event, no change.
+			for i, repeat := range c.repeat {
+				f := newSweepFixture(t)
+				require.NoError(t, repeat(f), "idempotent call %d", i)
+				before := f.st.Snapshot()
+				require.NoError(t, repeat(f), "idempotent call %d, repeated", i)
+				require.Equal(t, before, f.st.Snapshot(), "repeating idempotent call %d changed the store", i)
+			}
+
+			// The successful call.
+			f := newSweepFixture(t)
+			before := f.st.Snapshot()
+			want, err := c.ok(f)
+			require.NoError(t, err)
+			after := f.st.Snapshot()
+			if c.readOnly {
+				require.Equal(t, before, after, "a read-only method changed the store")
+				return
+			}
+			got := newAuditEvents(t, before, after)
+			gotTeams := make([]string, 0, len(got))
+			for id := range got {
+				gotTeams = append(gotTeams, id)
+			}
+			wantTeams := make([]string, 0, len(want))
+			for id := range want {
+				wantTeams = append(wantTeams, id)
+			}
+			require.ElementsMatch(t, wantTeams, gotTeams, "teams that got audit events")
+			for id, w := range want {
+				require.Len(t, got[id], 1, "events in team %s: %v", id, got[id])
+				ev := got[id][0]
+				require.Equal(t, w.action, ev.Action, "action in team %s", id)
+				require.Equal(t, w.actor, ev.ActorID, "actor in team %s", id)
+				require.Equal(t, id, ev.TeamID)
+				require.True(t, ev.Time.Equal(f.clock.Now()), "event time %v, clock %v", ev.Time, f.clock.Now())
+				require.NoError(t, f.svc.VerifyAuditChain(f.ctx, id))
+			}
+			if name == "RecordUsage" {
+				require.Len(t, after.Usage, len(before.Usage)+1, "a charge stores exactly one usage record")
+			} else {
+				require.Equal(t, len(before.Usage), len(after.Usage), "only RecordUsage writes usage records")
+			}
+			if name != "RecordEvent" { // its state change is the event itself
+				require.NotEqual(t, withoutAudit(before), withoutAudit(after), "the successful call changed nothing but the log")
+			}
+
+			// The same call with its k-th audit write failing leaves no
+			// trace: the event and the change are one atomic step.
+			for k := 1; k <= len(want); k++ {
+				f := newSweepFixture(t)
+				before := f.st.Snapshot()
+				f.appends.Store(0)
+				f.failAt.Store(int64(k))
+				_, err := c.ok(f)
+				f.failAt.Store(0)
+				require.Error(t, err, "audit write %d failed but the call succeeded", k)
+				require.Equal(t, before, f.st.Snapshot(), "audit write %d failed but the change stayed: %v", k, err)
+			}
+		})
+	}
+}
+
+// Rule AUD-1: every action the library records (audit.LibraryActions) is
+// expected by at least one case of the sweep, so no kind of change goes
+// unchecked.
+func TestAuditSweep_AUD1_EveryLibraryActionCovered(t *testing.T) {
+	library := audit.LibraryActions()
+	require.NotEmpty(t, library)
+	covered := map[audit.Action]bool{}
+	for name, c := range sweepTable() {
+		if c.readOnly {
+			continue
+		}
+		f := newSweepFixture(t)
+		want, err := c.ok(f)
+		require.NoError(t, err, name)
+		for _, w := range want {
+			covered[w.action] = true
+		}
+	}
+	var missing []string
+	for _, a := range library {
+		require.True(t, a.Reserved(), "%s is a library action but not reserved", a)
+		if !covered[a] {
+			missing = append(missing, string(a))
+		}
+	}
+	slices.Sort(missing)
+	require.Empty(t, missing, fmt.Sprintf("library actions no sweep case expects: %v", missing))
+}

@@ -1,0 +1,570 @@
+package team
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"strconv"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/teamkit/teamkit/audit"
+	"github.com/teamkit/teamkit/billing"
+	"github.com/teamkit/teamkit/rbac"
+)
+
+// Limits on a usage charge's input, checked before anything is written
+// (SEC-2).
+const (
+	MaxIdempotencyKeyLength = 128 // bytes
+	MaxUsageMetadataKeys    = 32
+	MaxUsageMetadataLength  = 256 // bytes, per key and per value
+)
+
+// Usage is one charge a host records for a member's use of the service
+// (BILL-2).
+type Usage struct {
+	// Amount is the number of tokens to charge; it must be positive.
+	Amount int64
+	// IdempotencyKey identifies the charge within the team (BILL-4): a retry
+	// with the same key returns the first record and charges nothing. 1 to
+	// 128 bytes of valid UTF-8 without control characters.
+	IdempotencyKey string
+	// Metadata is the host's description of the charge, such as
+	// {"resource": "agent-7", "model": "large"}: at most 32 entries, each key
+	// 1 to 256 bytes and each value at most 256 bytes. It is copied.
+	Metadata map[string]string
+}
+
+// checkUsageInput validates u (SEC-2). A bad amount matches
+// billing.ErrInvalidAmount, anything else ErrInvalidInput.
+func checkUsageInput(u Usage) error {
+	if u.Amount <= 0 {
+		return fmt.Errorf("%w: usage amount must be positive, got %d", billing.ErrInvalidAmount, u.Amount)
+	}
+	if err := checkBillingText("idempotency_key", u.IdempotencyKey, MaxIdempotencyKeyLength); err != nil {
+		return err
+	}
+	if len(u.Metadata) > MaxUsageMetadataKeys {
+		return invalid("metadata", "has %d entries; the limit is %d", len(u.Metadata), MaxUsageMetadataKeys)
+	}
+	for k, v := range u.Metadata {
+		if err := checkBillingText("metadata key", k, MaxUsageMetadataLength); err != nil {
+			return err
+		}
+		if len(v) > MaxUsageMetadataLength {
+			return invalid("metadata", "value of %q is longer than %d bytes", k, MaxUsageMetadataLength)
+		}
+		if !utf8.ValidString(v) {
+			return invalid("metadata", "value of %q is not valid UTF-8", k)
+		}
+	}
+	return nil
+}
+
+// checkBillingText refuses an empty or over-long string, invalid UTF-8 and control
+// characters.
+func checkBillingText(field, s string, limit int) error {
+	switch {
+	case s == "":
+		return invalid(field, "is empty")
+	case len(s) > limit:
+		return invalid(field, "is longer than %d bytes", limit)
+	}
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			return invalid(field, "is not valid UTF-8 or contains a control character")
+		}
+	}
+	return nil
+}
+
+// billingMember returns the team (not deleted) and
+// the actor's membership and role as r sees them. A missing or deleted team
+// and a non-member look alike (ErrNotMember, TEAM-6).
+func (s *Service) billingMember(ctx context.Context, r Reader, actorID, teamID string) (Team, rbac.Role, error) {
+	t, err := r.Team(ctx, teamID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Team{}, rbac.Role{}, err
+	}
+	if err != nil || t.Deleted() {
+		return Team{}, rbac.Role{}, fmt.Errorf("%w: user %s in team %s; the team does not exist or was deleted", ErrNotMember, actorID, teamID)
+	}
+	_, role, err := s.memberRole(ctx, r, teamID, actorID)
+	if err != nil {
+		return Team{}, rbac.Role{}, err
+	}
+	return t, role, nil
+}
+
+// billingLockTeam locks teamID in tx and returns it, refusing a missing or
+// deleted team with an error matching ErrNotMember (TEAM-6).
+func billingLockTeam(ctx context.Context, tx Tx, actorID, teamID string) (Team, error) {
+	t, err := tx.LockTeam(ctx, teamID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Team{}, err
+	}
+	if err != nil || t.Deleted() {
+		return Team{}, fmt.Errorf("%w: user %s in team %s; the team does not exist or was deleted", ErrNotMember, actorID, teamID)
+	}
+	return t, nil
+}
+
+// billingLockTeamAs locks teamID in tx and checks that actorID is a member whose
+// role has perm. It returns the locked team.
+func (s *Service) billingLockTeamAs(ctx context.Context, tx Tx, actorID, teamID string, perm rbac.Permission, doing string) (Team, error) {
+	t, err := billingLockTeam(ctx, tx, actorID, teamID)
+	if err != nil {
+		return Team{}, err
+	}
+	_, role, err := s.memberRole(ctx, tx, teamID, actorID)
+	if err != nil {
+		return Team{}, err
+	}
+	if err := require(role, perm, doing); err != nil {
+		return Team{}, err
+	}
+	return t, nil
+}
+
+// lockOwnerAccount locks the billing account of t, its owner's (BILL-1),
+// refusing a missing one with an error matching billing.ErrInvalidAccount.
+func lockOwnerAccount(ctx context.Context, tx Tx, t Team) (billing.Account, error) {
+	acct, err := tx.LockAccount(ctx, t.OwnerID)
+	if errors.Is(err, ErrNotFound) {
+		return billing.Account{}, fmt.Errorf("%w: owner %s of team %s has no billing account; register the owner with EnsurePersonalTeam",
+			billing.ErrInvalidAccount, t.OwnerID, t.ID)
+	}
+	return acct, err
+}
+
+// canUseResources reports whether role may use team resources, its own or any: the
+// permission behind recording usage.
+func canUseResources(role rbac.Role) bool {
+	return role.Permissions&(rbac.UseOwnResources|rbac.UseAnyResources) != 0
+}
+
+func requireUseResources(role rbac.Role) error {
+	if canUseResources(role) {
+		return nil
+	}
+	return fmt.Errorf("%w: role %q may not record usage (needs %s or %s); ask the team owner or an admin",
+		ErrPermissionDenied, role.Name, rbac.UseOwnResources, rbac.UseAnyResources)
+}
+
+// RecordUsage charges u.Amount tokens for actorID's use of the service in
+// teamID (BILL-2): in one unit of work it takes the tokens off the team's
+// billing account, the current owner's personal account (BILL-1, OWN-2),
+// and appends a usage record tagged with the team, the actor, the time, the
+// amount, the account and a copy of u.Metadata, which it returns. The
+// actor must be a member whose role may use team resources (own or any).
+//
+// u.IdempotencyKey makes the call safe to retry (BILL-4): when the team
+// already has a record with that key for the same actor and amount, that
+// record is returned and nothing is charged; for a different actor or
+// amount the error matches ErrIdempotencyConflict. Charges to one team are
+// serialized by its lock, so concurrent retries of one key also charge
+// once; should a Store still report ErrConflict on the key, the error
+// matches ErrConflict and a retry returns the first record.
+//
+// Charges write no audit event: the usage ledger is their record (AUD-1).
+// When the Store implements Batcher, charges to one team may share a
+// commit; each is still decided on its own.
+//
+// Errors match ErrInvalidInput or ErrInvalidAmount (bad input, nothing
+// read), ErrNotMember, ErrPermissionDenied, ErrIdempotencyConflict,
+// ErrInvalidAccount (the owner's account is missing or suspended) or
+// ErrInsufficientBalance (BILL-3); on any of them nothing is charged or
+// recorded.
+func (s *Service) RecordUsage(ctx context.Context, actorID, teamID string, u Usage) (billing.UsageRecord, error) {
+	if err := checkID("actor_id", actorID); err != nil {
+		return billing.UsageRecord{}, err
+	}
+	if err := checkID("team_id", teamID); err != nil {
+		return billing.UsageRecord{}, err
+	}
+	if err := checkUsageInput(u); err != nil {
+		return billing.UsageRecord{}, err
+	}
+	// Refuse non-members and roles without use before taking the team's
+	// lock, so callers who may not charge cannot hold up those who may.
+	// The check is repeated under the lock, which decides.
+	if _, role, err := s.memberRole(ctx, s.store, teamID, actorID); err != nil {
+		return billing.UsageRecord{}, err
+	} else if err := requireUseResources(role); err != nil {
+		return billing.UsageRecord{}, err
+	}
+
+	if b, ok := s.store.(Batcher); ok {
+		// A fresh op: a batch shared with others might still hold fn
+		// after InBatch returns to this caller (say, on ctx expiry).
+		op := &usageOp{s: s, actorID: actorID, teamID: teamID, u: u}
+		if err := b.InBatch(ctx, teamID, op.run); err != nil {
+			return billing.UsageRecord{}, err
+		}
+		return op.rec, nil
+	}
+	op := usageOps.Get().(*usageOp)
+	op.s, op.actorID, op.teamID, op.u = s, actorID, teamID, u
+	err := s.store.InTx(ctx, op.fn)
+	rec := op.rec
+	*op = usageOp{fn: op.fn}
+	usageOps.Put(op)
+	if err != nil {
+		return billing.UsageRecord{}, err
+	}
+	return rec, nil
+}
+
+// usageOp is one RecordUsage call's unit of work: its inputs, its result
+// and fn, bound once to run, so that the hot path allocates no closure.
+// Ops run through InTx are pooled: InTx runs fn and returns only after fn
+// has returned (the Store contract), so nothing holds fn afterwards.
+type usageOp struct {
+	s       *Service
+	actorID string
+	teamID  string
+	u       Usage
+	rec     billing.UsageRecord
+	fn      func(ctx context.Context, tx Tx) error
+}
+
+var usageOps = sync.Pool{New: func() any {
+	op := &usageOp{}
+	op.fn = op.run
+	return op
+}}
+
+// run is the unit of work of RecordUsage (BILL-1..4): every refusal comes
+// before the first write.
+func (op *usageOp) run(ctx context.Context, tx Tx) error {
+	s, actorID, teamID, u := op.s, op.actorID, op.teamID, &op.u
+	op.rec = billing.UsageRecord{} // a Batcher may run fn again after a failed shared commit
+	t, err := billingLockTeam(ctx, tx, actorID, teamID)
+	if err != nil {
+		return err
+	}
+	_, role, err := s.memberRole(ctx, tx, teamID, actorID)
+	if err != nil {
+		return err
+	}
+	if err := requireUseResources(role); err != nil {
+		return err
+	}
+	prev, err := tx.UsageByKey(ctx, teamID, u.IdempotencyKey)
+	switch {
+	case err == nil:
+		if prev.Amount != u.Amount || prev.UserID != actorID {
+			return fmt.Errorf("%w: key %q of team %s charged %d tokens for user %s; use a new key for a new charge",
+				billing.ErrIdempotencyConflict, u.IdempotencyKey, teamID, prev.Amount, prev.UserID)
+		}
+		op.rec = prev // BILL-4: the retry returns the first record
+		return nil
+	case !errors.Is(err, ErrNotFound):
+		return err
+	}
+	acct, err := lockOwnerAccount(ctx, tx, t)
+	if err != nil {
+		return err
+	}
+	debited, err := acct.Debit(u.Amount)
+	if err != nil {
+		return fmt.Errorf("teamkit: charging team %s: %w", teamID, err)
+	}
+	now := s.now().UTC()
+	debited.UpdatedAt = now
+	if err := tx.UpdateAccount(ctx, debited); err != nil {
+		return err
+	}
+	r := billing.UsageRecord{
+		ID:             s.newID(),
+		TeamID:         teamID,
+		UserID:         actorID,
+		AccountID:      acct.ID,
+		Amount:         u.Amount,
+		Time:           now,
+		IdempotencyKey: u.IdempotencyKey,
+		Metadata:       maps.Clone(u.Metadata),
+	}
+	if err := tx.InsertUsage(ctx, r); err != nil {
+		if errors.Is(err, ErrConflict) {
+			return fmt.Errorf("teamkit: usage key %q of team %s was recorded concurrently; retry to get its record: %w",
+				u.IdempotencyKey, teamID, err)
+		}
+		return err
+	}
+	op.rec = r
+	return nil
+}
+
+// TopUp credits amount tokens to the billing account of teamID, its
+// owner's (BILL-1), and returns the account. The actor needs the billing
+// permission in the team (BILL-6). The credit is stored as a billing.TopUp
+// and audited as audit.BillingTopUp in the team, in one unit of work. A
+// suspended account can be topped up.
+//
+// Errors match ErrInvalidInput, ErrInvalidAmount (not positive, or the
+// balance would overflow), ErrNotMember, ErrPermissionDenied or
+// ErrInvalidAccount (the owner has no account); nothing changes on any of
+// them.
+func (s *Service) TopUp(ctx context.Context, actorID, teamID string, amount int64) (billing.Account, error) {
+	if err := checkID("actor_id", actorID); err != nil {
+		return billing.Account{}, err
+	}
+	if err := checkID("team_id", teamID); err != nil {
+		return billing.Account{}, err
+	}
+	if amount <= 0 {
+		return billing.Account{}, fmt.Errorf("%w: top-up amount must be positive, got %d", billing.ErrInvalidAmount, amount)
+	}
+	var out billing.Account
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		t, err := s.billingLockTeamAs(ctx, tx, actorID, teamID, rbac.Billing, "top up the billing account")
+		if err != nil {
+			return err
+		}
+		acct, err := lockOwnerAccount(ctx, tx, t)
+		if err != nil {
+			return err
+		}
+		credited, err := acct.Credit(amount)
+		if err != nil {
+			return fmt.Errorf("teamkit: topping up team %s: %w", teamID, err)
+		}
+		now := s.now().UTC()
+		credited.UpdatedAt = now
+		if err := tx.UpdateAccount(ctx, credited); err != nil {
+			return err
+		}
+		if err := tx.InsertTopUp(ctx, billing.TopUp{
+			ID:        s.newID(),
+			AccountID: acct.ID,
+			TeamID:    teamID,
+			ActorID:   actorID,
+			Amount:    amount,
+			Time:      now,
+		}); err != nil {
+			return err
+		}
+		if _, err := s.record(ctx, tx, teamID, actorID, audit.BillingTopUp, acct.ID, map[string]string{
+			"account_id": acct.ID,
+			"amount":     strconv.FormatInt(amount, 10),
+			"balance":    strconv.FormatInt(credited.Balance, 10),
+		}); err != nil {
+			return err
+		}
+		out = credited
+		return nil
+	})
+	if err != nil {
+		return billing.Account{}, err
+	}
+	return out, nil
+}
+
+// ChangePlan sets the plan of teamID's billing account, its owner's
+// (BILL-1), and returns the account. The actor needs the billing permission
+// in the team (BILL-6). The change is audited as audit.BillingPlanChanged
+// in the team; asking for the plan the account already has changes and
+// records nothing. A lower plan does not touch teams already owned; it
+// only limits new ones (TEAM-4).
+//
+// Errors match ErrInvalidInput (unknown plan), ErrNotMember,
+// ErrPermissionDenied or ErrInvalidAccount (the owner has no account);
+// nothing changes on any of them.
+func (s *Service) ChangePlan(ctx context.Context, actorID, teamID string, plan billing.Plan) (billing.Account, error) {
+	if err := checkID("actor_id", actorID); err != nil {
+		return billing.Account{}, err
+	}
+	if err := checkID("team_id", teamID); err != nil {
+		return billing.Account{}, err
+	}
+	if !plan.Valid() {
+		return billing.Account{}, invalid("plan", "%q is not %s, %s or %s", plan, billing.PlanFree, billing.PlanTeam, billing.PlanEnterprise)
+	}
+	var out billing.Account
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		t, err := s.billingLockTeamAs(ctx, tx, actorID, teamID, rbac.Billing, "change the plan")
+		if err != nil {
+			return err
+		}
+		acct, err := lockOwnerAccount(ctx, tx, t)
+		if err != nil {
+			return err
+		}
+		if acct.Plan == plan {
+			out = acct
+			return nil
+		}
+		from := acct.Plan
+		acct.Plan = plan
+		acct.UpdatedAt = s.now().UTC()
+		if err := tx.UpdateAccount(ctx, acct); err != nil {
+			return err
+		}
+		if _, err := s.record(ctx, tx, teamID, actorID, audit.BillingPlanChanged, acct.ID, map[string]string{
+			"account_id": acct.ID,
+			"from":       string(from),
+			"to":         string(plan),
+		}); err != nil {
+			return err
+		}
+		out = acct
+		return nil
+	})
+	if err != nil {
+		return billing.Account{}, err
+	}
+	return out, nil
+}
+
+// BillingAccount returns the billing account of teamID, its owner's
+// (BILL-1). The actor needs the billing permission in the team (BILL-6).
+//
+// Errors match ErrInvalidInput, ErrNotMember, ErrPermissionDenied or
+// ErrNotFound (the owner has no account).
+func (s *Service) BillingAccount(ctx context.Context, actorID, teamID string) (billing.Account, error) {
+	if err := checkID("actor_id", actorID); err != nil {
+		return billing.Account{}, err
+	}
+	if err := checkID("team_id", teamID); err != nil {
+		return billing.Account{}, err
+	}
+	t, role, err := s.billingMember(ctx, s.store, actorID, teamID)
+	if err != nil {
+		return billing.Account{}, err
+	}
+	if err := require(role, rbac.Billing, "read the billing account"); err != nil {
+		return billing.Account{}, err
+	}
+	acct, err := s.store.Account(ctx, t.OwnerID)
+	if err != nil {
+		return billing.Account{}, fmt.Errorf("teamkit: billing account of team %s (owner %s): %w", teamID, t.OwnerID, err)
+	}
+	return acct, nil
+}
+
+// UsageSummary returns teamID's usage with Time in [from, to) (BILL-5): the
+// team's total and one row per member who used anything, ordered by user
+// ID. A zero from means since the beginning, a zero to means no end;
+// otherwise from must be before to. The actor needs the usage permission
+// in the team.
+//
+// Errors match ErrInvalidInput, ErrNotMember or ErrPermissionDenied.
+func (s *Service) UsageSummary(ctx context.Context, actorID, teamID string, from, to time.Time) (billing.Summary, error) {
+	if err := checkID("actor_id", actorID); err != nil {
+		return billing.Summary{}, err
+	}
+	if err := checkID("team_id", teamID); err != nil {
+		return billing.Summary{}, err
+	}
+	if !to.IsZero() && !from.Before(to) {
+		return billing.Summary{}, invalid("to", "%s is not after from %s; pass a later end or a zero time for no end",
+			to.UTC().Format(time.RFC3339Nano), from.UTC().Format(time.RFC3339Nano))
+	}
+	if _, role, err := s.billingMember(ctx, s.store, actorID, teamID); err != nil {
+		return billing.Summary{}, err
+	} else if err := require(role, rbac.ViewUsage, "view usage"); err != nil {
+		return billing.Summary{}, err
+	}
+	rows, err := s.store.UsageTotals(ctx, teamID, from, to)
+	if err != nil {
+		return billing.Summary{}, err
+	}
+	sum := billing.Summary{TeamID: teamID, From: from, To: to, Members: rows}
+	if sum.Members == nil {
+		sum.Members = []billing.MemberUsage{}
+	}
+	for _, m := range rows {
+		sum.Amount = saturatingAdd(sum.Amount, m.Amount)
+		sum.Records += m.Records
+	}
+	return sum, nil
+}
+
+// saturatingAdd adds two non-negative amounts, stopping at math.MaxInt64.
+func saturatingAdd(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// SetAccountStatus sets userID's billing account to active or suspended
+// and returns it. It is for the host (payment failures, fraud holds), so
+// it checks no actor. A suspended account can neither pay for usage
+// (ErrInvalidAccount from RecordUsage) nor entitle its holder to own more
+// collaboration teams (TEAM-4) or take over one (OWN-4). The change is
+// audited as audit.BillingStatusChanged, with no actor, in the user's
+// personal team; setting the status the account already has changes and
+// records nothing.
+//
+// Errors match ErrInvalidInput or ErrNotFound (the user has no account or
+// no personal team; call EnsurePersonalTeam first).
+func (s *Service) SetAccountStatus(ctx context.Context, userID string, status billing.Status) (billing.Account, error) {
+	if err := checkID("user_id", userID); err != nil {
+		return billing.Account{}, err
+	}
+	if status != billing.StatusActive && status != billing.StatusSuspended {
+		return billing.Account{}, invalid("status", "%q is not %s or %s", status, billing.StatusActive, billing.StatusSuspended)
+	}
+	var out billing.Account
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		pt, err := billingLockPersonalTeam(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		acct, err := tx.LockAccount(ctx, userID)
+		if err != nil {
+			return fmt.Errorf("teamkit: billing account of user %s: %w; call EnsurePersonalTeam first", userID, err)
+		}
+		if acct.Status == status {
+			out = acct
+			return nil
+		}
+		from := acct.Status
+		acct.Status = status
+		acct.UpdatedAt = s.now().UTC()
+		if err := tx.UpdateAccount(ctx, acct); err != nil {
+			return err
+		}
+		if _, err := s.record(ctx, tx, pt.ID, "", audit.BillingStatusChanged, acct.ID, map[string]string{
+			"account_id": acct.ID,
+			"user_id":    userID,
+			"from":       string(from),
+			"to":         string(status),
+		}); err != nil {
+			return err
+		}
+		out = acct
+		return nil
+	})
+	if err != nil {
+		return billing.Account{}, err
+	}
+	return out, nil
+}
+
+// billingLockPersonalTeam finds and locks userID's personal team. An upgrade
+// (TEAM-3) may turn the team found into a collaboration team before the
+// lock is taken; then the new personal team is looked up again.
+func billingLockPersonalTeam(ctx context.Context, tx Tx, userID string) (Team, error) {
+	for range 3 {
+		pt, err := tx.PersonalTeam(ctx, userID)
+		if err != nil {
+			return Team{}, fmt.Errorf("teamkit: personal team of user %s: %w; call EnsurePersonalTeam first", userID, err)
+		}
+		locked, err := tx.LockTeam(ctx, pt.ID)
+		if err != nil {
+			return Team{}, err
+		}
+		if locked.Kind == Personal && locked.OwnerID == userID && !locked.Deleted() {
+			return locked, nil
+		}
+	}
+	return Team{}, fmt.Errorf("teamkit: personal team of user %s keeps changing; retry: %w", userID, ErrConflict)
+}

@@ -1,0 +1,208 @@
+package team_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/mock/gomock"
+
+	"github.com/teamkit/teamkit/billing"
+	"github.com/teamkit/teamkit/rbac"
+	"github.com/teamkit/teamkit/team"
+)
+
+// Rule SEC-3 (INV-3): 200 concurrent invitations into a team of 50 seats,
+// the owner holding one, grant exactly the 49 free seats.
+func TestSEC3_ConcurrentInvitesNeverExceedSeats(t *testing.T) {
+	e := newEnv(t) // default: 50 seats
+	ana := user("ana")
+	tm := e.teamOf(ana, "Agency")
+
+	const n = 200
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = e.svc.Invite(e.ctx, ana.ID, tm.ID, fmt.Sprintf("guest%03d@example.com", i), "")
+		}()
+	}
+	wg.Wait()
+
+	granted := 0
+	for _, err := range errs {
+		if err == nil {
+			granted++
+			continue
+		}
+		require.ErrorIs(t, err, team.ErrSeatLimit)
+	}
+	require.Equal(t, team.DefaultSeatLimit-1, granted)
+	pending, err := e.st.Invitations(e.ctx, tm.ID, team.InvitationPending)
+	require.NoError(t, err)
+	require.Len(t, pending, granted)
+	require.Equal(t, granted, e.out.count())
+}
+
+// Rule SEC-3 (ROLE-1): racing transfers, leaves and removals leave exactly
+// one owner, who is the team's OwnerID.
+func TestSEC3_ConcurrentOwnershipChangesKeepOneOwner(t *testing.T) {
+	e := newEnv(t)
+	owner := user("owner")
+	tm := e.teamOf(owner, "Agency")
+	users := []team.User{owner}
+	for i := range 8 {
+		u := user(fmt.Sprintf("m%d", i))
+		role := rbac.RoleMember
+		if i%2 == 0 {
+			role = rbac.RoleAdmin
+		}
+		e.join(owner.ID, tm, u, role)
+		users = append(users, u)
+	}
+
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	unexpected := []error{}
+	for round := range 3 {
+		for i, actor := range users {
+			target := users[(i+round+1)%len(users)]
+			calls := []func() error{
+				func() error { return e.svc.TransferOwnership(e.ctx, actor.ID, tm.ID, transferTo(target)) },
+				func() error { return e.svc.Leave(e.ctx, actor.ID, tm.ID) },
+				func() error { return e.svc.RemoveMember(e.ctx, actor.ID, tm.ID, target.ID) },
+				func() error {
+					_, err := e.svc.ChangeRole(e.ctx, actor.ID, tm.ID, target.ID, rbac.RoleAdmin)
+					return err
+				},
+			}
+			for _, call := range calls {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					err := call()
+					if err != nil && !errors.Is(err, team.ErrPermissionDenied) && !errors.Is(err, team.ErrNotMember) &&
+						!errors.Is(err, team.ErrOwnerCannotLeave) && !errors.Is(err, team.ErrInvalidInput) {
+						mu.Lock()
+						unexpected = append(unexpected, err)
+						mu.Unlock()
+					}
+				}()
+			}
+		}
+	}
+	wg.Wait()
+	require.Empty(t, unexpected)
+
+	owners := e.ownersOf(tm.ID)
+	require.Len(t, owners, 1)
+	got, err := e.st.Team(e.ctx, tm.ID)
+	require.NoError(t, err)
+	require.Equal(t, owners[0].UserID, got.OwnerID)
+	e.actions(tm.ID) // the audit chain verifies
+}
+
+// Rule SEC-3 (INV-5): concurrent accepts of one invitation create one
+// membership.
+func TestSEC3_ConcurrentAcceptsCreateOneMembership(t *testing.T) {
+	e := newEnv(t)
+	ana, zoe := user("ana"), user("zoe")
+	tm := e.teamOf(ana, "Agency")
+	e.register(zoe)
+	inv, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, zoe.Email, "")
+	require.NoError(t, err)
+	tok := e.out.token(t, inv.ID)
+
+	const n = 50
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = e.svc.AcceptInvitation(e.ctx, zoe, tok)
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		if err == nil {
+			ok++
+			continue
+		}
+		require.ErrorIs(t, err, team.ErrInvitationUsed)
+	}
+	require.Equal(t, 1, ok)
+	ms, err := e.st.Members(e.ctx, tm.ID)
+	require.NoError(t, err)
+	require.Len(t, ms, 2)
+}
+
+// Rule TEAM-1 and SEC-3: concurrent EnsurePersonalTeam calls for one user
+// return one team and create one account.
+func TestTEAM1_ConcurrentEnsurePersonalTeamReturnsOneTeam(t *testing.T) {
+	e := newEnv(t)
+	ana := user("ana")
+	const n = 50
+	var wg sync.WaitGroup
+	teams := make([]team.Team, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			teams[i], errs[i] = e.svc.EnsurePersonalTeam(e.ctx, ana)
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		require.NoError(t, errs[i])
+		require.Equal(t, teams[0], teams[i])
+	}
+	snap := e.st.Snapshot()
+	require.Len(t, snap.Teams, 1)
+	require.Len(t, snap.Accounts, 1)
+	require.Len(t, snap.AuditEvents[teams[0].ID], 1)
+}
+
+// Rule TEAM-1: when a concurrent call inserts the personal team first (the
+// store reports ErrConflict, as PostgreSQL does), EnsurePersonalTeam returns
+// the team the other call created.
+func TestTEAM1_EnsurePersonalTeamRetriesAfterConflict(t *testing.T) {
+	ctrl := gomock.NewController(t)
+	st := NewMockStore(ctrl)
+	tx := NewMockTx(ctrl)
+	ana := user("ana")
+	theirs := team.Team{ID: "their-team", Kind: team.Personal, Name: "Ana", OwnerID: ana.ID}
+	acct := billing.Account{ID: "acct", UserID: ana.ID, Plan: billing.PlanFree, Status: billing.StatusActive}
+
+	gomock.InOrder(
+		st.EXPECT().PersonalTeam(gomock.Any(), ana.ID).Return(team.Team{}, team.ErrNotFound),
+		// First unit: the insert loses the race.
+		st.EXPECT().InTx(gomock.Any(), gomock.Any()).DoAndReturn(func(ctx context.Context, fn func(context.Context, team.Tx) error) error {
+			return fn(ctx, tx)
+		}),
+		// Second unit: the other call's team is there.
+		st.EXPECT().InTx(gomock.Any(), gomock.Any()).DoAndReturn(func(ctx context.Context, fn func(context.Context, team.Tx) error) error {
+			return fn(ctx, tx)
+		}),
+	)
+	gomock.InOrder(
+		tx.EXPECT().Account(gomock.Any(), ana.ID).Return(billing.Account{}, team.ErrNotFound),
+		tx.EXPECT().InsertAccount(gomock.Any(), gomock.Any()).Return(nil),
+		tx.EXPECT().PersonalTeam(gomock.Any(), ana.ID).Return(team.Team{}, team.ErrNotFound),
+		tx.EXPECT().InsertTeam(gomock.Any(), gomock.Any()).Return(fmt.Errorf("duplicate personal team: %w", team.ErrConflict)),
+		tx.EXPECT().Account(gomock.Any(), ana.ID).Return(acct, nil),
+		tx.EXPECT().PersonalTeam(gomock.Any(), ana.ID).Return(theirs, nil),
+	)
+	svc, err := team.New(st, team.WithIDs(seqIDs("id-")))
+	require.NoError(t, err)
+	got, err := svc.EnsurePersonalTeam(context.Background(), ana)
+	require.NoError(t, err)
+	require.Equal(t, theirs, got)
+}

@@ -1,0 +1,123 @@
+package team
+
+import (
+	"context"
+	"fmt"
+	"maps"
+
+	"github.com/teamkit/teamkit/audit"
+	"github.com/teamkit/teamkit/rbac"
+)
+
+// DeletionPreflight returns the resources the host still keeps in teamID,
+// by type, as its ResourceCounter reports them (DEL-2); only types with a
+// count above zero are listed, and an empty map means the team can be
+// deleted. The actor needs the delete-team permission.
+//
+// Errors match ErrInvalidInput, ErrNotMember, ErrPersonalTeam or
+// ErrPermissionDenied; a ResourceCounter error is returned wrapped.
+func (s *Service) DeletionPreflight(ctx context.Context, actorID, teamID string) (map[string]int, error) {
+	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
+		return nil, err
+	}
+	if err := s.checkDeletable(ctx, s.store, actorID, teamID); err != nil {
+		return nil, err
+	}
+	return s.remainingResources(ctx, teamID)
+}
+
+// DeleteTeam deletes the collaboration team teamID (DEL-1..3). Only the owner
+// can, and only once the host's ResourceCounter reports no resources left
+// (DEL-2); otherwise the error is a *ResourcesRemainError with the counts.
+// The resources are the host's data, so they are counted before the unit of
+// work, which cannot lock them: a host that creates resources concurrently
+// with a deletion must serialize that itself.
+//
+// In one unit of work the team is marked deleted, every membership and
+// pending invitation is removed, and TeamDeleted is recorded. The team
+// record and its audit trail stay (HostAuditLog reads them).
+//
+// Errors match ErrInvalidInput, ErrNotMember, ErrPersonalTeam,
+// ErrPermissionDenied or ErrResourcesRemain; a ResourceCounter error is
+// returned wrapped.
+func (s *Service) DeleteTeam(ctx context.Context, actorID, teamID string) error {
+	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
+		return err
+	}
+	// Check first on committed data, so the host is not asked for a caller
+	// who may not delete; the unit of work checks again under the lock.
+	if err := s.checkDeletable(ctx, s.store, actorID, teamID); err != nil {
+		return err
+	}
+	counts, err := s.remainingResources(ctx, teamID)
+	if err != nil {
+		return err
+	}
+	if len(counts) > 0 {
+		return &ResourcesRemainError{TeamID: teamID, Counts: counts}
+	}
+	return s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		t, _, role, err := s.lockForActor(ctx, tx, teamID, actorID)
+		if err != nil {
+			return err
+		}
+		if err := s.deletableBy(t, role, actorID); err != nil {
+			return err
+		}
+		t.DeletedAt = s.now().UTC()
+		t.UpdatedAt = t.DeletedAt
+		if err := tx.UpdateTeam(ctx, t); err != nil {
+			return err
+		}
+		if err := tx.DeleteTeamMembers(ctx, teamID); err != nil {
+			return err
+		}
+		_, err = s.record(ctx, tx, teamID, actorID, audit.TeamDeleted, teamID,
+			map[string]string{"name": t.Name})
+		return err
+	})
+}
+
+// checkDeletable checks, reading through r, that actorID may delete teamID.
+func (s *Service) checkDeletable(ctx context.Context, r Reader, actorID, teamID string) error {
+	_, role, err := s.memberRole(ctx, r, teamID, actorID)
+	if err != nil {
+		return err
+	}
+	t, err := r.Team(ctx, teamID)
+	if err != nil {
+		return err
+	}
+	return s.deletableBy(t, role, actorID)
+}
+
+// deletableBy refuses personal teams (TEAM-2) and anyone but the owner
+// (DEL-1).
+func (s *Service) deletableBy(t Team, role rbac.Role, actorID string) error {
+	if t.Kind == Personal {
+		return fmt.Errorf("%w: personal team %s cannot be deleted", ErrPersonalTeam, t.ID)
+	}
+	if err := require(role, rbac.DeleteTeam, "delete the team"); err != nil {
+		return err
+	}
+	if !s.policy.IsOwner(role) || t.OwnerID != actorID {
+		return fmt.Errorf("%w: only the owner of team %s can delete it", ErrPermissionDenied, t.ID)
+	}
+	return nil
+}
+
+// remainingResources asks the ResourceCounter (DEL-2) and keeps the counts
+// above zero. Without a counter the team holds nothing.
+func (s *Service) remainingResources(ctx context.Context, teamID string) (map[string]int, error) {
+	out := map[string]int{}
+	if s.counter == nil {
+		return out, nil
+	}
+	counts, err := s.counter.CountResources(ctx, teamID)
+	if err != nil {
+		return nil, fmt.Errorf("teamkit: counting the resources of team %s before deletion: %w", teamID, err)
+	}
+	maps.Copy(out, counts)
+	maps.DeleteFunc(out, func(_ string, n int) bool { return n <= 0 })
+	return out, nil
+}

@@ -1,0 +1,515 @@
+package team
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/teamkit/teamkit/audit"
+	"github.com/teamkit/teamkit/rbac"
+)
+
+// Invitation tokens (INV-4).
+const (
+	tokenBytes     = 32  // 256 random bits
+	maxTokenLength = 128 // bytes; a real token has 43
+)
+
+// Invite invites email to teamID with role (INV-1..4): the actor needs the
+// invite permission and may invite only to roles ranked at or below their
+// own, never owner (ROLE-6); role "" means the policy's default role. The
+// email is normalised. Seats (members plus pending, unexpired invitations)
+// must stay within the seat limit. An expired pending invitation of the same
+// email is marked expired and replaced. Records InvitationSent.
+//
+// After the unit of work commits, the Notifier gets the link's token. If it
+// fails, Invite returns the stored invitation AND an error matching
+// ErrNotifyFailed that wraps the Notifier's error (INV-7); retry with
+// ResendInvitation.
+//
+// Errors match ErrInvalidInput (an unknown role also matches
+// ErrUnknownRole), ErrNotMember, ErrPersonalTeam, ErrPermissionDenied,
+// ErrAlreadyMember, ErrAlreadyInvited, ErrSeatLimit (a *SeatLimitError) or
+// ErrNotifyFailed.
+func (s *Service) Invite(ctx context.Context, actorID, teamID, email, role string) (Invitation, error) {
+	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
+		return Invitation{}, err
+	}
+	email, err := NormalizeEmail(email)
+	if err != nil {
+		return Invitation{}, err
+	}
+	r, err := s.roleArg(role)
+	if err != nil {
+		return Invitation{}, err
+	}
+	token, hash, err := s.newToken()
+	if err != nil {
+		return Invitation{}, err
+	}
+	var inv Invitation
+	var teamName string
+	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		t, _, actorRole, err := s.lockForActor(ctx, tx, teamID, actorID)
+		if err != nil {
+			return err
+		}
+		if t.Kind == Personal {
+			return fmt.Errorf("%w: team %s accepts no invitations; create a collaboration team or upgrade this one", ErrPersonalTeam, teamID)
+		}
+		if err := s.requireInvite(actorRole, r); err != nil {
+			return err
+		}
+		now := s.now().UTC()
+		used, err := s.seatsFor(ctx, tx, teamID, email, now, true)
+		if err != nil {
+			return err
+		}
+		if used >= s.seatLimit {
+			return &SeatLimitError{TeamID: teamID, Limit: s.seatLimit, Used: used}
+		}
+		inv = Invitation{
+			ID:        s.newID(),
+			TeamID:    teamID,
+			Email:     email,
+			Role:      r.Name,
+			InviterID: actorID,
+			Status:    InvitationPending,
+			TokenHash: hash,
+			CreatedAt: now,
+			ExpiresAt: now.Add(s.invitationTTL),
+			UpdatedAt: now,
+		}
+		if err := tx.InsertInvitation(ctx, inv); err != nil {
+			return err
+		}
+		teamName = t.Name
+		_, err = s.record(ctx, tx, teamID, actorID, audit.InvitationSent, inv.ID,
+			map[string]string{"email": email, "role": r.Name})
+		return err
+	})
+	if err != nil {
+		return Invitation{}, err
+	}
+	return inv, s.notify(ctx, inv, teamName, token, actorID)
+}
+
+// seatsFor checks that email is neither a member of teamID nor invited to it
+// and returns the seats in use: members plus pending, unexpired invitations
+// (INV-3). A pending invitation of email that has expired is marked expired
+// when replaceExpired, so that a new one can take its place (INV-2).
+func (s *Service) seatsFor(ctx context.Context, tx Tx, teamID, email string, now time.Time, replaceExpired bool) (int, error) {
+	members, err := tx.Members(ctx, teamID)
+	if err != nil {
+		return 0, err
+	}
+	for _, m := range members {
+		if m.Email == email {
+			return 0, fmt.Errorf("%w: %s is already a member of team %s", ErrAlreadyMember, email, teamID)
+		}
+	}
+	pending, err := tx.Invitations(ctx, teamID, InvitationPending)
+	if err != nil {
+		return 0, err
+	}
+	used := len(members)
+	for _, p := range pending {
+		expired := p.State(now) == InvitationExpired
+		if p.Email == email && replaceExpired {
+			if !expired {
+				return 0, fmt.Errorf("%w: %s has pending invitation %s to team %s; use ResendInvitation", ErrAlreadyInvited, email, p.ID, teamID)
+			}
+			p.Status, p.UpdatedAt = InvitationExpired, now
+			if err := tx.UpdateInvitation(ctx, p); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		if !expired {
+			used++
+		}
+	}
+	return used, nil
+}
+
+// ResendInvitation gives the pending invitation invitationID of teamID a new
+// token and a new expiry, which kills the old link, and notifies the invitee
+// again (INV-6, INV-7). The actor needs the invite permission. Resending an
+// expired invitation takes a seat again, so the seat limit applies. Records
+// InvitationResent.
+//
+// Errors match ErrInvalidInput, ErrNotMember, ErrPermissionDenied,
+// ErrNotFound (no such invitation in this team), ErrInvitationCancelled,
+// ErrInvitationDeclined, ErrInvitationUsed, ErrInvitationExpired (replaced
+// by a newer invitation), ErrAlreadyMember, ErrSeatLimit or
+// ErrNotifyFailed; with ErrNotifyFailed the stored invitation is returned
+// too.
+func (s *Service) ResendInvitation(ctx context.Context, actorID, teamID, invitationID string) (Invitation, error) {
+	if err := checkIDs("actor_id", actorID, "team_id", teamID, "invitation_id", invitationID); err != nil {
+		return Invitation{}, err
+	}
+	token, hash, err := s.newToken()
+	if err != nil {
+		return Invitation{}, err
+	}
+	var inv Invitation
+	var teamName string
+	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		t, _, actorRole, err := s.lockForActor(ctx, tx, teamID, actorID)
+		if err != nil {
+			return err
+		}
+		if err := require(actorRole, rbac.Invite, "re-send invitations"); err != nil {
+			return err
+		}
+		if inv, err = teamInvitation(ctx, tx, teamID, invitationID); err != nil {
+			return err
+		}
+		if inv.Status != InvitationPending {
+			return statusError(inv, inv.Status)
+		}
+		r, err := s.policy.Role(inv.Role)
+		if err != nil {
+			return fmt.Errorf("teamkit: invitation %s names role %q that the policy does not define; cancel it and invite again: %w", inv.ID, inv.Role, err)
+		}
+		if err := s.requireInvite(actorRole, r); err != nil {
+			return err
+		}
+		now := s.now().UTC()
+		used, err := s.seatsFor(ctx, tx, teamID, inv.Email, now, false)
+		if err != nil {
+			return err
+		}
+		if inv.State(now) == InvitationExpired && used >= s.seatLimit {
+			return &SeatLimitError{TeamID: teamID, Limit: s.seatLimit, Used: used}
+		}
+		inv.TokenHash, inv.ExpiresAt, inv.UpdatedAt = hash, now.Add(s.invitationTTL), now
+		if err := tx.UpdateInvitation(ctx, inv); err != nil {
+			return err
+		}
+		teamName = t.Name
+		_, err = s.record(ctx, tx, teamID, actorID, audit.InvitationResent, inv.ID,
+			map[string]string{"email": inv.Email, "role": inv.Role})
+		return err
+	})
+	if err != nil {
+		return Invitation{}, err
+	}
+	return inv, s.notify(ctx, inv, teamName, token, actorID)
+}
+
+// CancelInvitation cancels the pending invitation invitationID of teamID
+// (INV-6). The actor needs the invite permission. Records
+// InvitationCancelled.
+//
+// Errors match ErrInvalidInput, ErrNotMember, ErrPermissionDenied,
+// ErrNotFound (no such invitation in this team), ErrInvitationCancelled,
+// ErrInvitationDeclined, ErrInvitationUsed or ErrInvitationExpired (already
+// replaced).
+func (s *Service) CancelInvitation(ctx context.Context, actorID, teamID, invitationID string) error {
+	if err := checkIDs("actor_id", actorID, "team_id", teamID, "invitation_id", invitationID); err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		_, _, actorRole, err := s.lockForActor(ctx, tx, teamID, actorID)
+		if err != nil {
+			return err
+		}
+		if err := require(actorRole, rbac.Invite, "cancel invitations"); err != nil {
+			return err
+		}
+		inv, err := teamInvitation(ctx, tx, teamID, invitationID)
+		if err != nil {
+			return err
+		}
+		if inv.Status != InvitationPending {
+			return statusError(inv, inv.Status)
+		}
+		inv.Status, inv.UpdatedAt = InvitationCancelled, s.now().UTC()
+		if err := tx.UpdateInvitation(ctx, inv); err != nil {
+			return err
+		}
+		_, err = s.record(ctx, tx, teamID, actorID, audit.InvitationCancelled, inv.ID,
+			map[string]string{"email": inv.Email})
+		return err
+	})
+}
+
+// DeclineInvitation declines invitationID on behalf of u, whose verified
+// email must be the invited one (INV-6). Records InvitationDeclined.
+//
+// Errors match ErrInvalidInput, ErrNotFound (no such invitation, or its team
+// was deleted), ErrEmailMismatch, ErrInvitationExpired,
+// ErrInvitationCancelled, ErrInvitationDeclined or ErrInvitationUsed.
+func (s *Service) DeclineInvitation(ctx context.Context, u User, invitationID string) error {
+	u, err := checkUser(u)
+	if err != nil {
+		return err
+	}
+	if err := checkID("invitation_id", invitationID); err != nil {
+		return err
+	}
+	found, err := s.store.Invitation(ctx, invitationID)
+	if err != nil {
+		return invitationLookupError(err, invitationID)
+	}
+	return s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		if _, err := lockInvitedTeam(ctx, tx, found.TeamID); err != nil {
+			return err
+		}
+		inv, err := tx.Invitation(ctx, invitationID)
+		if err != nil {
+			return invitationLookupError(err, invitationID)
+		}
+		if inv.Email != u.Email {
+			return fmt.Errorf("%w: invitation %s is not for the signed-in user's email", ErrEmailMismatch, invitationID)
+		}
+		now := s.now().UTC()
+		if st := inv.State(now); st != InvitationPending {
+			return statusError(inv, st)
+		}
+		inv.Status, inv.UpdatedAt = InvitationDeclined, now
+		if err := tx.UpdateInvitation(ctx, inv); err != nil {
+			return err
+		}
+		_, err = s.record(ctx, tx, inv.TeamID, u.ID, audit.InvitationDeclined, inv.ID,
+			map[string]string{"email": inv.Email})
+		return err
+	})
+}
+
+// AcceptInvitation makes u a member of the invitation's team with the
+// invited role (INV-5). token is the one from the invitation link; u's
+// verified email must be the invited one. The pending invitation already
+// held a seat, so the seat limit is not checked again. Concurrent accepts of
+// one invitation create one membership. The new membership starts at Epoch
+// 0 (ROLE-5). Records InvitationAccepted.
+//
+// Errors match ErrInvalidInput, ErrNotFound (unknown or superseded link, or
+// the team was deleted), ErrInvitationExpired, ErrInvitationCancelled,
+// ErrInvitationDeclined, ErrInvitationUsed, ErrEmailMismatch or
+// ErrAlreadyMember.
+func (s *Service) AcceptInvitation(ctx context.Context, u User, token string) (Member, error) {
+	u, err := checkUser(u)
+	if err != nil {
+		return Member{}, err
+	}
+	if token == "" || len(token) > maxTokenLength {
+		return Member{}, invalid("token", "must have 1 to %d bytes; use the token from the invitation link", maxTokenLength)
+	}
+	hash := hashToken(token)
+	found, err := s.store.InvitationByTokenHash(ctx, hash)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return Member{}, fmt.Errorf("%w: no invitation for this link; it may have been re-sent, ask for the newest link", ErrNotFound)
+		}
+		return Member{}, err
+	}
+	var m Member
+	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		if _, err := lockInvitedTeam(ctx, tx, found.TeamID); err != nil {
+			return err
+		}
+		inv, err := tx.Invitation(ctx, found.ID)
+		if err != nil {
+			return invitationLookupError(err, found.ID)
+		}
+		if subtle.ConstantTimeCompare([]byte(inv.TokenHash), []byte(hash)) != 1 {
+			return fmt.Errorf("%w: this invitation link was replaced by a newer one; use the newest link", ErrNotFound)
+		}
+		now := s.now().UTC()
+		if st := inv.State(now); st != InvitationPending {
+			return statusError(inv, st)
+		}
+		if inv.Email != u.Email {
+			return fmt.Errorf("%w: the invitation is for another address; sign in with the invited email", ErrEmailMismatch)
+		}
+		if _, err := tx.Member(ctx, inv.TeamID, u.ID); err == nil {
+			return fmt.Errorf("%w: user %s is already a member of team %s", ErrAlreadyMember, u.ID, inv.TeamID)
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		if _, err := s.policy.Role(inv.Role); err != nil {
+			return fmt.Errorf("teamkit: invitation %s names role %q that the policy does not define; ask for a new invitation: %w", inv.ID, inv.Role, err)
+		}
+		m = Member{
+			TeamID:   inv.TeamID,
+			UserID:   u.ID,
+			Email:    u.Email,
+			Name:     u.Name,
+			Role:     inv.Role,
+			JoinedAt: now,
+		}
+		if err := tx.InsertMember(ctx, m); err != nil {
+			return err
+		}
+		inv.Status, inv.UpdatedAt = InvitationAccepted, now
+		if err := tx.UpdateInvitation(ctx, inv); err != nil {
+			return err
+		}
+		_, err = s.record(ctx, tx, inv.TeamID, u.ID, audit.InvitationAccepted, inv.ID,
+			map[string]string{"user_id": u.ID, "role": inv.Role})
+		return err
+	})
+	if err != nil {
+		return Member{}, err
+	}
+	return m, nil
+}
+
+// Invitations returns the invitations of teamID with status pending,
+// including those past their expiry (Invitation.State tells; they can be
+// re-sent). Every member may list them (MEM-5).
+//
+// Errors match ErrInvalidInput or ErrNotMember.
+func (s *Service) Invitations(ctx context.Context, actorID, teamID string) ([]Invitation, error) {
+	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
+		return nil, err
+	}
+	if _, _, err := s.memberRole(ctx, s.store, teamID, actorID); err != nil {
+		return nil, err
+	}
+	return s.store.Invitations(ctx, teamID, InvitationPending)
+}
+
+// PendingInvitations returns the pending, unexpired invitations to u's
+// verified email, across teams (INV-5).
+//
+// Errors match ErrInvalidInput.
+func (s *Service) PendingInvitations(ctx context.Context, u User) ([]Invitation, error) {
+	u, err := checkUser(u)
+	if err != nil {
+		return nil, err
+	}
+	invs, err := s.store.InvitationsByEmail(ctx, u.Email, InvitationPending)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	out := invs[:0]
+	for _, inv := range invs {
+		if inv.State(now) == InvitationPending {
+			out = append(out, inv)
+		}
+	}
+	return out, nil
+}
+
+// roleArg resolves a role name given by a caller; "" is the default role.
+// An unknown name matches both ErrInvalidInput and ErrUnknownRole.
+func (s *Service) roleArg(name string) (rbac.Role, error) {
+	if name == "" {
+		return s.policy.DefaultRole(), nil
+	}
+	r, err := s.policy.Role(name)
+	if err != nil {
+		return rbac.Role{}, fmt.Errorf("%w: %w", invalid("role", "is not defined by the policy"), err)
+	}
+	return r, nil
+}
+
+// requireInvite refuses unless actor may invite to role (INV-1, ROLE-6).
+func (s *Service) requireInvite(actor, role rbac.Role) error {
+	if err := require(actor, rbac.Invite, "invite members"); err != nil {
+		return err
+	}
+	if !s.policy.CanInvite(actor, role) {
+		return fmt.Errorf("%w: role %q may not invite to role %q; invite to a role ranked at or below your own (never owner)",
+			ErrPermissionDenied, actor.Name, role.Name)
+	}
+	return nil
+}
+
+// newToken returns a fresh invitation token and its hash (INV-4).
+func (s *Service) newToken() (token, hash string, err error) {
+	var b [tokenBytes]byte
+	if _, err := io.ReadFull(s.random, b[:]); err != nil {
+		return "", "", fmt.Errorf("teamkit: reading random bytes for an invitation token: %w", err)
+	}
+	token = base64.RawURLEncoding.EncodeToString(b[:])
+	return token, hashToken(token), nil
+}
+
+// hashToken returns the hex SHA-256 of token, the only form stored.
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// notify hands the link to the Notifier after the unit of work committed
+// (INV-7).
+func (s *Service) notify(ctx context.Context, inv Invitation, teamName, token, inviterID string) error {
+	if s.notifier == nil {
+		return nil
+	}
+	err := s.notifier.NotifyInvitation(ctx, InvitationMessage{
+		Invitation: inv,
+		TeamName:   teamName,
+		Token:      token,
+		InviterID:  inviterID,
+	})
+	if err != nil {
+		return fmt.Errorf("%w: invitation %s to %s: %w; retry with ResendInvitation", ErrNotifyFailed, inv.ID, inv.Email, err)
+	}
+	return nil
+}
+
+// teamInvitation returns invitationID if it belongs to teamID; otherwise an
+// error matching ErrNotFound (TEAM-6).
+func teamInvitation(ctx context.Context, r Reader, teamID, invitationID string) (Invitation, error) {
+	inv, err := r.Invitation(ctx, invitationID)
+	if err != nil {
+		return Invitation{}, invitationLookupError(err, invitationID)
+	}
+	if inv.TeamID != teamID {
+		return Invitation{}, invitationLookupError(ErrNotFound, invitationID)
+	}
+	return inv, nil
+}
+
+func invitationLookupError(err error, invitationID string) error {
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%w: invitation %s; check the ID or ask for a new invitation", ErrNotFound, invitationID)
+	}
+	return err
+}
+
+// lockInvitedTeam locks teamID; a deleted or missing team gives ErrNotFound.
+func lockInvitedTeam(ctx context.Context, tx Tx, teamID string) (Team, error) {
+	t, err := tx.LockTeam(ctx, teamID)
+	if err != nil {
+		return Team{}, invitationTeamError(err, teamID)
+	}
+	if t.Deleted() {
+		return Team{}, invitationTeamError(ErrNotFound, teamID)
+	}
+	return t, nil
+}
+
+func invitationTeamError(err error, teamID string) error {
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%w: the invitation's team %s no longer exists", ErrNotFound, teamID)
+	}
+	return err
+}
+
+// statusError explains why an invitation in state st cannot be used.
+func statusError(inv Invitation, st InvitationStatus) error {
+	switch st {
+	case InvitationExpired:
+		return fmt.Errorf("%w: invitation %s expired at %s; ask the team for a new one", ErrInvitationExpired, inv.ID, inv.ExpiresAt.Format(time.RFC3339))
+	case InvitationCancelled:
+		return fmt.Errorf("%w: invitation %s; ask the team for a new one", ErrInvitationCancelled, inv.ID)
+	case InvitationDeclined:
+		return fmt.Errorf("%w: invitation %s; ask the team for a new one", ErrInvitationDeclined, inv.ID)
+	case InvitationAccepted:
+		return fmt.Errorf("%w: invitation %s", ErrInvitationUsed, inv.ID)
+	}
+	return fmt.Errorf("teamkit: invitation %s has unknown status %q", inv.ID, st)
+}

@@ -1,0 +1,166 @@
+package team
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/teamkit/teamkit/audit"
+	"github.com/teamkit/teamkit/rbac"
+)
+
+// Members returns the members of teamID with their roles, join times, user
+// IDs and emails, by join time (MEM-5). Every member may list them.
+//
+// Errors match ErrInvalidInput or ErrNotMember.
+func (s *Service) Members(ctx context.Context, actorID, teamID string) ([]Member, error) {
+	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
+		return nil, err
+	}
+	if _, _, err := s.memberRole(ctx, s.store, teamID, actorID); err != nil {
+		return nil, err
+	}
+	return s.store.Members(ctx, teamID)
+}
+
+// ChangeRole gives member userID of teamID the role named role (MEM-1). The
+// actor needs the change-roles permission and the ceiling rules hold
+// (ROLE-6): nobody changes the owner's role (only TransferOwnership does),
+// grants the owner role or a role ranked above their own, or raises their
+// own role; admins may change other admins. The membership's Epoch goes up
+// by one, so sessions issued under the old role can be rejected (ROLE-5).
+// Records MemberRoleChanged.
+//
+// Asking for the role the member already holds changes nothing: the member
+// is returned as it is, with no audit event and no new epoch.
+//
+// Errors match ErrInvalidInput (an unknown role also matches
+// ErrUnknownRole), ErrNotMember (actor or target) or ErrPermissionDenied.
+func (s *Service) ChangeRole(ctx context.Context, actorID, teamID, userID, role string) (Member, error) {
+	if err := checkIDs("actor_id", actorID, "team_id", teamID, "user_id", userID); err != nil {
+		return Member{}, err
+	}
+	if role == "" {
+		return Member{}, invalid("role", "is empty; name the new role")
+	}
+	newRole, err := s.roleArg(role)
+	if err != nil {
+		return Member{}, err
+	}
+	var m Member
+	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		_, _, actorRole, err := s.lockForActor(ctx, tx, teamID, actorID)
+		if err != nil {
+			return err
+		}
+		if err := require(actorRole, rbac.ChangeRoles, "change member roles"); err != nil {
+			return err
+		}
+		target, targetRole, err := s.memberRole(ctx, tx, teamID, userID)
+		if err != nil {
+			return err
+		}
+		if s.policy.IsOwner(targetRole) {
+			return fmt.Errorf("%w: nobody can change the owner's role; the owner hands it over with TransferOwnership", ErrPermissionDenied)
+		}
+		if !s.policy.CanChangeRole(actorRole, targetRole, newRole) {
+			return fmt.Errorf("%w: role %q may not change a %q to %q; roles ranked above your own and the owner role cannot be granted",
+				ErrPermissionDenied, actorRole.Name, targetRole.Name, newRole.Name)
+		}
+		if userID == actorID && newRole.Rank > targetRole.Rank {
+			return fmt.Errorf("%w: nobody raises their own role; ask another admin or the owner", ErrPermissionDenied)
+		}
+		m = target
+		if target.Role == newRole.Name {
+			return nil
+		}
+		m.Role = newRole.Name
+		m.Epoch++
+		if err := tx.UpdateMember(ctx, m); err != nil {
+			return err
+		}
+		_, err = s.record(ctx, tx, teamID, actorID, audit.MemberRoleChanged, userID,
+			map[string]string{"from": target.Role, "to": newRole.Name})
+		return err
+	})
+	if err != nil {
+		return Member{}, err
+	}
+	return m, nil
+}
+
+// RemoveMember removes member userID from teamID (MEM-2). The actor needs
+// the remove permission and may remove members ranked at or below their own,
+// never the owner (ROLE-6); admins may remove other admins. To leave a team
+// yourself use Leave. The removal takes effect at once: Authorize refuses
+// the user from the moment the unit of work commits (RES-3); the membership
+// and its epoch are gone, and a later rejoin needs a new invitation.
+// Resources the member created stay in the team (MEM-4): they are the
+// host's, and nothing here touches them. Records MemberRemoved.
+//
+// Errors match ErrInvalidInput, ErrNotMember (actor or target) or
+// ErrPermissionDenied.
+func (s *Service) RemoveMember(ctx context.Context, actorID, teamID, userID string) error {
+	if err := checkIDs("actor_id", actorID, "team_id", teamID, "user_id", userID); err != nil {
+		return err
+	}
+	if actorID == userID {
+		return invalid("user_id", "is the caller; use Leave to leave a team")
+	}
+	return s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		_, _, actorRole, err := s.lockForActor(ctx, tx, teamID, actorID)
+		if err != nil {
+			return err
+		}
+		if err := require(actorRole, rbac.RemoveMembers, "remove members"); err != nil {
+			return err
+		}
+		_, targetRole, err := s.memberRole(ctx, tx, teamID, userID)
+		if err != nil {
+			return err
+		}
+		if !s.policy.CanRemove(actorRole, targetRole) {
+			return fmt.Errorf("%w: role %q may not remove a %q; the owner cannot be removed, and only members ranked at or below your own can",
+				ErrPermissionDenied, actorRole.Name, targetRole.Name)
+		}
+		if err := tx.DeleteMember(ctx, teamID, userID); err != nil {
+			return err
+		}
+		_, err = s.record(ctx, tx, teamID, actorID, audit.MemberRemoved, userID,
+			map[string]string{"role": targetRole.Name})
+		return err
+	})
+}
+
+// Leave removes userID from teamID at their own request (MEM-3). The owner
+// cannot leave (transfer ownership first), nobody leaves a personal team
+// (TEAM-2), and the role needs the leave permission. Resources the member
+// created stay in the team (MEM-4). Records MemberLeft.
+//
+// Errors match ErrInvalidInput, ErrNotMember, ErrPersonalTeam,
+// ErrOwnerCannotLeave or ErrPermissionDenied.
+func (s *Service) Leave(ctx context.Context, userID, teamID string) error {
+	if err := checkIDs("user_id", userID, "team_id", teamID); err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		t, _, role, err := s.lockForActor(ctx, tx, teamID, userID)
+		if err != nil {
+			return err
+		}
+		if t.Kind == Personal {
+			return fmt.Errorf("%w: nobody leaves their personal team %s", ErrPersonalTeam, teamID)
+		}
+		if s.policy.IsOwner(role) || t.OwnerID == userID {
+			return fmt.Errorf("%w: team %s", ErrOwnerCannotLeave, teamID)
+		}
+		if err := require(role, rbac.Leave, "leave the team"); err != nil {
+			return err
+		}
+		if err := tx.DeleteMember(ctx, teamID, userID); err != nil {
+			return err
+		}
+		_, err = s.record(ctx, tx, teamID, userID, audit.MemberLeft, userID,
+			map[string]string{"role": role.Name})
+		return err
+	})
+}

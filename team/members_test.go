@@ -1,0 +1,223 @@
+package team_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/teamkit/teamkit/audit"
+	"github.com/teamkit/teamkit/rbac"
+	"github.com/teamkit/teamkit/team"
+)
+
+// Rule MEM-1 and ROLE-6: roles change only within the ceiling; nobody
+// changes the owner's role, grants owner or raises their own role; admins
+// change other admins.
+func TestMEM1_ChangeRoleWithinCeiling(t *testing.T) {
+	e := newEnv(t)
+	ana, ada, abe, max, vic := user("ana"), user("ada"), user("abe"), user("max"), user("vic")
+	tm := e.teamOf(ana, "Agency")
+	e.join(ana.ID, tm, ada, rbac.RoleAdmin)
+	e.join(ana.ID, tm, abe, rbac.RoleAdmin)
+	e.join(ana.ID, tm, max, rbac.RoleMember)
+	e.join(ana.ID, tm, vic, rbac.RoleViewer)
+
+	refusals := []struct {
+		name          string
+		actor, target team.User
+		role          string
+		want          error
+	}{
+		{"member lacks the permission", max, vic, rbac.RoleMember, team.ErrPermissionDenied},
+		{"viewer raises self", vic, vic, rbac.RoleMember, team.ErrPermissionDenied},
+		{"admin grants owner", ada, max, rbac.RoleOwner, team.ErrPermissionDenied},
+		{"admin changes the owner", ada, ana, rbac.RoleMember, team.ErrPermissionDenied},
+		{"owner changes own role", ana, ana, rbac.RoleAdmin, team.ErrPermissionDenied},
+		{"admin raises self to owner", ada, ada, rbac.RoleOwner, team.ErrPermissionDenied},
+		{"owner grants owner", ana, max, rbac.RoleOwner, team.ErrPermissionDenied},
+		{"target not a member", ana, user("nobody"), rbac.RoleMember, team.ErrNotMember},
+		{"unknown role", ana, max, "superuser", team.ErrUnknownRole},
+	}
+	for _, c := range refusals {
+		t.Run(c.name, func(t *testing.T) {
+			requireRefused(t, e.requireUnchanged(func() error {
+				_, err := e.svc.ChangeRole(e.ctx, c.actor.ID, tm.ID, c.target.ID, c.role)
+				return err
+			}), c.want)
+		})
+	}
+
+	m, err := e.svc.ChangeRole(e.ctx, ada.ID, tm.ID, max.ID, rbac.RoleViewer)
+	require.NoError(t, err)
+	require.Equal(t, rbac.RoleViewer, m.Role)
+	m, err = e.svc.ChangeRole(e.ctx, ada.ID, tm.ID, abe.ID, rbac.RoleMember)
+	require.NoError(t, err, "admins may change other admins")
+	require.Equal(t, rbac.RoleMember, m.Role)
+	m, err = e.svc.ChangeRole(e.ctx, ada.ID, tm.ID, ada.ID, rbac.RoleViewer)
+	require.NoError(t, err, "lowering one's own role is allowed")
+	require.Equal(t, rbac.RoleViewer, m.Role)
+	requireRefused(t, e.requireUnchanged(func() error {
+		_, err := e.svc.ChangeRole(e.ctx, ada.ID, tm.ID, ada.ID, rbac.RoleAdmin)
+		return err
+	}), team.ErrPermissionDenied)
+
+	// The same role again changes nothing and records nothing.
+	before := e.st.Snapshot()
+	same, err := e.svc.ChangeRole(e.ctx, ana.ID, tm.ID, max.ID, rbac.RoleViewer)
+	require.NoError(t, err)
+	require.Equal(t, rbac.RoleViewer, same.Role)
+	require.Equal(t, before, e.st.Snapshot())
+
+	acts := e.actions(tm.ID)
+	require.Equal(t, []audit.Action{audit.MemberRoleChanged, audit.MemberRoleChanged, audit.MemberRoleChanged}, acts[len(acts)-3:])
+}
+
+// Rule ROLE-5: every role change increments the membership's epoch, and
+// Authorize uses the current role at once.
+func TestROLE5_RoleChangeBumpsSessionEpoch(t *testing.T) {
+	e := newEnv(t)
+	ana, max := user("ana"), user("max")
+	tm := e.teamOf(ana, "Agency")
+	e.join(ana.ID, tm, max, rbac.RoleMember)
+	res := team.Resource{Type: "agent", ID: "a1", CreatorID: ana.ID}
+
+	ep, err := e.svc.SessionEpoch(e.ctx, max.ID, tm.ID)
+	require.NoError(t, err)
+	require.Zero(t, ep, "a new membership starts at epoch 0")
+	require.NoError(t, e.svc.Authorize(e.ctx, max.ID, tm.ID, rbac.Use, res))
+
+	_, err = e.svc.ChangeRole(e.ctx, ana.ID, tm.ID, max.ID, rbac.RoleViewer)
+	require.NoError(t, err)
+	ep1, err := e.svc.SessionEpoch(e.ctx, max.ID, tm.ID)
+	require.NoError(t, err)
+	require.Equal(t, ep+1, ep1)
+	requireRefused(t, e.svc.Authorize(e.ctx, max.ID, tm.ID, rbac.Use, res), team.ErrPermissionDenied)
+
+	_, err = e.svc.ChangeRole(e.ctx, ana.ID, tm.ID, max.ID, rbac.RoleAdmin)
+	require.NoError(t, err)
+	ep2, err := e.svc.SessionEpoch(e.ctx, max.ID, tm.ID)
+	require.NoError(t, err)
+	require.Equal(t, ep1+1, ep2)
+	require.NoError(t, e.svc.Authorize(e.ctx, max.ID, tm.ID, rbac.Delete, res))
+
+	_, err = e.svc.SessionEpoch(e.ctx, "user-nobody", tm.ID)
+	requireRefused(t, err, team.ErrNotMember)
+}
+
+// Rule MEM-2: members with the remove permission remove others (admins
+// included, never the owner); the removed member loses access at once.
+func TestMEM2_RemoveMember(t *testing.T) {
+	e := newEnv(t)
+	ana, ada, abe, max := user("ana"), user("ada"), user("abe"), user("max")
+	tm := e.teamOf(ana, "Agency")
+	e.join(ana.ID, tm, ada, rbac.RoleAdmin)
+	e.join(ana.ID, tm, abe, rbac.RoleAdmin)
+	e.join(ana.ID, tm, max, rbac.RoleMember)
+
+	requireRefused(t, e.requireUnchanged(func() error { return e.svc.RemoveMember(e.ctx, max.ID, tm.ID, abe.ID) }), team.ErrPermissionDenied)
+	requireRefused(t, e.requireUnchanged(func() error { return e.svc.RemoveMember(e.ctx, ada.ID, tm.ID, ana.ID) }), team.ErrPermissionDenied)
+	requireRefused(t, e.requireUnchanged(func() error { return e.svc.RemoveMember(e.ctx, ada.ID, tm.ID, ada.ID) }), team.ErrInvalidInput)
+	requireRefused(t, e.requireUnchanged(func() error { return e.svc.RemoveMember(e.ctx, ada.ID, tm.ID, "user-nobody") }), team.ErrNotMember)
+
+	require.NoError(t, e.svc.Authorize(e.ctx, max.ID, tm.ID, rbac.View, team.Resource{}))
+	require.NoError(t, e.svc.RemoveMember(e.ctx, ada.ID, tm.ID, max.ID))
+	requireRefused(t, e.svc.Authorize(e.ctx, max.ID, tm.ID, rbac.View, team.Resource{}), team.ErrNotMember)
+	_, err := e.svc.Members(e.ctx, max.ID, tm.ID)
+	requireRefused(t, err, team.ErrNotMember)
+
+	require.NoError(t, e.svc.RemoveMember(e.ctx, ada.ID, tm.ID, abe.ID), "admins may remove other admins")
+	_, err = e.member(tm.ID, abe.ID)
+	require.ErrorIs(t, err, team.ErrNotFound)
+
+	acts := e.actions(tm.ID)
+	require.Equal(t, []audit.Action{audit.MemberRemoved, audit.MemberRemoved}, acts[len(acts)-2:])
+}
+
+// Rule MEM-3: anyone but the owner may leave; the owner transfers first.
+func TestMEM3_Leave(t *testing.T) {
+	e := newEnv(t)
+	ana, max, vic := user("ana"), user("max"), user("vic")
+	tm := e.teamOf(ana, "Agency")
+	e.join(ana.ID, tm, max, rbac.RoleMember)
+	e.join(ana.ID, tm, vic, rbac.RoleViewer)
+
+	requireRefused(t, e.requireUnchanged(func() error { return e.svc.Leave(e.ctx, ana.ID, tm.ID) }), team.ErrOwnerCannotLeave)
+	require.NoError(t, e.svc.Leave(e.ctx, vic.ID, tm.ID))
+	requireRefused(t, e.requireUnchanged(func() error { return e.svc.Leave(e.ctx, vic.ID, tm.ID) }), team.ErrNotMember)
+
+	require.NoError(t, e.svc.TransferOwnership(e.ctx, ana.ID, tm.ID, team.Transfer{NewOwnerID: max.ID, ConfirmNewOwnerID: max.ID}))
+	require.NoError(t, e.svc.Leave(e.ctx, ana.ID, tm.ID), "after the transfer the old owner may leave")
+	requireRefused(t, e.requireUnchanged(func() error { return e.svc.Leave(e.ctx, max.ID, tm.ID) }), team.ErrOwnerCannotLeave)
+
+	ms, err := e.svc.Members(e.ctx, max.ID, tm.ID)
+	require.NoError(t, err)
+	require.Len(t, ms, 1)
+	require.Equal(t, audit.MemberLeft, e.actions(tm.ID)[len(e.actions(tm.ID))-1])
+}
+
+// Rule MEM-4: a leaver's resources stay (the library touches none of them,
+// and the host still counts them); rejoining needs a new invitation.
+func TestMEM4_ResourcesStayAndRejoinNeedsInvitation(t *testing.T) {
+	resources := map[string]string{"agent-1": "user-max", "doc-1": "user-max", "doc-2": "user-ana"} // ID -> creator
+	counter := team.ResourceCounterFunc(func(context.Context, string) (map[string]int, error) {
+		return map[string]int{"resources": len(resources)}, nil
+	})
+	e := newEnv(t, team.WithResourceCounter(counter))
+	ana, max := user("ana"), user("max")
+	tm := e.teamOf(ana, "Agency")
+	e.register(max)
+	inv, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, max.Email, rbac.RoleMember)
+	require.NoError(t, err)
+	tok := e.out.token(t, inv.ID)
+	_, err = e.svc.AcceptInvitation(e.ctx, max, tok)
+	require.NoError(t, err)
+
+	require.NoError(t, e.svc.Leave(e.ctx, max.ID, tm.ID))
+	counts, err := e.svc.DeletionPreflight(e.ctx, ana.ID, tm.ID)
+	require.NoError(t, err)
+	require.Equal(t, map[string]int{"resources": 3}, counts)
+	// The owner still manages what max created.
+	require.NoError(t, e.svc.Authorize(e.ctx, ana.ID, tm.ID, rbac.Delete, team.Resource{Type: "agent", ID: "agent-1", CreatorID: max.ID}))
+	requireRefused(t, e.svc.Authorize(e.ctx, max.ID, tm.ID, rbac.View, team.Resource{Type: "agent", ID: "agent-1", CreatorID: max.ID}), team.ErrNotMember)
+
+	// The old link does not bring max back; a new invitation does.
+	_, err = e.svc.AcceptInvitation(e.ctx, max, tok)
+	requireRefused(t, err, team.ErrInvitationUsed)
+	e.join(ana.ID, tm, max, rbac.RoleViewer)
+	m, err := e.member(tm.ID, max.ID)
+	require.NoError(t, err)
+	require.Equal(t, rbac.RoleViewer, m.Role)
+}
+
+// Rule MEM-5: every member lists members (role, joined time, user ID,
+// email) and pending invitations.
+func TestMEM5_ListMembersAndInvitations(t *testing.T) {
+	e := newEnv(t)
+	ana, vic := user("ana"), user("vic")
+	tm := e.teamOf(ana, "Agency")
+	joinedAna := e.clock.Now()
+	e.clock.Advance(1e9)
+	e.join(ana.ID, tm, vic, rbac.RoleViewer)
+	inv, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, "zoe@example.com", rbac.RoleMember)
+	require.NoError(t, err)
+	cancelled, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, "yan@example.com", rbac.RoleMember)
+	require.NoError(t, err)
+	require.NoError(t, e.svc.CancelInvitation(e.ctx, ana.ID, tm.ID, cancelled.ID))
+
+	ms, err := e.svc.Members(e.ctx, vic.ID, tm.ID)
+	require.NoError(t, err)
+	require.Len(t, ms, 2)
+	require.Equal(t, team.Member{TeamID: tm.ID, UserID: ana.ID, Email: ana.Email, Name: "Ana", Role: rbac.RoleOwner, JoinedAt: joinedAna}, ms[0])
+	require.Equal(t, vic.ID, ms[1].UserID)
+	require.Equal(t, vic.Email, ms[1].Email)
+	require.Equal(t, rbac.RoleViewer, ms[1].Role)
+	require.Equal(t, e.clock.Now(), ms[1].JoinedAt)
+
+	invs, err := e.svc.Invitations(e.ctx, vic.ID, tm.ID)
+	require.NoError(t, err)
+	require.Equal(t, []team.Invitation{inv}, invs)
+
+	_, err = e.svc.Members(e.ctx, "user-out", tm.ID)
+	requireRefused(t, err, team.ErrNotMember)
+}

@@ -1,0 +1,88 @@
+package team
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/teamkit/teamkit/audit"
+	"github.com/teamkit/teamkit/rbac"
+)
+
+// Transfer names the new owner of a team twice: the second field is the
+// explicit confirmation step of OWN-1 (a UI fills it from a separate
+// "type the new owner to confirm" input). Both must be equal.
+type Transfer struct {
+	NewOwnerID        string
+	ConfirmNewOwnerID string
+}
+
+// TransferOwnership makes t.NewOwnerID the owner of the collaboration team
+// teamID (OWN-1..4). Only the owner can transfer, only to another active
+// member, and only with a matching confirmation. The new owner's billing
+// account must exist and be active (OWN-4); otherwise nothing changes. The
+// old owner gets the role set by WithFormerOwnerRole, by default the
+// policy's regular role (OWN-3); both memberships' epochs go up (ROLE-5).
+// From the commit on, the team is billed to the new owner's account (OWN-2).
+// Records OwnershipTransferred.
+//
+// Errors match ErrInvalidInput, ErrConfirmationMismatch, ErrNotMember
+// (actor or new owner), ErrPersonalTeam, ErrPermissionDenied or
+// ErrInvalidAccount.
+func (s *Service) TransferOwnership(ctx context.Context, actorID, teamID string, t Transfer) error {
+	if err := checkIDs("actor_id", actorID, "team_id", teamID, "new_owner_id", t.NewOwnerID, "confirm_new_owner_id", t.ConfirmNewOwnerID); err != nil {
+		return err
+	}
+	if t.NewOwnerID != t.ConfirmNewOwnerID {
+		return fmt.Errorf("%w: new owner %q, confirmed %q; pass the same user ID in both fields", ErrConfirmationMismatch, t.NewOwnerID, t.ConfirmNewOwnerID)
+	}
+	formerName := s.formerOwnerRole
+	if formerName == "" {
+		formerName = s.policy.RegularRole().Name
+	}
+	return s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		tm, oldOwner, role, err := s.lockForActor(ctx, tx, teamID, actorID)
+		if err != nil {
+			return err
+		}
+		if tm.Kind == Personal {
+			return fmt.Errorf("%w: the ownership of personal team %s cannot be transferred", ErrPersonalTeam, teamID)
+		}
+		if err := require(role, rbac.TransferOwnership, "transfer ownership"); err != nil {
+			return err
+		}
+		if !s.policy.IsOwner(role) || tm.OwnerID != actorID {
+			return fmt.Errorf("%w: only the owner of team %s can transfer its ownership", ErrPermissionDenied, teamID)
+		}
+		if t.NewOwnerID == actorID {
+			return invalid("new_owner_id", "is already the owner of team %s", teamID)
+		}
+		newOwner, _, err := s.memberRole(ctx, tx, teamID, t.NewOwnerID)
+		if err != nil {
+			return err
+		}
+		account, err := tx.Account(ctx, t.NewOwnerID)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		if err := account.Usable(); err != nil {
+			return fmt.Errorf("teamkit: new owner %s cannot take over team %s: %w", t.NewOwnerID, teamID, err)
+		}
+		oldOwner.Role, newOwner.Role = formerName, s.policy.Owner().Name
+		oldOwner.Epoch++
+		newOwner.Epoch++
+		if err := tx.UpdateMember(ctx, oldOwner); err != nil {
+			return err
+		}
+		if err := tx.UpdateMember(ctx, newOwner); err != nil {
+			return err
+		}
+		tm.OwnerID, tm.UpdatedAt = t.NewOwnerID, s.now().UTC()
+		if err := tx.UpdateTeam(ctx, tm); err != nil {
+			return err
+		}
+		_, err = s.record(ctx, tx, teamID, actorID, audit.OwnershipTransferred, t.NewOwnerID,
+			map[string]string{"from": actorID, "to": t.NewOwnerID, "former_owner_role": formerName})
+		return err
+	})
+}

@@ -1,0 +1,210 @@
+package team
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/teamkit/teamkit/audit"
+	"github.com/teamkit/teamkit/billing"
+	"github.com/teamkit/teamkit/rbac"
+)
+
+// Defaults of the service's options.
+const (
+	DefaultSeatLimit     = 50                 // INV-3
+	DefaultInvitationTTL = 7 * 24 * time.Hour // INV-4
+)
+
+// Entitlement decides whether the holder of account, who owns owned
+// collaboration teams now, may own one more (TEAM-4). account is the zero
+// Account when the user has none. It runs inside the unit of work that
+// creates or upgrades the team; its error is returned as it is.
+type Entitlement func(ctx context.Context, account billing.Account, owned int) error
+
+// Service is what a host application calls: every use case of teams,
+// members, invitations, ownership, deletion, authorization, billing and
+// audit. Each method that changes state is one unit of work of the Store,
+// with its audit event written in it. A Service is safe for concurrent use.
+type Service struct {
+	store                   Store
+	policy                  *rbac.Policy
+	notifier                Notifier
+	counter                 ResourceCounter
+	now                     Clock
+	newID                   func() string
+	random                  io.Reader
+	seatLimit               int
+	invitationTTL           time.Duration
+	entitlement             Entitlement
+	upgradeNeedsEntitlement bool
+	formerOwnerRole         string // OWN-3; "" means the policy's regular role
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithPolicy sets the role policy (default rbac.Standard()).
+func WithPolicy(p *rbac.Policy) Option { return func(s *Service) { s.policy = p } }
+
+// WithNotifier sets the Notifier that delivers invitation links (default:
+// none; invitations are stored and the host reads tokens from nowhere, so
+// production hosts set one).
+func WithNotifier(n Notifier) Option { return func(s *Service) { s.notifier = n } }
+
+// WithResourceCounter sets the host's ResourceCounter consulted before a
+// team is deleted (DEL-2; default: the team holds nothing).
+func WithResourceCounter(c ResourceCounter) Option { return func(s *Service) { s.counter = c } }
+
+// WithClock sets the clock (default time.Now).
+func WithClock(now Clock) Option { return func(s *Service) { s.now = now } }
+
+// WithIDs sets the source of record IDs (default: random UUIDs).
+func WithIDs(newID func() string) Option { return func(s *Service) { s.newID = newID } }
+
+// WithRandom sets the source of invitation token bytes (default
+// crypto/rand.Reader). Tests pass a deterministic reader; production must
+// keep the default.
+func WithRandom(r io.Reader) Option { return func(s *Service) { s.random = r } }
+
+// WithSeatLimit sets the seats of a team: members plus pending invitations
+// (default 50, INV-3).
+func WithSeatLimit(n int) Option { return func(s *Service) { s.seatLimit = n } }
+
+// WithInvitationTTL sets how long an invitation link stays valid (default 7
+// days, INV-4).
+func WithInvitationTTL(d time.Duration) Option { return func(s *Service) { s.invitationTTL = d } }
+
+// WithPlans sets the plan limits used by the default entitlement (default
+// billing.DefaultPlans()).
+func WithPlans(p billing.Plans) Option {
+	return func(s *Service) { s.entitlement = planEntitlement(p) }
+}
+
+// WithEntitlement replaces the billing-plan entitlement with the host's own
+// (TEAM-4), for hosts that keep subscriptions elsewhere.
+func WithEntitlement(e Entitlement) Option { return func(s *Service) { s.entitlement = e } }
+
+// WithUpgradeRequiresSubscription sets whether upgrading a personal team to
+// a collaboration team needs the same entitlement as creating one (TEAM-3;
+// default true).
+func WithUpgradeRequiresSubscription(required bool) Option {
+	return func(s *Service) { s.upgradeNeedsEntitlement = required }
+}
+
+// WithFormerOwnerRole sets the role the old owner gets after an ownership
+// transfer (OWN-3; default: the policy's regular role).
+func WithFormerOwnerRole(role string) Option { return func(s *Service) { s.formerOwnerRole = role } }
+
+func planEntitlement(p billing.Plans) Entitlement {
+	return func(_ context.Context, account billing.Account, owned int) error {
+		return p.CheckTeamOwnership(account, owned)
+	}
+}
+
+// New returns a Service over store. It fails, with an error matching
+// ErrInvalidInput, when an option is out of range (a non-positive seat
+// limit or invitation lifetime, a former-owner role the policy lacks or that
+// is the owner role).
+func New(store Store, opts ...Option) (*Service, error) {
+	if store == nil {
+		return nil, invalid("store", "is nil; pass a Store such as store.NewMemory()")
+	}
+	s := &Service{
+		store:                   store,
+		policy:                  rbac.Standard(),
+		now:                     time.Now,
+		newID:                   uuid.NewString,
+		random:                  rand.Reader,
+		seatLimit:               DefaultSeatLimit,
+		invitationTTL:           DefaultInvitationTTL,
+		entitlement:             planEntitlement(billing.DefaultPlans()),
+		upgradeNeedsEntitlement: true,
+	}
+	for _, opt := range opts {
+		opt(s)
+	}
+	switch {
+	case s.policy == nil:
+		return nil, invalid("policy", "is nil; pass rbac.Standard(), rbac.Platform() or a built policy")
+	case s.seatLimit < 1:
+		return nil, invalid("seat_limit", "must be at least 1, got %d", s.seatLimit)
+	case s.invitationTTL <= 0:
+		return nil, invalid("invitation_ttl", "must be positive, got %s", s.invitationTTL)
+	case s.now == nil || s.newID == nil || s.random == nil || s.entitlement == nil:
+		return nil, invalid("options", "clock, ID source, random source and entitlement must not be nil")
+	}
+	// Every stored time is UTC with microsecond precision, the precision of
+	// PostgreSQL timestamps, so records (and audit hashes over their times)
+	// read back exactly as written from any store.
+	clock := s.now
+	s.now = func() time.Time { return clock().UTC().Truncate(time.Microsecond) }
+	if s.formerOwnerRole != "" {
+		r, err := s.policy.Role(s.formerOwnerRole)
+		if err != nil {
+			return nil, &InputError{Field: "former_owner_role", Problem: err.Error()}
+		}
+		if s.policy.IsOwner(r) {
+			return nil, invalid("former_owner_role", "cannot be the owner role")
+		}
+	}
+	return s, nil
+}
+
+// Policy returns the service's role policy.
+func (s *Service) Policy() *rbac.Policy { return s.policy }
+
+// memberRole returns userID's membership of teamID and its role, or an
+// error matching ErrNotMember. Removed members and non-members look alike
+// (RES-3), and so do members of other teams (TEAM-6).
+func (s *Service) memberRole(ctx context.Context, r Reader, teamID, userID string) (Member, rbac.Role, error) {
+	m, err := r.Member(ctx, teamID, userID)
+	if errors.Is(err, ErrNotFound) {
+		return Member{}, rbac.Role{}, fmt.Errorf("%w: user %s in team %s; ask a team admin for an invitation", ErrNotMember, userID, teamID)
+	}
+	if err != nil {
+		return Member{}, rbac.Role{}, err
+	}
+	role, err := s.policy.Role(m.Role)
+	if err != nil {
+		return Member{}, rbac.Role{}, fmt.Errorf("teamkit: member %s of team %s holds role %q that the policy does not define: %w", userID, teamID, m.Role, err)
+	}
+	return m, role, nil
+}
+
+// require returns nil when role has perm, else an error matching
+// ErrPermissionDenied that says what was needed.
+func require(role rbac.Role, perm rbac.Permission, doing string) error {
+	if role.Can(perm) {
+		return nil
+	}
+	return fmt.Errorf("%w: role %q may not %s (needs %s); ask the team owner or an admin", ErrPermissionDenied, role.Name, doing, perm)
+}
+
+// record appends one audit event for the team, chained to the team's last
+// event. The team must be locked by the unit of work (LockTeam or a fresh
+// InsertTeam), which serializes sequence numbers.
+func (s *Service) record(ctx context.Context, tx Tx, teamID, actorID string, action audit.Action, target string, details map[string]string) (audit.Event, error) {
+	prev, err := tx.LastAuditEvent(ctx, teamID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return audit.Event{}, err
+	}
+	e := audit.Seal(audit.Event{
+		ID:      s.newID(),
+		TeamID:  teamID,
+		Time:    s.now().UTC(),
+		ActorID: actorID,
+		Action:  action,
+		Target:  target,
+		Details: details,
+	}, prev)
+	if err := tx.AppendAuditEvent(ctx, e); err != nil {
+		return audit.Event{}, err
+	}
+	return e, nil
+}

@@ -1,0 +1,471 @@
+package team
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/teamkit/teamkit/audit"
+	"github.com/teamkit/teamkit/billing"
+	"github.com/teamkit/teamkit/rbac"
+)
+
+// Limits on team settings, checked before anything is written (SEC-2).
+const (
+	MaxSettings           = 64   // entries per team
+	MaxSettingKeyLength   = 64   // bytes
+	MaxSettingValueLength = 1024 // bytes
+)
+
+// defaultPersonalTeamName names a personal team whose user has no display
+// name.
+const defaultPersonalTeamName = "Personal"
+
+// CreateTeamParams describes a new collaboration team (TEAM-4).
+type CreateTeamParams struct {
+	Name     string            // required; see NormalizeTeamName
+	Settings map[string]string // optional host-defined settings
+}
+
+// TeamUpdate changes a team's settings (TEAM-5). Nil fields stay unchanged.
+type TeamUpdate struct {
+	Name     *string           // nil: unchanged
+	Settings map[string]string // nil: unchanged; otherwise replaces every setting
+}
+
+// EnsurePersonalTeam returns u's personal team, creating it, with u as its
+// owner, when u has none (TEAM-1). It is idempotent, also under concurrent
+// calls for the same user: they all return the same team. In the same unit
+// of work it creates u's billing account (plan FREE, active, balance 0)
+// when u has none (BILL-1). The team is named after u.Name, or "Personal".
+//
+// A TeamCreated event is recorded only when the team is created. Errors
+// match ErrInvalidInput (bad ID, email or name).
+func (s *Service) EnsurePersonalTeam(ctx context.Context, u User) (Team, error) {
+	u, err := checkUser(u)
+	if err != nil {
+		return Team{}, err
+	}
+	name := defaultPersonalTeamName
+	if u.Name != "" {
+		if name, err = NormalizeTeamName(u.Name); err != nil {
+			return Team{}, err
+		}
+	}
+	// Fast path: everything exists already.
+	if t, err := s.store.PersonalTeam(ctx, u.ID); err == nil {
+		if _, err := s.store.Account(ctx, u.ID); err == nil {
+			return t, nil
+		}
+	}
+	// A concurrent call for the same user may insert the team or the
+	// account first; our insert then fails with ErrConflict and the next
+	// attempt finds the other's records.
+	for attempt := 0; ; attempt++ {
+		var t Team
+		err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+			var err error
+			t, err = s.ensurePersonal(ctx, tx, u, name)
+			return err
+		})
+		if err == nil {
+			return t, nil
+		}
+		if !errors.Is(err, ErrConflict) || attempt >= 2 {
+			return Team{}, err
+		}
+	}
+}
+
+// ensurePersonal finds or creates u's personal team and billing account in
+// tx, recording TeamCreated when it creates the team.
+func (s *Service) ensurePersonal(ctx context.Context, tx Tx, u User, name string) (Team, error) {
+	if err := s.ensureAccount(ctx, tx, u.ID); err != nil {
+		return Team{}, err
+	}
+	t, err := tx.PersonalTeam(ctx, u.ID)
+	if err == nil {
+		return t, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return Team{}, err
+	}
+	return s.insertPersonal(ctx, tx, u, name)
+}
+
+// insertPersonal creates a new personal team owned by u with u as its only
+// member and records TeamCreated.
+func (s *Service) insertPersonal(ctx context.Context, tx Tx, u User, name string) (Team, error) {
+	now := s.now().UTC()
+	t := Team{
+		ID:        s.newID(),
+		Kind:      Personal,
+		Name:      name,
+		OwnerID:   u.ID,
+		CreatedAt: now,
+		UpdatedAt: now,
+	}
+	if err := tx.InsertTeam(ctx, t); err != nil {
+		return Team{}, err
+	}
+	if err := tx.InsertMember(ctx, Member{
+		TeamID:   t.ID,
+		UserID:   u.ID,
+		Email:    u.Email,
+		Name:     u.Name,
+		Role:     s.policy.Owner().Name,
+		JoinedAt: now,
+	}); err != nil {
+		return Team{}, err
+	}
+	if _, err := s.record(ctx, tx, t.ID, u.ID, audit.TeamCreated, t.ID,
+		map[string]string{"kind": string(Personal), "name": t.Name}); err != nil {
+		return Team{}, err
+	}
+	return t, nil
+}
+
+// ensureAccount creates userID's billing account (FREE, active, balance 0)
+// when it has none.
+func (s *Service) ensureAccount(ctx context.Context, tx Tx, userID string) error {
+	_, err := tx.Account(ctx, userID)
+	if err == nil || !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	now := s.now().UTC()
+	return tx.InsertAccount(ctx, billing.Account{
+		ID:        s.newID(),
+		UserID:    userID,
+		Plan:      billing.PlanFree,
+		Status:    billing.StatusActive,
+		CreatedAt: now,
+		UpdatedAt: now,
+	})
+}
+
+// UpgradeToCollaboration turns the personal team teamID of actorID into a
+// collaboration team in place (TEAM-3): its resources and audit trail stay
+// and actorID stays owner. name renames it ("" keeps the name). In the same
+// unit of work the user gets a new, empty personal team (TEAM-1). There is
+// no way back.
+//
+// Only the owner of the personal team may upgrade it. Unless the service was
+// built with WithUpgradeRequiresSubscription(false), the upgrade needs the
+// same entitlement as CreateTeam (TEAM-4). Records TeamUpgraded on the
+// upgraded team and TeamCreated on the new personal team.
+//
+// Errors match ErrInvalidInput (bad IDs or name, or the team is already a
+// collaboration team), ErrNotMember, ErrPermissionDenied, or the
+// entitlement's errors (ErrInvalidAccount, ErrSubscriptionRequired,
+// ErrTeamLimit).
+func (s *Service) UpgradeToCollaboration(ctx context.Context, actorID, teamID, name string) (upgraded, personal Team, err error) {
+	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
+		return Team{}, Team{}, err
+	}
+	if name != "" {
+		if name, err = NormalizeTeamName(name); err != nil {
+			return Team{}, Team{}, err
+		}
+	}
+	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		t, m, role, err := s.lockForActor(ctx, tx, teamID, actorID)
+		if err != nil {
+			return err
+		}
+		if t.Kind != Personal {
+			return invalid("team_id", "team %s is already a collaboration team", teamID)
+		}
+		if !s.policy.IsOwner(role) || t.OwnerID != actorID {
+			return fmt.Errorf("%w: only the owner of personal team %s may upgrade it", ErrPermissionDenied, teamID)
+		}
+		if s.upgradeNeedsEntitlement {
+			if err := s.checkEntitlement(ctx, tx, actorID); err != nil {
+				return err
+			}
+		}
+		t.Kind = Collaboration
+		if name != "" {
+			t.Name = name
+		}
+		t.UpdatedAt = s.now().UTC()
+		if err := tx.UpdateTeam(ctx, t); err != nil {
+			return err
+		}
+		if _, err := s.record(ctx, tx, t.ID, actorID, audit.TeamUpgraded, t.ID,
+			map[string]string{"kind": string(Collaboration), "name": t.Name}); err != nil {
+			return err
+		}
+		if err := s.ensureAccount(ctx, tx, actorID); err != nil {
+			return err
+		}
+		p, err := s.insertPersonal(ctx, tx, User{ID: actorID, Email: m.Email, Name: m.Name}, defaultPersonalTeamName)
+		if err != nil {
+			return err
+		}
+		upgraded, personal = t, p
+		return nil
+	})
+	if err != nil {
+		return Team{}, Team{}, err
+	}
+	return upgraded, personal, nil
+}
+
+// checkEntitlement asks the entitlement whether ownerID may own one more
+// collaboration team (TEAM-4). It locks the owner's account, when there is
+// one, so that concurrent creations by one owner serialize.
+func (s *Service) checkEntitlement(ctx context.Context, tx Tx, ownerID string) error {
+	account, err := tx.LockAccount(ctx, ownerID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	owned, err := tx.CountOwnedTeams(ctx, ownerID, Collaboration)
+	if err != nil {
+		return err
+	}
+	return s.entitlement(ctx, account, owned)
+}
+
+// CreateTeam creates a collaboration team with owner as its owner and only
+// member (TEAM-4). The owner's billing account must entitle them to one more
+// collaboration team (by default: an active TEAM or ENTERPRISE plan with
+// room under its team limit). Records TeamCreated.
+//
+// Errors match ErrInvalidInput (bad user, name or settings),
+// ErrInvalidAccount, ErrSubscriptionRequired or ErrTeamLimit.
+func (s *Service) CreateTeam(ctx context.Context, owner User, p CreateTeamParams) (Team, error) {
+	owner, err := checkUser(owner)
+	if err != nil {
+		return Team{}, err
+	}
+	name, err := NormalizeTeamName(p.Name)
+	if err != nil {
+		return Team{}, err
+	}
+	settings, err := checkSettings(p.Settings)
+	if err != nil {
+		return Team{}, err
+	}
+	var t Team
+	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		if err := s.checkEntitlement(ctx, tx, owner.ID); err != nil {
+			return err
+		}
+		now := s.now().UTC()
+		t = Team{
+			ID:        s.newID(),
+			Kind:      Collaboration,
+			Name:      name,
+			OwnerID:   owner.ID,
+			Settings:  settings,
+			CreatedAt: now,
+			UpdatedAt: now,
+		}
+		if err := tx.InsertTeam(ctx, t); err != nil {
+			return err
+		}
+		if err := tx.InsertMember(ctx, Member{
+			TeamID:   t.ID,
+			UserID:   owner.ID,
+			Email:    owner.Email,
+			Name:     owner.Name,
+			Role:     s.policy.Owner().Name,
+			JoinedAt: now,
+		}); err != nil {
+			return err
+		}
+		_, err := s.record(ctx, tx, t.ID, owner.ID, audit.TeamCreated, t.ID,
+			map[string]string{"kind": string(Collaboration), "name": t.Name})
+		return err
+	})
+	if err != nil {
+		return Team{}, err
+	}
+	return t, nil
+}
+
+// UpdateTeam changes the name and/or the settings of teamID (TEAM-5). The
+// actor needs the settings permission. An update that names no change is
+// refused. Records TeamUpdated.
+//
+// Errors match ErrInvalidInput, ErrNotMember or ErrPermissionDenied.
+func (s *Service) UpdateTeam(ctx context.Context, actorID, teamID string, u TeamUpdate) (Team, error) {
+	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
+		return Team{}, err
+	}
+	if u.Name == nil && u.Settings == nil {
+		return Team{}, invalid("update", "changes nothing; set Name or Settings")
+	}
+	var name string
+	if u.Name != nil {
+		var err error
+		if name, err = NormalizeTeamName(*u.Name); err != nil {
+			return Team{}, err
+		}
+	}
+	settings, err := checkSettings(u.Settings)
+	if err != nil {
+		return Team{}, err
+	}
+	var t Team
+	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		var role rbac.Role
+		var err error
+		t, _, role, err = s.lockForActor(ctx, tx, teamID, actorID)
+		if err != nil {
+			return err
+		}
+		if err := require(role, rbac.Settings, "change the team's settings"); err != nil {
+			return err
+		}
+		details := map[string]string{}
+		if u.Name != nil {
+			details["old_name"], details["name"] = t.Name, name
+			t.Name = name
+		}
+		if u.Settings != nil {
+			details["settings"] = "replaced"
+			t.Settings = settings
+		}
+		t.UpdatedAt = s.now().UTC()
+		if err := tx.UpdateTeam(ctx, t); err != nil {
+			return err
+		}
+		_, err = s.record(ctx, tx, t.ID, actorID, audit.TeamUpdated, t.ID, details)
+		return err
+	})
+	if err != nil {
+		return Team{}, err
+	}
+	return t, nil
+}
+
+// Team returns teamID as seen by actorID, who must be a member (TEAM-6).
+// Errors match ErrInvalidInput or ErrNotMember (also for a team that does
+// not exist or was deleted).
+func (s *Service) Team(ctx context.Context, actorID, teamID string) (Team, error) {
+	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
+		return Team{}, err
+	}
+	if _, _, err := s.memberRole(ctx, s.store, teamID, actorID); err != nil {
+		return Team{}, err
+	}
+	t, err := s.store.Team(ctx, teamID)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return Team{}, notMember(actorID, teamID)
+		}
+		return Team{}, err
+	}
+	if t.Deleted() {
+		return Team{}, notMember(actorID, teamID)
+	}
+	return t, nil
+}
+
+// TeamsOf returns the live teams userID is a member of, by creation time.
+// Errors match ErrInvalidInput.
+func (s *Service) TeamsOf(ctx context.Context, userID string) ([]Team, error) {
+	if err := checkID("user_id", userID); err != nil {
+		return nil, err
+	}
+	teams, err := s.store.TeamsOfUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := teams[:0]
+	for _, t := range teams {
+		if !t.Deleted() {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// lockForActor locks teamID in tx and returns it with actorID's membership and
+// role. A team that does not exist or was deleted, and a user who is not a
+// member, give an error matching ErrNotMember (TEAM-6).
+func (s *Service) lockForActor(ctx context.Context, tx Tx, teamID, actorID string) (Team, Member, rbac.Role, error) {
+	t, err := tx.LockTeam(ctx, teamID)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return Team{}, Member{}, rbac.Role{}, notMember(actorID, teamID)
+		}
+		return Team{}, Member{}, rbac.Role{}, err
+	}
+	if t.Deleted() {
+		return Team{}, Member{}, rbac.Role{}, notMember(actorID, teamID)
+	}
+	m, role, err := s.memberRole(ctx, tx, teamID, actorID)
+	if err != nil {
+		return Team{}, Member{}, rbac.Role{}, err
+	}
+	return t, m, role, nil
+}
+
+// notMember returns an error matching ErrNotMember.
+func notMember(userID, teamID string) error {
+	return fmt.Errorf("%w: user %s in team %s; ask a team admin for an invitation", ErrNotMember, userID, teamID)
+}
+
+// checkIDs checks pairs of (field, id).
+func checkIDs(fieldsAndIDs ...string) error {
+	for i := 0; i+1 < len(fieldsAndIDs); i += 2 {
+		if err := checkID(fieldsAndIDs[i], fieldsAndIDs[i+1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkUser checks u's ID, normalises its email and trims its name.
+func checkUser(u User) (User, error) {
+	if err := checkID("user_id", u.ID); err != nil {
+		return User{}, err
+	}
+	email, err := NormalizeEmail(u.Email)
+	if err != nil {
+		return User{}, err
+	}
+	u.Email = email
+	u.Name = strings.TrimSpace(u.Name)
+	if u.Name != "" {
+		if !utf8.ValidString(u.Name) {
+			return User{}, invalid("user_name", "is not valid UTF-8")
+		}
+		if n := utf8.RuneCountInString(u.Name); n > MaxNameLength {
+			return User{}, invalid("user_name", "has %d characters; the limit is %d", n, MaxNameLength)
+		}
+		if strings.ContainsFunc(u.Name, unicode.IsControl) {
+			return User{}, invalid("user_name", "contains a control character")
+		}
+	}
+	return u, nil
+}
+
+// checkSettings checks host settings and returns a copy (nil for nil).
+func checkSettings(settings map[string]string) (map[string]string, error) {
+	if settings == nil {
+		return nil, nil
+	}
+	if len(settings) > MaxSettings {
+		return nil, invalid("settings", "has %d entries; the limit is %d", len(settings), MaxSettings)
+	}
+	for k, v := range settings {
+		switch {
+		case k == "" || len(k) > MaxSettingKeyLength:
+			return nil, invalid("settings", "key %q must have 1 to %d bytes", k, MaxSettingKeyLength)
+		case !utf8.ValidString(k) || strings.ContainsFunc(k, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }):
+			return nil, invalid("settings", "key %q must be valid UTF-8 without spaces or control characters", k)
+		case len(v) > MaxSettingValueLength:
+			return nil, invalid("settings", "value of %q is longer than %d bytes", k, MaxSettingValueLength)
+		case !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl):
+			return nil, invalid("settings", "value of %q must be valid UTF-8 without control characters", k)
+		}
+	}
+	return maps.Clone(settings), nil
+}
