@@ -69,8 +69,11 @@ type Event struct {
 }
 
 // Seal sets e's sequence number and hashes after prev, the team's last event
-// (the zero Event when e is the first), and returns it.
+// (the zero Event when e is the first), and returns it. It first rounds
+// e.Time down to the microsecond, in UTC: the precision that stores such as
+// PostgreSQL keep, so an event read back still matches its hash.
 func Seal(e Event, prev Event) Event {
+	e.Time = e.Time.UTC().Truncate(time.Microsecond)
 	e.Seq = prev.Seq + 1
 	e.PrevHash = prev.Hash
 	e.Hash = ComputeHash(e)

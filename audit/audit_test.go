@@ -57,6 +57,12 @@ func TestSealChainsEvents(t *testing.T) {
 			t.Errorf("event %d: hash %q is not the hex SHA-256 of the event", i, e.Hash)
 		}
 	}
+	// Times are kept to the microsecond in UTC, as stores keep them.
+	at := time.Date(2026, 1, 2, 3, 4, 5, 6789, time.FixedZone("X", 3600))
+	e := audit.Seal(audit.Event{ID: "e", TeamID: "t1", Time: at}, audit.Event{})
+	if want := time.Date(2026, 1, 2, 2, 4, 5, 6000, time.UTC); e.Time != want {
+		t.Errorf("sealed time %v, want %v", e.Time, want)
+	}
 	if events[0].PrevHash != "" {
 		t.Errorf("first event PrevHash %q, want empty", events[0].PrevHash)
 	}

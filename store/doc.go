@@ -10,11 +10,13 @@
 // outlives its context.
 //
 // Memory suits tests, examples and single-process hosts that do not need
-// durability. It is proven against the contract by the conformance suite
-// storetest.Run, like every other Store:
+// durability. Hand it to the team service:
 //
-//	s := store.NewMemory()
-//	svc, err := team.New(s)
+//	mem := store.NewMemory()
+//	svc, err := team.New(mem)
 //
-// Snapshot returns a copy of every record, for invariant checks in tests.
+// Snapshot returns a copy of every record, for invariant checks in tests,
+// and WithWriteFault makes a chosen write fail, to prove that a use case
+// leaves no trace when it fails halfway. Memory passes the conformance
+// suite storetest.Run, like every other Store.
 package store

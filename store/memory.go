@@ -18,11 +18,11 @@ import (
 
 var _ team.Store = (*Memory)(nil)
 
-// ErrReadInsideUnit is returned by a read on Memory itself (not on the Tx)
-// made with the context of one of its own units of work while that unit
-// runs. Such a read would wait for the unit, which waits for the read: read
-// through the Tx instead.
-var ErrReadInsideUnit = errors.New("store: read through the Memory store inside its own unit of work would deadlock; read through the Tx")
+// ErrInsideUnit is returned by a read or an InTx on Memory itself (not on
+// the Tx) made with the context of one of its own units of work while that
+// unit runs. Such a call would wait for the unit, which waits for the call:
+// use the Tx instead.
+var ErrInsideUnit = errors.New("store: calling the Memory store itself inside its own unit of work would deadlock; use the Tx")
 
 // errUnitEnded is returned by a Tx used after its unit of work ended.
 var errUnitEnded = errors.New("store: the unit of work has ended; the Tx is no longer usable")
@@ -72,11 +72,18 @@ type unitKey struct{}
 
 // InTx runs fn as one unit of work with exclusive access to the store; see
 // team.Store. A unit waiting for another to end gives up with an error
-// matching ctx.Err() when ctx is done. fn must not use the Tx after it
-// returns, nor from several goroutines at once.
+// matching ctx.Err() when ctx is done. When fn returns an error and ctx is
+// done too, the error InTx returns matches both.
+//
+// fn must not use the Tx after it returns, nor from several goroutines at
+// once. Calls on the Memory itself with the context InTx passes to fn fail
+// with ErrInsideUnit instead of deadlocking.
 func (m *Memory) InTx(ctx context.Context, fn func(ctx context.Context, tx team.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("store: unit of work not started: %w", err)
+	}
+	if m.runs(ctx) {
+		return fmt.Errorf("store: nested unit of work: %w", ErrInsideUnit)
 	}
 	select {
 	case m.sem <- struct{}{}:
@@ -123,11 +130,17 @@ func (m *Memory) rlock(ctx context.Context) error {
 	if m.mu.TryRLock() {
 		return nil
 	}
-	if tx, ok := ctx.Value(unitKey{}).(*memTx); ok && tx.m == m && !tx.ended.Load() {
-		return ErrReadInsideUnit
+	if m.runs(ctx) {
+		return ErrInsideUnit
 	}
 	m.mu.RLock()
 	return nil
+}
+
+// runs reports whether ctx belongs to a running unit of work of m.
+func (m *Memory) runs(ctx context.Context) bool {
+	tx, ok := ctx.Value(unitKey{}).(*memTx)
+	return ok && tx.m == m && !tx.ended.Load()
 }
 
 // Team implements team.Reader.
@@ -398,7 +411,7 @@ func newState() state {
 		accounts:      map[string]billing.Account{},
 		accountByUser: map[string]string{},
 		usageIDs:      set{},
-		usage:   map[usageKey]billing.UsageRecord{},
+		usage:         map[usageKey]billing.UsageRecord{},
 		usageByTeam:   map[string][]billing.UsageRecord{},
 		topUps:        map[string]billing.TopUp{},
 		audit:         map[string][]audit.Event{},

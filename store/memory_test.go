@@ -16,6 +16,12 @@ import (
 	"github.com/teamkit/teamkit/team"
 )
 
+// TestMemoryConformance runs the Store contract suite against a fresh
+// Memory per subtest. The suite's subtests prove, at the store level, rules
+// TEAM-1, TEAM-3, TEAM-4, TEAM-6, DEL-3, INV-2, INV-4, INV-5, INV-6, MEM-2,
+// MEM-4, MEM-5, ROLE-5, RES-3, BILL-1, BILL-2, BILL-4, BILL-5, AUD-2, AUD-3,
+// AUD-4, SEC-2 and SEC-3; each subtest's comment in package storetest
+// names its rule.
 func TestMemoryConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) team.Store { return store.NewMemory() })
 }
@@ -127,8 +133,8 @@ func TestSnapshotAfterRollbackIsUnchanged(t *testing.T) {
 	}
 }
 
-// A read through the Memory itself with the unit's context would wait for
-// the unit forever; it fails fast instead.
+// A read or InTx through the Memory itself with the unit's context would
+// wait for the unit forever; it fails fast instead.
 func TestReadInsideOwnUnitFailsFast(t *testing.T) {
 	m := store.NewMemory()
 	fill(t, m)
@@ -136,8 +142,14 @@ func TestReadInsideOwnUnitFailsFast(t *testing.T) {
 		_, err := m.Member(ctx, "t1", "u1")
 		return err
 	})
-	if !errors.Is(err, store.ErrReadInsideUnit) {
-		t.Fatalf("read through the store inside its unit: %v, want ErrReadInsideUnit", err)
+	if !errors.Is(err, store.ErrInsideUnit) {
+		t.Fatalf("read through the store inside its unit: %v, want ErrInsideUnit", err)
+	}
+	err = m.InTx(context.Background(), func(ctx context.Context, tx team.Tx) error {
+		return m.InTx(ctx, func(context.Context, team.Tx) error { return nil })
+	})
+	if !errors.Is(err, store.ErrInsideUnit) {
+		t.Fatalf("InTx inside a unit of the same store: %v, want ErrInsideUnit", err)
 	}
 }
 
@@ -240,14 +252,27 @@ func BenchmarkMemoryMember(b *testing.B) {
 		return nil
 	})
 	ctx := context.Background()
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if _, err := m.Member(ctx, teamIDs[i%teams], userIDs[i%members]); err != nil {
-			b.Fatal(err)
+	// spread walks all 50,000 memberships, so most lookups miss the CPU
+	// caches; hot asks for one membership again and again, like the
+	// requests of one busy user.
+	b.Run("spread", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if _, err := m.Member(ctx, teamIDs[i%teams], userIDs[i%members]); err != nil {
+				b.Fatal(err)
+			}
+			i++
 		}
-		i++
-	}
+	})
+	b.Run("hot", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := m.Member(ctx, teamIDs[teams/2], userIDs[members/2]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // BenchmarkMemoryInTx measures an empty unit of work.
@@ -314,5 +339,51 @@ func BenchmarkMemoryAuditPage(b *testing.B) {
 		if err != nil || len(page) != 50 || page[0].Seq <= f.AfterSeq {
 			b.Fatalf("got a page of %d events, want 50 after seq %d: %v", len(page), f.AfterSeq, err)
 		}
+	}
+}
+
+// Beyond the contract's sentences, Memory keeps its uniqueness rules on
+// UpdateTeam and UpdateAccount too (TEAM-1, BILL-1).
+func TestUpdatesKeepUniqueness(t *testing.T) {
+	m := store.NewMemory()
+	ctx := context.Background()
+	mustTx(t, m, func(ctx context.Context, tx team.Tx) error {
+		return errors.Join(
+			tx.InsertTeam(ctx, team.Team{ID: "p1", Kind: team.Personal, OwnerID: "u1"}),
+			tx.InsertTeam(ctx, team.Team{ID: "c1", Kind: team.Collaboration, OwnerID: "u1"}),
+			tx.InsertAccount(ctx, billing.Account{ID: "a1", UserID: "u1"}),
+			tx.InsertAccount(ctx, billing.Account{ID: "a2", UserID: "u2"}),
+		)
+	})
+	err := m.InTx(ctx, func(ctx context.Context, tx team.Tx) error {
+		return tx.UpdateTeam(ctx, team.Team{ID: "c1", Kind: team.Personal, OwnerID: "u1"})
+	})
+	if !errors.Is(err, team.ErrConflict) {
+		t.Fatalf("UpdateTeam making a second personal team: %v, want ErrConflict", err)
+	}
+	err = m.InTx(ctx, func(ctx context.Context, tx team.Tx) error {
+		return tx.UpdateAccount(ctx, billing.Account{ID: "a2", UserID: "u1"})
+	})
+	if !errors.Is(err, team.ErrConflict) {
+		t.Fatalf("UpdateAccount onto a user with an account: %v, want ErrConflict", err)
+	}
+	// Moving the personal team and the account to free users is fine.
+	mustTx(t, m, func(ctx context.Context, tx team.Tx) error {
+		return errors.Join(
+			tx.UpdateTeam(ctx, team.Team{ID: "p1", Kind: team.Personal, OwnerID: "u3"}),
+			tx.UpdateAccount(ctx, billing.Account{ID: "a2", UserID: "u3"}),
+		)
+	})
+	if p, err := m.PersonalTeam(ctx, "u3"); err != nil || p.ID != "p1" {
+		t.Fatalf("PersonalTeam(u3) = %v, %v; want p1", p.ID, err)
+	}
+	if _, err := m.PersonalTeam(ctx, "u1"); !errors.Is(err, team.ErrNotFound) {
+		t.Fatalf("PersonalTeam(u1) after the move: %v, want ErrNotFound", err)
+	}
+	if a, err := m.Account(ctx, "u3"); err != nil || a.ID != "a2" {
+		t.Fatalf("Account(u3) = %v, %v; want a2", a.ID, err)
+	}
+	if _, err := m.Account(ctx, "u2"); !errors.Is(err, team.ErrNotFound) {
+		t.Fatalf("Account(u2) after the move: %v, want ErrNotFound", err)
 	}
 }

@@ -585,14 +585,25 @@ func testCancelledWhileWaiting(t *testing.T, s team.Store) {
 	waiter := newMember(t, tm.ID, newID(t, "user"), "member", at(0))
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	err := s.InTx(ctx, func(ctx context.Context, tx team.Tx) error {
-		if err := tx.InsertMember(ctx, waiter); err != nil {
+	waited := make(chan error, 1)
+	go func() {
+		waited <- s.InTx(ctx, func(ctx context.Context, tx team.Tx) error {
+			if err := tx.InsertMember(ctx, waiter); err != nil {
+				return err
+			}
+			_, err := tx.LockTeam(ctx, tm.ID)
 			return err
-		}
-		_, err := tx.LockTeam(ctx, tm.ID)
-		return err
-	})
-	close(release)
+		})
+	}()
+	var err error
+	select {
+	case err = <-waited:
+		close(release)
+	case <-time.After(10 * time.Second):
+		close(release) // unblock the store rather than hang the suite
+		<-waited
+		t.Fatalf("InTx waiting for a locked team was still waiting 10s after its 50ms deadline")
+	}
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("InTx waiting for a locked team past its deadline: error = %v, want one matching context.DeadlineExceeded", err)
 	}

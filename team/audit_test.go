@@ -352,7 +352,9 @@ func TestAuditLog_AUD3_CursorConcurrentAppends(t *testing.T) {
 	// after the last event read.
 	var got []audit.Event
 	q := audit.Query{Limit: 7, Actions: []audit.Action{"doc.viewed", audit.TeamCreated}}
+	deadline := time.Now().Add(time.Minute)
 	for len(got) < writes+1 {
+		require.True(t, time.Now().Before(deadline), "the writer stopped early: read %d of %d events", len(got), writes+1)
 		p, err := e.svc.AuditLog(e.ctx, ana.ID, tm.ID, q)
 		require.NoError(t, err)
 		got = append(got, p.Events...)

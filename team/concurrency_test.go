@@ -12,6 +12,7 @@ import (
 
 	"github.com/teamkit/teamkit/billing"
 	"github.com/teamkit/teamkit/rbac"
+	"github.com/teamkit/teamkit/store"
 	"github.com/teamkit/teamkit/team"
 )
 
@@ -205,4 +206,45 @@ func TestTEAM1_EnsurePersonalTeamRetriesAfterConflict(t *testing.T) {
 	got, err := svc.EnsurePersonalTeam(context.Background(), ana)
 	require.NoError(t, err)
 	require.Equal(t, theirs, got)
+}
+
+// racingStore runs hook once, right after the committed token lookup of
+// AcceptInvitation and before its unit of work.
+type racingStore struct {
+	*store.Memory
+	hook func()
+}
+
+func (r *racingStore) InvitationByTokenHash(ctx context.Context, hash string) (team.Invitation, error) {
+	inv, err := r.Memory.InvitationByTokenHash(ctx, hash)
+	if h := r.hook; h != nil {
+		r.hook = nil
+		h()
+	}
+	return inv, err
+}
+
+// Rule INV-6: a link re-sent while it is being accepted is dead: the unit of
+// work compares the token hash again under the team lock.
+func TestINV6_ResendDuringAcceptKillsOldLink(t *testing.T) {
+	e := newEnv(t)
+	ana, zoe := user("ana"), user("zoe")
+	tm := e.teamOf(ana, "Agency")
+	e.register(zoe)
+	rs := &racingStore{Memory: e.st}
+	svc, err := team.New(rs, team.WithClock(e.clock.Now), team.WithIDs(seqIDs("r-")), team.WithRandom(&countingReader{}), team.WithNotifier(e.out))
+	require.NoError(t, err)
+	inv, err := svc.Invite(e.ctx, ana.ID, tm.ID, zoe.Email, "")
+	require.NoError(t, err)
+	oldTok := e.out.token(t, inv.ID)
+	rs.hook = func() {
+		_, err := svc.ResendInvitation(e.ctx, ana.ID, tm.ID, inv.ID)
+		require.NoError(t, err)
+	}
+	_, err = svc.AcceptInvitation(e.ctx, zoe, oldTok)
+	requireRefused(t, err, team.ErrNotFound)
+	_, err = e.member(tm.ID, zoe.ID)
+	require.ErrorIs(t, err, team.ErrNotFound)
+	_, err = svc.AcceptInvitation(e.ctx, zoe, e.out.token(t, inv.ID))
+	require.NoError(t, err)
 }

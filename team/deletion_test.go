@@ -133,3 +133,28 @@ func TestDEL3_DeleteRemovesMembershipsKeepsAuditTrail(t *testing.T) {
 	_, err = e.svc.CreateTeam(e.ctx, ana, team.CreateTeamParams{Name: "Agency 2"})
 	require.NoError(t, err)
 }
+
+// Rule DEL-1 and OWN-1: even a custom policy that hands the delete and
+// transfer permissions to another role does not let it delete or transfer:
+// only the owner can.
+func TestDEL1_OnlyOwnerEvenWhenPolicyGrantsPermission(t *testing.T) {
+	p, err := rbac.NewBuilder("generous").
+		Role("boss", 300, rbac.AllPermissions&^rbac.Leave).
+		Role("deputy", 200, rbac.DeleteTeam|rbac.TransferOwnership|rbac.Invite|rbac.Leave).
+		Role("staff", 100, rbac.ViewAnyResources|rbac.Leave).
+		Owner("boss").
+		Build()
+	require.NoError(t, err)
+	e := newEnv(t, team.WithPolicy(p))
+	ana, dep, sam := user("ana"), user("dep"), user("sam")
+	tm := e.teamOf(ana, "Agency")
+	e.join(ana.ID, tm, dep, "deputy")
+	e.join(ana.ID, tm, sam, "staff")
+
+	requireRefused(t, e.requireUnchanged(func() error { return e.svc.DeleteTeam(e.ctx, dep.ID, tm.ID) }), team.ErrPermissionDenied)
+	_, err = e.svc.DeletionPreflight(e.ctx, dep.ID, tm.ID)
+	requireRefused(t, err, team.ErrPermissionDenied)
+	requireRefused(t, e.requireUnchanged(func() error { return e.svc.TransferOwnership(e.ctx, dep.ID, tm.ID, transferTo(sam)) }), team.ErrPermissionDenied)
+	require.NoError(t, e.svc.TransferOwnership(e.ctx, ana.ID, tm.ID, transferTo(dep)))
+	require.NoError(t, e.svc.DeleteTeam(e.ctx, dep.ID, tm.ID))
+}

@@ -66,9 +66,8 @@ func (s *Service) ChangeRole(ctx context.Context, actorID, teamID, userID, role 
 			return fmt.Errorf("%w: role %q may not change a %q to %q; roles ranked above your own and the owner role cannot be granted",
 				ErrPermissionDenied, actorRole.Name, targetRole.Name, newRole.Name)
 		}
-		if userID == actorID && newRole.Rank > targetRole.Rank {
-			return fmt.Errorf("%w: nobody raises their own role; ask another admin or the owner", ErrPermissionDenied)
-		}
+		// Raising one's own role needs newRole above the actor's rank, which
+		// CanChangeRole already refuses; lowering it is allowed.
 		m = target
 		if target.Role == newRole.Name {
 			return nil

@@ -139,6 +139,14 @@ func TestTEAM3_UpgradeToCollaborationInPlace(t *testing.T) {
 	_, _, err = e.svc.UpgradeToCollaboration(e.ctx, ana.ID, np.ID, "")
 	requireRefused(t, err, team.ErrTeamLimit)
 
+	// Only the owner upgrades: a second member (which TEAM-2 never lets in,
+	// so it is planted through the store) may not.
+	intruder := user("ivy")
+	require.NoError(t, e.st.InTx(e.ctx, func(ctx context.Context, tx team.Tx) error {
+		return tx.InsertMember(ctx, team.Member{TeamID: np.ID, UserID: intruder.ID, Email: intruder.Email, Role: rbac.RoleAdmin, JoinedAt: t0})
+	}))
+	requireRefused(t, e.requireUnchanged(func() error { _, _, err := e.svc.UpgradeToCollaboration(e.ctx, intruder.ID, np.ID, ""); return err }), team.ErrPermissionDenied)
+
 	// Somebody else cannot upgrade ana's personal team.
 	bob := user("bob")
 	e.register(bob)

@@ -2,9 +2,11 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/teamkit/teamkit/team"
 )
@@ -30,6 +32,23 @@ import (
 type batches struct {
 	mu     sync.Mutex
 	queues map[string]*batchQueue
+
+	committed, calls, retried, fellBack atomic.Int64
+}
+
+// BatchStats counts what InBatch did since the store was made.
+type BatchStats struct {
+	Batches  int64 // batch transactions committed
+	Calls    int64 // calls that ran in a committed batch
+	Retried  int64 // batches run a second time because a key assumed new existed
+	FellBack int64 // batches whose calls ran again one by one with InTx
+}
+
+// BatchStats returns counters of group commit, for monitoring: the average
+// batch size is Calls / Batches.
+func (s *Store) BatchStats() BatchStats {
+	b := &s.batches
+	return BatchStats{Batches: b.committed.Load(), Calls: b.calls.Load(), Retried: b.retried.Load(), FellBack: b.fellBack.Load()}
 }
 
 // batchQueue holds the calls of one key waiting for a leader.
@@ -116,18 +135,34 @@ func (s *Store) InBatch(ctx context.Context, key string, fn func(ctx context.Con
 	return r.err
 }
 
-// lead takes the queue of key, which holds self first, runs the batch and
-// returns self's outcome.
+// lead runs a batch that starts with self (the first call of q) and takes
+// more calls from q as it goes, and returns self's outcome.
 func (s *Store) lead(key string, q *batchQueue, self *batchCall) error {
 	b := &s.batches
 	b.mu.Lock()
-	n := min(len(q.pending), s.maxBatch)
-	calls := slices.Clone(q.pending[:n])
-	q.pending = slices.Delete(q.pending, 0, n)
+	if i := slices.Index(q.pending, self); i >= 0 {
+		q.pending = slices.Delete(q.pending, i, i+1)
+	}
 	b.mu.Unlock()
 
+	calls := []*batchCall{self}
+	// take hands the batch the next queued call, while it has room. Calls
+	// are taken one at a time, as the previous one is done, so those that
+	// queue while the batch waits for a lock (the previous batch's commit)
+	// still join it.
+	take := func() *batchCall {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if len(calls) >= s.maxBatch || len(q.pending) == 0 {
+			return nil
+		}
+		c := q.pending[0]
+		q.pending = slices.Delete(q.pending, 0, 1)
+		calls = append(calls, c)
+		return c
+	}
 	handedOff := false
-	handOff := func() {
+	handOff := func() { // the next queued call leads the next batch
 		if handedOff {
 			return
 		}
@@ -142,7 +177,7 @@ func (s *Store) lead(key string, q *batchQueue, self *batchCall) error {
 	}
 	defer handOff()
 
-	results := s.runBatch(calls, handOff)
+	results := s.runBatch(&calls, take, handOff)
 	var mine batchResult
 	for i, c := range calls {
 		if c == self {
@@ -160,63 +195,96 @@ func (s *Store) lead(key string, q *batchQueue, self *batchCall) error {
 	return mine.err
 }
 
-// runBatch runs calls in one transaction and returns their outcomes.
-// handOff is called once every fn has run, before the commit.
-func (s *Store) runBatch(calls []*batchCall, handOff func()) []batchResult {
-	results := make([]batchResult, len(calls))
-	rerunAll := func() []batchResult {
+// runBatch runs the calls in one transaction, taking more with take, and
+// returns their outcomes. handOff is called once no call is taken any
+// more, before the commit.
+//
+// The first attempt is optimistic: idempotency keys of locked teams that
+// are not in the batch's buffer are assumed absent from the database, and
+// all assumptions are checked with one query at the flush. When one was
+// wrong (a retried key), the same calls run once more reading every key;
+// when anything else fails, every call runs again on its own with InTx.
+func (s *Store) runBatch(calls *[]*batchCall, take func() *batchCall, handOff func()) []batchResult {
+	results, err := s.tryBatch(calls, take, true, handOff)
+	if errors.Is(err, errStaleAssumption) {
+		s.batches.retried.Add(1)
+		results, err = s.tryBatch(calls, nil, false, handOff)
+	}
+	if err == nil {
+		s.batches.committed.Add(1)
+		s.batches.calls.Add(int64(len(*calls)))
+	} else {
+		s.batches.fellBack.Add(1)
 		for i := range results {
 			if !results[i].panicked {
 				results[i] = batchResult{rerun: true}
 			}
 		}
-		return results
 	}
+	return results
+}
+
+// tryBatch runs *calls, and those take adds (take may be nil), in one
+// transaction; an error means it rolled back.
+func (s *Store) tryBatch(calls *[]*batchCall, take func() *batchCall, optimistic bool, handOff func()) ([]batchResult, error) {
+	results := make([]batchResult, len(*calls), cap(*calls))
 	// The transaction serves every caller, so no one caller's cancellation
 	// may end it; each caller's ctx is checked around its own fn.
-	ctx := context.WithoutCancel(calls[0].ctx)
-	pgtx, err := s.pool.Begin(ctx)
+	ctx := context.WithoutCancel((*calls)[0].ctx)
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		handOff()
-		return rerunAll()
+		return results, err
+	}
+	// The pool takes the connection back only if its transaction ended
+	// (otherwise it closes it).
+	defer conn.Release()
+	pgtx, err := conn.Begin(ctx)
+	if err != nil {
+		handOff()
+		return results, err
 	}
 	bt := newBatchTx(ctx, s, pgtx)
-	broken := false
-	for i, c := range calls {
-		if err := c.ctx.Err(); err != nil {
-			results[i] = batchResult{err: fmt.Errorf("postgres: unit of work not started: %w", err)}
-			continue
-		}
-		bt.begin()
-		err, panicked, pv := callFn(c, bt)
-		if err == nil && !panicked {
-			if cerr := c.ctx.Err(); cerr != nil {
-				err = fmt.Errorf("postgres: unit of work rolled back: %w", cerr)
+	bt.optimistic = optimistic
+	err = func() error {
+		for i := 0; ; i++ {
+			if i == len(*calls) {
+				if take == nil || take() == nil {
+					break
+				}
+				results = append(results, batchResult{})
+			}
+			c := (*calls)[i]
+			if err := c.ctx.Err(); err != nil {
+				results[i] = batchResult{err: fmt.Errorf("postgres: unit of work not started: %w", err)}
+				continue
+			}
+			bt.begin()
+			err, panicked, pv := callFn(c, bt)
+			if err == nil && !panicked {
+				if cerr := c.ctx.Err(); cerr != nil {
+					err = fmt.Errorf("postgres: unit of work rolled back: %w", cerr)
+				}
+			}
+			if err != nil || panicked {
+				results[i] = batchResult{err: err, panicked: panicked, panicVal: pv}
+				if err := bt.discard(); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := bt.keep(); err != nil {
+				return err
 			}
 		}
-		if err != nil || panicked {
-			results[i] = batchResult{err: err, panicked: panicked, panicVal: pv}
-			if bt.discard() != nil {
-				broken = true
-				break
-			}
-			continue
-		}
-		if bt.keep() != nil {
-			broken = true
-			break
-		}
+		handOff()
+		return bt.flushAndCommit()
+	}()
+	if err != nil {
+		handOff()
+		_ = pgtx.Rollback(ctx)
 	}
-	handOff()
-	if !broken {
-		if err := bt.flush(); err == nil {
-			if err := pgtx.Commit(ctx); err == nil {
-				return results
-			}
-		}
-	}
-	_ = pgtx.Rollback(ctx)
-	return rerunAll()
+	return results, err
 }
 
 // callFn runs c.fn on tx and recovers a panic, which the caller re-raises

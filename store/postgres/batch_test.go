@@ -20,7 +20,12 @@ type txFn = func(ctx context.Context, tx team.Tx) error
 // owner's account with balance.
 func seedTeam(t *testing.T, s *postgres.Store, teamID string, balance int64) {
 	t.Helper()
-	noErr(t, "seed", s.InTx(ctx, func(ctx context.Context, tx team.Tx) error {
+	seedTeamTB(t, s, teamID, balance)
+}
+
+func seedTeamTB(t testing.TB, s *postgres.Store, teamID string, balance int64) {
+	t.Helper()
+	err := s.InTx(ctx, func(ctx context.Context, tx team.Tx) error {
 		if err := tx.InsertTeam(ctx, team.Team{ID: teamID, Kind: team.Collaboration, Name: teamID, OwnerID: "owner"}); err != nil {
 			return err
 		}
@@ -33,7 +38,10 @@ func seedTeam(t *testing.T, s *postgres.Store, teamID string, balance int64) {
 			return nil // shared by several teams
 		}
 		return err
-	}))
+	})
+	if err != nil {
+		t.Fatalf("seed: %v", err)
+	}
 }
 
 // charge is the service's usage charge: lock, check, idempotency, debit,
@@ -81,14 +89,16 @@ func charge(teamID, id, key string, amount int64, got *billing.UsageRecord) txFn
 
 // inOneBatch runs fns with InBatch(key) so that they share one batch, in
 // order: a blocker call leads first and holds its batch until every fn is
-// queued behind it. It returns each fn's error and recovered panic.
+// queued behind it; the batch then takes them. It returns each fn's error
+// and recovered panic.
 func inOneBatch(t *testing.T, s *postgres.Store, key string, fns ...txFn) (errs []error, panics []any) {
 	t.Helper()
 	started, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		noErr(t, "blocker", s.InBatch(ctx, key, func(ctx context.Context, tx team.Tx) error {
-			close(started)
+			once.Do(func() { close(started) }) // a fallback runs it again
 			<-release
 			return nil
 		}))
@@ -154,6 +164,9 @@ func TestInBatchRefusalKeepsOthers(t *testing.T) {
 	if n := transactions(t, s, "t1"); n != 1 {
 		t.Fatalf("records written by %d transactions, want 1 (one batch)", n)
 	}
+	if st := s.BatchStats(); st.Batches != 1 || st.Calls != 5 || st.FellBack != 0 {
+		t.Fatalf("stats %+v, want one batch of 5 calls (blocker and 4 charges)", st)
+	}
 }
 
 // Rule BILL-4 in a batch: a key charged earlier in the same batch is seen
@@ -205,6 +218,9 @@ func TestInBatchFlushFailureFallsBack(t *testing.T) {
 	}
 	if n := count(t, s, "SELECT count(*) FROM §usage_records"); n != 3 {
 		t.Fatalf("%d usage records, want 3", n)
+	}
+	if st := s.BatchStats(); st.FellBack != 1 || st.Batches != 0 {
+		t.Fatalf("stats %+v, want one batch that fell back", st)
 	}
 }
 
@@ -387,5 +403,38 @@ func TestInBatchConcurrentCharges(t *testing.T) {
 	}
 	if sum := count(t, s, "SELECT coalesce(sum(amount), 0) FROM §usage_records"); int64(sum) != accepted {
 		t.Fatalf("records sum to %d, accepted %d", sum, accepted)
+	}
+}
+
+// Rule BILL-4 across batches: a retried key committed earlier returns its
+// first record even when the batch first assumed the key new (and even
+// when the balance could not pay the charge again).
+func TestInBatchRetryOfCommittedKey(t *testing.T) {
+	s := newStore(t)
+	seedTeam(t, s, "t1", 30)
+	noErr(t, "earlier charge", s.InTx(ctx, charge("t1", "first", "retried", 25, nil)))
+	var retry billing.UsageRecord
+	errs, _ := inOneBatch(t, s, "t1",
+		charge("t1", "u1", "k1", 2, nil),
+		charge("t1", "second", "retried", 25, &retry), // 3 left: only the first record saves it
+		charge("t1", "u3", "k3", 1, nil),
+	)
+	for i, err := range errs {
+		noErr(t, fmt.Sprint("call ", i), err)
+	}
+	if retry.ID != "first" {
+		t.Fatalf("retry got record %q, want the first one", retry.ID)
+	}
+	if b := balance(t, s); b != 30-25-2-1 {
+		t.Fatalf("balance %d, want %d", b, 30-25-2-1)
+	}
+	if n := count(t, s, "SELECT count(*) FROM §usage_records"); n != 3 {
+		t.Fatalf("%d usage records, want 3", n)
+	}
+	if n := transactions(t, s, "t1"); n != 2 {
+		t.Fatalf("records written by %d transactions, want 2 (the earlier charge, one batch)", n)
+	}
+	if st := s.BatchStats(); st.Retried != 1 || st.Batches != 1 || st.FellBack != 0 {
+		t.Fatalf("stats %+v, want one batch committed on its second, reading attempt", st)
 	}
 }

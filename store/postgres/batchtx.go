@@ -2,11 +2,13 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/teamkit/teamkit/audit"
 	"github.com/teamkit/teamkit/billing"
@@ -36,14 +38,21 @@ type batchTx struct {
 	tx  // the transaction itself, for what is not buffered or cached
 	ctx context.Context
 
-	teams    map[string]team.Team // locked by this transaction
-	members  map[memberKey]memberEntry
-	accounts map[string]*acctEntry // locked, by user ID
-	acctByID map[string]string     // account ID → user ID
-	usage    []billing.UsageRecord // buffered inserts, normalised
-	usageKey map[usageKey]int      // (team, key) → index in usage
-	usageID  map[string]struct{}
-	absent   map[usageKey]struct{} // keys known not to be in the database (team locked)
+	teams   map[string]team.Team // locked by this transaction
+	members map[memberKey]memberEntry
+	// allMembers: every membership of the team is in members.
+	allMembers map[string]bool
+	accounts   map[string]*acctEntry // locked, by user ID
+	acctByID   map[string]string     // account ID → user ID
+	usage      []billing.UsageRecord // buffered inserts, normalised
+	usageKey   map[usageKey]int      // (team, key) → index in usage
+	usageID    map[string]struct{}
+	absent     map[usageKey]struct{} // keys known not to be in the database (team locked)
+
+	// optimistic: UsageByKey assumes keys of locked teams absent without a
+	// query; flush checks every assumption at once (errStaleAssumption).
+	optimistic bool
+	assumed    []usageKey
 
 	// The running fn.
 	snapUsage int
@@ -59,15 +68,16 @@ var _ team.Tx = (*batchTx)(nil)
 
 func newBatchTx(ctx context.Context, s *Store, pgtx pgx.Tx) *batchTx {
 	return &batchTx{
-		tx:       tx{reader: reader{q: &s.qs, db: pgtx}, pg: pgtx},
-		ctx:      ctx,
-		teams:    map[string]team.Team{},
-		members:  map[memberKey]memberEntry{},
-		accounts: map[string]*acctEntry{},
-		acctByID: map[string]string{},
-		usageKey: map[usageKey]int{},
-		usageID:  map[string]struct{}{},
-		absent:   map[usageKey]struct{}{},
+		tx:         tx{reader: reader{q: &s.qs, db: pgtx}, pg: pgtx},
+		ctx:        ctx,
+		teams:      map[string]team.Team{},
+		members:    map[memberKey]memberEntry{},
+		allMembers: map[string]bool{},
+		accounts:   map[string]*acctEntry{},
+		acctByID:   map[string]string{},
+		usageKey:   map[usageKey]int{},
+		usageID:    map[string]struct{}{},
+		absent:     map[usageKey]struct{}{},
 	}
 }
 
@@ -110,6 +120,7 @@ func (b *batchTx) discard() error {
 		// savepoint began).
 		clear(b.teams)
 		clear(b.members)
+		clear(b.allMembers)
 		clear(b.accounts)
 		clear(b.acctByID)
 		clear(b.absent)
@@ -160,7 +171,7 @@ func (b *batchTx) moveToDB() error {
 			e.dirty = e.cur != e.base
 		}
 	}
-	if err := b.write(prior, b.usage[:b.snapUsage]); err != nil {
+	if err := b.write(prior, b.usage[:b.snapUsage], nil, false); err != nil {
 		return err
 	}
 	sp, err := b.pg.Begin(b.ctx)
@@ -174,7 +185,7 @@ func (b *batchTx) moveToDB() error {
 			current = append(current, e.cur)
 		}
 	}
-	if err := b.write(current, b.usage[b.snapUsage:]); err != nil {
+	if err := b.write(current, b.usage[b.snapUsage:], nil, false); err != nil {
 		return err
 	}
 	for _, e := range b.accounts {
@@ -194,24 +205,43 @@ func (b *batchTx) dropUsageBuffer() {
 	b.snapUsage = 0
 }
 
-// flush writes every buffered write before the commit.
-func (b *batchTx) flush() error {
+// staleKeySQLState is raised by usage_keys_absent (migrations/0001).
+const staleKeySQLState = "TKB01"
+
+// errStaleAssumption: a key the optimistic batch assumed absent exists.
+var errStaleAssumption = errors.New("postgres: batch: an idempotency key assumed new exists")
+
+// flushAndCommit checks the batch's assumptions, writes every buffered
+// write and commits, in one round trip: the locks are held for as short as
+// can be. If any statement fails, those after it (the COMMIT) do not run.
+func (b *batchTx) flushAndCommit() error {
+	if b.broken != nil {
+		return b.broken
+	}
 	var accts []billing.Account
 	for _, e := range b.accounts {
 		if e.dirty {
 			accts = append(accts, e.cur)
 		}
 	}
-	return b.write(accts, b.usage)
+	return b.write(accts, b.usage, b.assumed, true)
 }
 
-// write sends account updates and one multi-row usage insert in one round
-// trip.
-func (b *batchTx) write(accts []billing.Account, usage []billing.UsageRecord) error {
-	if len(accts) == 0 && len(usage) == 0 {
+// write sends, in one round trip, the check of assumed keys (which fails
+// when one exists), account updates, one multi-row usage insert and, when
+// commit is set, the COMMIT.
+func (b *batchTx) write(accts []billing.Account, usage []billing.UsageRecord, assumed []usageKey, commit bool) error {
+	if len(accts) == 0 && len(usage) == 0 && len(assumed) == 0 && !commit {
 		return nil
 	}
 	batch := &pgx.Batch{}
+	if len(assumed) > 0 {
+		teams, keys := make([]string, len(assumed)), make([]string, len(assumed))
+		for i, k := range assumed {
+			teams[i], keys[i] = k.teamID, k.key
+		}
+		batch.Queue(b.q.usageKeysAbsent, teams, keys)
+	}
 	for _, a := range accts {
 		batch.Queue(b.q.updateAccount, accountArgs(a)...)
 	}
@@ -225,7 +255,20 @@ func (b *batchTx) write(accts []billing.Account, usage []billing.UsageRecord) er
 		}
 		batch.Queue(b.q.insertUsageRows, ids, teams, users, accounts, amounts, times, keys, metas)
 	}
+	if commit {
+		batch.Queue("COMMIT")
+	}
 	res := b.pg.SendBatch(b.ctx, batch)
+	if len(assumed) > 0 {
+		if _, err := res.Exec(); err != nil {
+			_ = res.Close()
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) && pgErr.Code == staleKeySQLState {
+				return errStaleAssumption
+			}
+			return mapErr("checking the batch's idempotency keys", err)
+		}
+	}
 	for i := range accts {
 		tag, err := res.Exec()
 		if err == nil && tag.RowsAffected() != 1 {
@@ -242,6 +285,16 @@ func (b *batchTx) write(accts []billing.Account, usage []billing.UsageRecord) er
 			return mapErr("writing the batch's usage records", err)
 		}
 	}
+	if commit {
+		tag, err := res.Exec()
+		if err == nil && tag.String() != "COMMIT" {
+			err = fmt.Errorf("transaction ended with %s", tag)
+		}
+		if err != nil {
+			_ = res.Close()
+			return mapErr("committing the batch", err)
+		}
+	}
 	return res.Close()
 }
 
@@ -256,17 +309,67 @@ func (b *batchTx) unbuffered() error {
 
 // ---- cached and buffered calls: the usage charge ----
 
-// LockTeam implements team.Tx; a team locked once stays cached.
+// LockTeam implements team.Tx; a team locked once stays cached. In the
+// same round trip as the lock it loads the team's memberships and locks its
+// owner's account (after the team, as the service orders its locks), which
+// a usage charge reads next.
 func (b *batchTx) LockTeam(_ context.Context, teamID string) (team.Team, error) {
 	if t, ok := b.teams[teamID]; ok {
 		t.Settings = maps.Clone(t.Settings)
 		return t, nil
 	}
-	t, err := b.tx.LockTeam(b.ctx, teamID)
+	if b.sp != nil { // inside a savepoint: keep it simple
+		t, err := b.tx.LockTeam(b.ctx, teamID)
+		if err != nil {
+			return team.Team{}, err
+		}
+		b.teams[teamID] = t
+		t.Settings = maps.Clone(t.Settings)
+		return t, nil
+	}
+	batch := &pgx.Batch{}
+	batch.Queue(b.q.teamForUpdate, teamID)
+	batch.Queue(b.q.members, teamID)
+	batch.Queue(b.q.ownerAccountForUpdate, teamID)
+	res := b.pg.SendBatch(b.ctx, batch)
+	defer res.Close()
+	t, err := scanTeam(res.QueryRow())
 	if err != nil {
-		return team.Team{}, err
+		return team.Team{}, mapErr("locking team "+teamID, err)
+	}
+	rows, err := res.Query()
+	if err != nil {
+		return team.Team{}, mapErr("members of "+teamID, err)
+	}
+	var members []team.Member
+	for rows.Next() {
+		m, err := scanMember(rows)
+		if err != nil {
+			rows.Close()
+			return team.Team{}, mapErr("members of "+teamID, err)
+		}
+		members = append(members, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return team.Team{}, mapErr("members of "+teamID, err)
+	}
+	acct, acctErr := scanAccount(res.QueryRow())
+	if acctErr != nil && !errors.Is(acctErr, pgx.ErrNoRows) {
+		return team.Team{}, mapErr("locking the account of "+t.OwnerID, acctErr)
+	}
+	if err := res.Close(); err != nil {
+		return team.Team{}, mapErr("locking team "+teamID, err)
 	}
 	b.teams[teamID] = t
+	b.allMembers[teamID] = true
+	for _, m := range members {
+		b.members[memberKey{teamID, m.UserID}] = memberEntry{m: m, found: true}
+	}
+	if _, ok := b.accounts[acct.UserID]; acctErr == nil && !ok {
+		b.accounts[acct.UserID] = &acctEntry{base: acct, cur: acct}
+		b.acctByID[acct.ID] = acct.UserID
+	}
 	t.Settings = maps.Clone(t.Settings)
 	return t, nil
 }
@@ -283,7 +386,7 @@ func (b *batchTx) Team(_ context.Context, teamID string) (team.Team, error) {
 // Member implements team.Reader; memberships of locked teams are cached.
 func (b *batchTx) Member(_ context.Context, teamID, userID string) (team.Member, error) {
 	k := memberKey{teamID, userID}
-	if e, ok := b.members[k]; ok {
+	if e, ok := b.members[k]; ok || b.allMembers[teamID] {
 		if !e.found {
 			return team.Member{}, notFound("membership of " + userID + " in " + teamID)
 		}
@@ -359,6 +462,11 @@ func (b *batchTx) UsageByKey(_ context.Context, teamID, key string) (billing.Usa
 		return r, nil
 	}
 	if _, ok := b.absent[k]; ok {
+		return billing.UsageRecord{}, notFound("usage by key in " + teamID)
+	}
+	if _, locked := b.teams[teamID]; locked && b.optimistic {
+		b.absent[k] = struct{}{}
+		b.assumed = append(b.assumed, k)
 		return billing.UsageRecord{}, notFound("usage by key in " + teamID)
 	}
 	r, err := b.tx.UsageByKey(b.ctx, teamID, key)
@@ -484,6 +592,7 @@ func (b *batchTx) UpdateTeam(_ context.Context, t team.Team) error {
 		return err
 	}
 	delete(b.teams, t.ID) // refetched (it stays locked) on next use
+	delete(b.allMembers, t.ID)
 	return b.tx.UpdateTeam(b.ctx, t)
 }
 
@@ -492,6 +601,7 @@ func (b *batchTx) DeleteTeamMembers(_ context.Context, teamID string) error {
 	if err := b.unbuffered(); err != nil {
 		return err
 	}
+	delete(b.allMembers, teamID)
 	for k := range b.members {
 		if k.teamID == teamID {
 			delete(b.members, k)
@@ -506,6 +616,7 @@ func (b *batchTx) InsertMember(_ context.Context, m team.Member) error {
 		return err
 	}
 	delete(b.members, memberKey{m.TeamID, m.UserID})
+	delete(b.allMembers, m.TeamID)
 	return b.tx.InsertMember(b.ctx, m)
 }
 
@@ -515,6 +626,7 @@ func (b *batchTx) UpdateMember(_ context.Context, m team.Member) error {
 		return err
 	}
 	delete(b.members, memberKey{m.TeamID, m.UserID})
+	delete(b.allMembers, m.TeamID)
 	return b.tx.UpdateMember(b.ctx, m)
 }
 
@@ -524,6 +636,7 @@ func (b *batchTx) DeleteMember(_ context.Context, teamID, userID string) error {
 		return err
 	}
 	delete(b.members, memberKey{teamID, userID})
+	delete(b.allMembers, teamID)
 	return b.tx.DeleteMember(b.ctx, teamID, userID)
 }
 

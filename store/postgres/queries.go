@@ -25,8 +25,9 @@ type queries struct {
 	invitation, invitationByToken, invitations, invitationsByEmail string
 	insertInvitation, updateInvitation                             string
 	account, accountForUpdate, insertAccount, updateAccount        string
+	ownerAccountForUpdate                                          string
 	usageByKey, usageKeyOrIDExists, usageTotals, insertUsage       string
-	insertUsageRows                                                string
+	insertUsageRows, usageKeysAbsent                               string
 	insertTopUp                                                    string
 	auditEvents, lastAuditEvent, appendAuditEvent                  string
 }
@@ -70,7 +71,9 @@ func buildQueries(schema string) queries {
 
 		account:          t("SELECT " + accountCols + " FROM §accounts WHERE user_id = $1"),
 		accountForUpdate: t("SELECT " + accountCols + " FROM §accounts WHERE user_id = $1 FOR UPDATE"),
-		insertAccount:    t("INSERT INTO §accounts (" + accountCols + ") VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING"),
+		ownerAccountForUpdate: t("SELECT " + accountCols + " FROM §accounts WHERE user_id =" +
+			" (SELECT owner_id FROM §teams WHERE id = $1) FOR UPDATE"),
+		insertAccount: t("INSERT INTO §accounts (" + accountCols + ") VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING"),
 		updateAccount: t("UPDATE §accounts SET user_id = $2, plan = $3, status = $4, balance = $5, created_at = $6," +
 			" updated_at = $7 WHERE id = $1"),
 
@@ -85,6 +88,8 @@ func buildQueries(schema string) queries {
 		// calls then run again one by one.
 		insertUsageRows: t("INSERT INTO §usage_records (" + usageCols + ")" +
 			" SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[], $7::text[], $8::jsonb[])"),
+
+		usageKeysAbsent: t("SELECT §usage_keys_absent($1::text[], $2::text[])"),
 
 		insertTopUp: t("INSERT INTO §top_ups (" + topUpCols + ") VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"),
 

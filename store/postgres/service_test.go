@@ -195,10 +195,10 @@ func TestServiceConcurrentChargesKeepBalance(t *testing.T) {
 			_, err := e.svc.TopUp(ctx, owner.ID, tm.ID, start)
 			noErr(t, "TopUp", err)
 			var (
-				wg                sync.WaitGroup
-				mu                sync.Mutex
+				wg                 sync.WaitGroup
+				mu                 sync.Mutex
 				accepted, toppedUp int64
-				records           int
+				records            int
 			)
 			for g := range 64 {
 				wg.Go(func() {

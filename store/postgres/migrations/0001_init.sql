@@ -105,3 +105,18 @@ $$;
 CREATE TRIGGER audit_events_append_only
     BEFORE UPDATE OR DELETE ON audit_events
     FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
+
+-- usage_keys_absent raises SQLSTATE TKB01 when any (team, key) pair is
+-- already in the usage ledger. Group commit checks with it, in the same
+-- round trip as its writes and COMMIT, the keys it assumed new.
+CREATE FUNCTION usage_keys_absent(team_ids text[], idempotency_keys text[]) RETURNS void
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM usage_records u
+               JOIN unnest(team_ids, idempotency_keys) AS k(team_id, key)
+                 ON u.team_id = k.team_id AND u.idempotency_key = k.key) THEN
+        RAISE EXCEPTION 'teamkit: an idempotency key assumed new is in the usage ledger'
+            USING ERRCODE = 'TKB01';
+    END IF;
+END;
+$$;

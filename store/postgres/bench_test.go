@@ -1,0 +1,124 @@
+package postgres_test
+
+import (
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/teamkit/teamkit/rbac"
+	"github.com/teamkit/teamkit/store/postgres"
+	"github.com/teamkit/teamkit/team"
+)
+
+func newBenchService(b testing.TB, opts ...postgres.Option) (*team.Service, team.Team, team.User) {
+	b.Helper()
+	st := newStore(b, opts...)
+	svc, err := team.New(st, team.WithClock(microClock))
+	if err != nil {
+		b.Fatal(err)
+	}
+	owner := userNamed("owner")
+	personal, err := svc.EnsurePersonalTeam(ctx, owner)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := svc.ChangePlan(ctx, owner.ID, personal.ID, "ENTERPRISE"); err != nil {
+		b.Fatal(err)
+	}
+	tm, err := svc.CreateTeam(ctx, owner, team.CreateTeamParams{Name: "Bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := svc.TopUp(ctx, owner.ID, tm.ID, 1<<50); err != nil {
+		b.Fatal(err)
+	}
+	return svc, tm, owner
+}
+
+// BenchmarkAuthorize measures one Authorize through the pool: one indexed
+// membership query.
+func BenchmarkAuthorize(b *testing.B) {
+	svc, tm, owner := newBenchService(b)
+	res := team.Resource{Type: "agent", ID: "a1", CreatorID: owner.ID}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := svc.Authorize(ctx, owner.ID, tm.ID, rbac.Use, res); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRecordUsage16 charges one team from 16 goroutines (with
+// GOMAXPROCS 2: SetParallelism(8)), each charge with its usage record,
+// without group commit (batch=off: one transaction per charge) and with it
+// (batch=on). It reports charges/s.
+func BenchmarkRecordUsage16(b *testing.B) {
+	for _, batching := range []bool{false, true} {
+		name := "batch=off"
+		var opts []postgres.Option
+		if batching {
+			name = "batch=on"
+		} else {
+			opts = append(opts, postgres.WithoutBatching())
+		}
+		b.Run(name, func(b *testing.B) {
+			svc, tm, owner := newBenchService(b, opts...)
+			var n atomic.Int64
+			b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					key := fmt.Sprintf("k%d", n.Add(1))
+					if _, err := svc.RecordUsage(ctx, owner.ID, tm.ID, team.Usage{Amount: 1, IdempotencyKey: key}); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "charges/s")
+		})
+	}
+}
+
+// BenchmarkStoreCharge16 is BenchmarkRecordUsage16 without the service: 16
+// goroutines run the charge unit of work (lock team, member, key, lock
+// account, debit, record) with InBatch directly. The difference to
+// BenchmarkRecordUsage16 is the service's own work per charge (input
+// checks and its membership check through the pool before the unit).
+func BenchmarkStoreCharge16(b *testing.B) {
+	for _, batching := range []bool{false, true} {
+		name := "batch=off"
+		var opts []postgres.Option
+		if batching {
+			name = "batch=on"
+		} else {
+			opts = append(opts, postgres.WithoutBatching())
+		}
+		b.Run(name, func(b *testing.B) {
+			st := newStore(b, opts...)
+			seedTeamTB(b, st, "t1", 1<<50)
+			var n atomic.Int64
+			b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
+			b.ResetTimer()
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					id := fmt.Sprint("k", n.Add(1))
+					if err := st.InBatch(ctx, "t1", charge("t1", id, id, 1, nil)); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "charges/s")
+			if st := st.BatchStats(); st.Batches > 0 {
+				b.ReportMetric(float64(st.Calls)/float64(st.Batches), "calls/batch")
+			}
+		})
+	}
+}

@@ -1,0 +1,14 @@
+package storetest_test
+
+import (
+	"testing"
+
+	"github.com/teamkit/teamkit/store"
+	"github.com/teamkit/teamkit/storetest"
+	"github.com/teamkit/teamkit/team"
+)
+
+// TestRunOnMemory keeps the suite honest against the reference store.
+func TestRunOnMemory(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) team.Store { return store.NewMemory() })
+}
