@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -53,8 +54,9 @@ func WithWriteFault(fault func(op string) error) MemoryOption {
 // check that the record exists.
 type Memory struct {
 	sem   chan struct{} // one slot: the unit of work running or about to
-	mu    sync.RWMutex  // guards s; a unit holds it for writing all its life
+	mu    sync.RWMutex  // guards s and undo; a unit holds it for writing all its life
 	s     state
+	undo  undoLog // the running unit's, reused from one unit to the next
 	fault func(op string) error
 }
 
@@ -67,7 +69,8 @@ func NewMemory(opts ...MemoryOption) *Memory {
 	return m
 }
 
-// unitKey is the context key under which InTx stores the running unit.
+// unitKey is the context key under which a unit's context (its memTx)
+// answers with the unit.
 type unitKey struct{}
 
 // InTx runs fn as one unit of work with exclusive access to the store; see
@@ -86,28 +89,34 @@ func (m *Memory) InTx(ctx context.Context, fn func(ctx context.Context, tx team.
 		return fmt.Errorf("store: nested unit of work: %w", ErrInsideUnit)
 	}
 	select {
-	case m.sem <- struct{}{}:
-	case <-ctx.Done():
-		return fmt.Errorf("store: unit of work not started while waiting for the store: %w", ctx.Err())
-	}
-	if err := ctx.Err(); err != nil {
-		<-m.sem
-		return fmt.Errorf("store: unit of work not started: %w", err)
+	case m.sem <- struct{}{}: // the usual case: the store is free
+	default:
+		select {
+		case m.sem <- struct{}{}:
+		case <-ctx.Done():
+			return fmt.Errorf("store: unit of work not started while waiting for the store: %w", ctx.Err())
+		}
+		if err := ctx.Err(); err != nil {
+			<-m.sem
+			return fmt.Errorf("store: unit of work not started: %w", err)
+		}
 	}
 	m.mu.Lock()
-	tx := &memTx{m: m, s: &m.s}
+	// One allocation per unit: tx is also the context fn gets, which
+	// carries the unit so that calls on m made with it fail fast (runs).
+	tx := &memTx{parent: ctx, m: m, s: &m.s, undo: &m.undo}
 	committed := false
 	defer func() {
 		// Runs on return, on panic (which then goes on) and on Goexit.
 		if !committed {
 			tx.rollback()
 		}
-		tx.undo = nil
+		m.undo.reset()
 		tx.ended.Store(true)
 		m.mu.Unlock()
 		<-m.sem
 	}()
-	err := fn(context.WithValue(ctx, unitKey{}, tx), tx)
+	err := fn(tx, tx)
 	if cerr := ctx.Err(); cerr != nil {
 		if err == nil {
 			return fmt.Errorf("store: unit of work rolled back: %w", cerr)
@@ -137,7 +146,8 @@ func (m *Memory) rlock(ctx context.Context) error {
 	return nil
 }
 
-// runs reports whether ctx belongs to a running unit of work of m.
+// runs reports whether ctx belongs to a running unit of work of m: it is
+// the unit's tx or derives from it.
 func (m *Memory) runs(ctx context.Context) bool {
 	tx, ok := ctx.Value(unitKey{}).(*memTx)
 	return ok && tx.m == m && !tx.ended.Load()
@@ -188,7 +198,7 @@ func (m *Memory) Member(ctx context.Context, teamID, userID string) (team.Member
 	mem, ok := m.s.members[memberKey{teamID, userID}]
 	m.mu.RUnlock()
 	if !ok {
-		return team.Member{}, notFound("member", teamID+"/"+userID)
+		return team.Member{}, errMemberNotFound
 	}
 	return mem, nil
 }
@@ -339,8 +349,8 @@ func (m *Memory) Snapshot() Snapshot {
 	slices.SortFunc(snap.Accounts, func(a, b billing.Account) int { return strings.Compare(a.ID, b.ID) })
 	teamIDs := slices.Sorted(maps.Keys(s.usageByTeam))
 	for _, id := range teamIDs {
-		for _, r := range s.usageByTeam[id] {
-			snap.Usage = append(snap.Usage, copyUsage(r))
+		for _, r := range s.usageByTeam[id].recs {
+			snap.Usage = append(snap.Usage, copyUsage(*r))
 		}
 	}
 	for _, tu := range s.topUps {
@@ -361,7 +371,6 @@ func (m *Memory) Snapshot() Snapshot {
 type (
 	memberKey  struct{ team, user string }
 	pendingKey struct{ team, email string }
-	usageKey   struct{ team, key string }
 )
 
 type set = map[string]struct{}
@@ -386,8 +395,8 @@ type state struct {
 	accountByUser map[string]string          // user ID -> account ID
 
 	usageIDs    set
-	usage       map[usageKey]billing.UsageRecord
-	usageByTeam map[string][]billing.UsageRecord // ordered by Time, then insertion
+	usageByTeam map[string]*usageLog // team ID -> its usage
+	usageSlots  usageArena           // holds the records usageLogs point to
 
 	topUps map[string]billing.TopUp
 
@@ -411,16 +420,34 @@ func newState() state {
 		accounts:      map[string]billing.Account{},
 		accountByUser: map[string]string{},
 		usageIDs:      set{},
-		usage:         map[usageKey]billing.UsageRecord{},
-		usageByTeam:   map[string][]billing.UsageRecord{},
+		usageByTeam:   map[string]*usageLog{},
 		topUps:        map[string]billing.TopUp{},
 		audit:         map[string][]audit.Event{},
 		auditIDs:      set{},
 	}
 }
 
+// Misses on hot paths, returned as they are: a non-member's request
+// (Member) and every new usage charge (UsageByKey). Callers test them with
+// errors.Is and say which member or key themselves.
+var (
+	errMemberNotFound = fmt.Errorf("store: member: %w", team.ErrNotFound)
+	errUsageNotFound  = fmt.Errorf("store: usage record with this idempotency key: %w", team.ErrNotFound)
+)
+
+// notFoundError matches team.ErrNotFound and names the missing record. It
+// is formatted only when its text is asked for: callers mostly just test a
+// miss with errors.Is.
+type notFoundError struct{ what, id string }
+
+func (e *notFoundError) Error() string {
+	return "store: " + e.what + " " + strconv.Quote(e.id) + ": " + team.ErrNotFound.Error()
+}
+
+func (e *notFoundError) Unwrap() error { return team.ErrNotFound }
+
 func notFound(what, id string) error {
-	return fmt.Errorf("store: %s %q: %w", what, id, team.ErrNotFound)
+	return &notFoundError{what: what, id: id}
 }
 
 func conflict(format string, args ...any) error {
@@ -542,26 +569,65 @@ func (s *state) account(userID string) (billing.Account, error) {
 }
 
 func (s *state) usageByKey(teamID, key string) (billing.UsageRecord, error) {
-	r, ok := s.usage[usageKey{teamID, key}]
-	if !ok {
-		return billing.UsageRecord{}, notFound("usage record of team "+teamID+" with idempotency key", key)
+	var r *billing.UsageRecord
+	if l := s.usageByTeam[teamID]; l != nil {
+		r = l.byKey[key]
 	}
-	return copyUsage(r), nil
+	if r == nil {
+		return billing.UsageRecord{}, errUsageNotFound
+	}
+	return copyUsage(*r), nil
+}
+
+// usageLog is the usage of one team: its records ordered by Time, then
+// insertion, and by idempotency key.
+type usageLog struct {
+	recs  []*billing.UsageRecord
+	byKey map[string]*billing.UsageRecord
+}
+
+// usageArena allocates usage records in chunks: records are never deleted
+// but by a rollback, which frees the latest first. Pointers to them stay
+// valid, so the indexes hold pointers, not copies.
+type usageArena struct {
+	chunks []*[usageChunk]billing.UsageRecord
+	n      int // records held
+}
+
+const usageChunk = 128
+
+// alloc returns a fresh zero slot.
+func (a *usageArena) alloc() *billing.UsageRecord {
+	c, i := a.n/usageChunk, a.n%usageChunk
+	if c == len(a.chunks) {
+		a.chunks = append(a.chunks, new([usageChunk]billing.UsageRecord))
+	}
+	a.n++
+	return &a.chunks[c][i]
+}
+
+// free zeroes and releases the slot alloc returned last.
+func (a *usageArena) free() {
+	a.n--
+	a.chunks[a.n/usageChunk][a.n%usageChunk] = billing.UsageRecord{}
 }
 
 // usageAfter returns the index of the first record of rs with Time after t.
-func usageAfter(rs []billing.UsageRecord, t time.Time) int {
+func usageAfter(rs []*billing.UsageRecord, t time.Time) int {
 	return sort.Search(len(rs), func(i int) bool { return rs[i].Time.After(t) })
 }
 
 // usageFrom returns the index of the first record of rs with Time at or
 // after t.
-func usageFrom(rs []billing.UsageRecord, t time.Time) int {
+func usageFrom(rs []*billing.UsageRecord, t time.Time) int {
 	return sort.Search(len(rs), func(i int) bool { return !rs[i].Time.Before(t) })
 }
 
 func (s *state) usageTotals(teamID string, from, to time.Time) []billing.MemberUsage {
-	rs := s.usageByTeam[teamID]
+	var rs []*billing.UsageRecord
+	if l := s.usageByTeam[teamID]; l != nil {
+		rs = l.recs
+	}
 	lo, hi := usageFrom(rs, from), len(rs)
 	if !to.IsZero() {
 		hi = max(lo, usageFrom(rs, to))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -286,6 +287,94 @@ func BenchmarkMemoryInTx(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkMemoryRecordUsage measures a usage charge (BILL-2) on Memory:
+// "unit" is the store's share alone (the calls RecordUsage's unit of work
+// makes: LockTeam, Member, UsageByKey missing, LockAccount, UpdateAccount,
+// InsertUsage), "service" the whole RecordUsage with cheap sequential IDs
+// and "service-uuid" the same with the service's default random UUIDs.
+func BenchmarkMemoryRecordUsage(b *testing.B) {
+	setup := func(b *testing.B) *store.Memory {
+		m := store.NewMemory()
+		mustTx(b, m, func(ctx context.Context, tx team.Tx) error {
+			return errors.Join(
+				tx.InsertTeam(ctx, team.Team{ID: "t1", Kind: team.Collaboration, Name: "Bench", OwnerID: "owner", CreatedAt: t0}),
+				tx.InsertMember(ctx, team.Member{TeamID: "t1", UserID: "owner", Role: "owner", JoinedAt: t0}),
+				tx.InsertMember(ctx, team.Member{TeamID: "t1", UserID: "dev", Role: "member", JoinedAt: t0}),
+				tx.InsertAccount(ctx, billing.Account{ID: "a1", UserID: "owner", Plan: billing.PlanTeam,
+					Status: billing.StatusActive, Balance: 1 << 62}),
+			)
+		})
+		return m
+	}
+	keys := func(n int) []string {
+		ks := make([]string, n)
+		for i := range ks {
+			ks[i] = fmt.Sprintf("req-%d", i)
+		}
+		return ks
+	}
+	b.Run("unit", func(b *testing.B) {
+		m := setup(b)
+		ks := keys(b.N)
+		ids := keys(b.N)
+		now := t0
+		ctx := context.Background()
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := range b.N {
+			err := m.InTx(ctx, func(ctx context.Context, tx team.Tx) error {
+				if _, err := tx.LockTeam(ctx, "t1"); err != nil {
+					return err
+				}
+				if _, err := tx.Member(ctx, "t1", "dev"); err != nil {
+					return err
+				}
+				if _, err := tx.UsageByKey(ctx, "t1", ks[i]); !errors.Is(err, team.ErrNotFound) {
+					return fmt.Errorf("UsageByKey of a new key: %v", err)
+				}
+				acct, err := tx.LockAccount(ctx, "owner")
+				if err != nil {
+					return err
+				}
+				acct.Balance -= 3
+				acct.UpdatedAt = now
+				if err := tx.UpdateAccount(ctx, acct); err != nil {
+					return err
+				}
+				return tx.InsertUsage(ctx, billing.UsageRecord{ID: ids[i], TeamID: "t1", UserID: "dev", AccountID: acct.ID,
+					Amount: 3, Time: now, IdempotencyKey: ks[i]})
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	service := func(b *testing.B, opts ...team.Option) {
+		m := setup(b)
+		svc, err := team.New(m, opts...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ks := keys(b.N)
+		ctx := context.Background()
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := range b.N {
+			if _, err := svc.RecordUsage(ctx, "dev", "t1", team.Usage{Amount: 3, IdempotencyKey: ks[i]}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("service", func(b *testing.B) {
+		var n uint64
+		service(b, team.WithIDs(func() string {
+			n++ // units run one at a time
+			return "r" + strconv.FormatUint(n, 10)
+		}))
+	})
+	b.Run("service-uuid", func(b *testing.B) { service(b) })
 }
 
 var (

@@ -15,44 +15,127 @@ import (
 
 // memTx is a unit of work of Memory. It runs while its Memory's write lock
 // is held, so it reads and writes the state directly, recording the inverse
-// of every write in undo.
+// of every write in undo, its Memory's log.
+//
+// It is also the context InTx passes to fn: parent's, plus the unit under
+// unitKey, so that calls on the Memory itself made with it fail with
+// ErrInsideUnit instead of deadlocking. Being both saves an allocation per
+// unit. A new memTx per unit (not a reused one) keeps a Tx kept past its
+// unit ended for good.
 type memTx struct {
-	m     *Memory
-	s     *state
-	undo  []undoEntry
-	ended atomic.Bool
+	parent context.Context
+	m      *Memory
+	s      *state
+	undo   *undoLog
+	ended  atomic.Bool
 }
 
-// undoEntry reverses one write: fn when set, else it truncates the audit
-// log of auditTeam back to auditLen events (consecutive appends to the end
-// of one team's log share one entry).
+var (
+	_ team.Tx         = (*memTx)(nil)
+	_ context.Context = (*memTx)(nil)
+)
+
+// Deadline implements context.Context.
+func (t *memTx) Deadline() (time.Time, bool) { return t.parent.Deadline() }
+
+// Done implements context.Context.
+func (t *memTx) Done() <-chan struct{} { return t.parent.Done() }
+
+// Err implements context.Context.
+func (t *memTx) Err() error { return t.parent.Err() }
+
+// Value implements context.Context: the unit itself under unitKey.
+func (t *memTx) Value(key any) any {
+	if _, ok := key.(unitKey); ok {
+		return t
+	}
+	return t.parent.Value(key)
+}
+
+// String implements fmt.Stringer, as the contexts of package context do.
+func (t *memTx) String() string { return "store.Memory unit of work" }
+
+// undoLog lists the inverses of a unit's writes, applied last first on
+// rollback. Typed entries cover the hot writes without allocating; rarer
+// ones record a closure.
+type undoLog struct {
+	entries  []undoEntry
+	accounts []billing.Account // old values for undoAccount entries
+}
+
+type undoKind uint8
+
+const (
+	undoFunc    undoKind = iota // call fn
+	undoAudit                   // truncate the audit log of key to n events
+	undoAccount                 // put back accounts[key] = accounts[n] of the log
+	undoUsage                   // remove record n of the usage of team key
+)
+
+// undoEntry reverses one write, as its kind says. Consecutive appends to
+// the end of one team's audit log share one undoAudit entry.
 type undoEntry struct {
-	fn        func()
-	auditTeam string
-	auditLen  int
+	kind undoKind
+	fn   func()
+	key  string
+	n    int
 }
 
-var _ team.Tx = (*memTx)(nil)
+// maxKeptUndo bounds the entries a Memory keeps allocated between units.
+const maxKeptUndo = 1 << 12
+
+// reset empties the log for the next unit, dropping what the entries held.
+func (l *undoLog) reset() {
+	if cap(l.entries) > maxKeptUndo {
+		l.entries = nil
+	} else {
+		clear(l.entries)
+		l.entries = l.entries[:0]
+	}
+	if cap(l.accounts) > maxKeptUndo {
+		l.accounts = nil
+	} else {
+		clear(l.accounts)
+		l.accounts = l.accounts[:0]
+	}
+}
+
+func (l *undoLog) add(u undoEntry) { l.entries = append(l.entries, u) }
 
 func (t *memTx) rollback() {
-	for i := len(t.undo) - 1; i >= 0; i-- {
-		u := t.undo[i]
-		if u.fn != nil {
+	s, es := t.s, t.undo.entries
+	for i := len(es) - 1; i >= 0; i-- {
+		u := es[i]
+		switch u.kind {
+		case undoFunc:
 			u.fn()
-			continue
-		}
-		es := t.s.audit[u.auditTeam]
-		for _, e := range es[u.auditLen:] {
-			delete(t.s.auditIDs, e.ID)
-		}
-		clear(es[u.auditLen:])
-		if u.auditLen == 0 {
-			delete(t.s.audit, u.auditTeam)
-		} else {
-			t.s.audit[u.auditTeam] = es[:u.auditLen]
+		case undoAudit:
+			log := s.audit[u.key]
+			for _, e := range log[u.n:] {
+				delete(s.auditIDs, e.ID)
+			}
+			clear(log[u.n:])
+			if u.n == 0 {
+				delete(s.audit, u.key)
+			} else {
+				s.audit[u.key] = log[:u.n]
+			}
+		case undoAccount:
+			s.accounts[u.key] = t.undo.accounts[u.n]
+		case undoUsage:
+			l := s.usageByTeam[u.key]
+			r := l.recs[u.n]
+			delete(s.usageIDs, r.ID)
+			delete(l.byKey, r.IdempotencyKey)
+			if len(l.recs) == 1 {
+				delete(s.usageByTeam, u.key)
+			} else {
+				l.recs = slices.Delete(l.recs, u.n, u.n+1)
+			}
+			s.usageSlots.free() // r: the latest record, its inserts being undone last first
 		}
 	}
-	t.undo = t.undo[:0]
+	t.undo.reset()
 }
 
 // check refuses use after the unit ended or once ctx is done.
@@ -84,7 +167,7 @@ func (t *memTx) write(ctx context.Context, op string) error {
 func setKey[K comparable, V any](t *memTx, m map[K]V, k K, v V) {
 	old, had := m[k]
 	m[k] = v
-	t.undo = append(t.undo, undoEntry{fn: func() {
+	t.undo.add(undoEntry{fn: func() {
 		if had {
 			m[k] = old
 		} else {
@@ -99,7 +182,7 @@ func delKey[K comparable, V any](t *memTx, m map[K]V, k K) {
 		return
 	}
 	delete(m, k)
-	t.undo = append(t.undo, undoEntry{fn: func() { m[k] = old }})
+	t.undo.add(undoEntry{fn: func() { m[k] = old }})
 }
 
 func addToSet(t *memTx, idx map[string]set, outer, inner string) {
@@ -112,7 +195,7 @@ func addToSet(t *memTx, idx map[string]set, outer, inner string) {
 		return
 	}
 	s[inner] = struct{}{}
-	t.undo = append(t.undo, undoEntry{fn: func() {
+	t.undo.add(undoEntry{fn: func() {
 		delete(s, inner)
 		if len(s) == 0 && !ok {
 			delete(idx, outer)
@@ -133,7 +216,7 @@ func removeFromSet(t *memTx, idx map[string]set, outer, inner string) {
 	if emptied {
 		delete(idx, outer)
 	}
-	t.undo = append(t.undo, undoEntry{fn: func() {
+	t.undo.add(undoEntry{fn: func() {
 		s[inner] = struct{}{}
 		if emptied {
 			idx[outer] = s
@@ -177,7 +260,7 @@ func (t *memTx) Member(ctx context.Context, teamID, userID string) (team.Member,
 	}
 	mem, ok := t.s.members[memberKey{teamID, userID}]
 	if !ok {
-		return team.Member{}, notFound("member", teamID+"/"+userID)
+		return team.Member{}, errMemberNotFound
 	}
 	return mem, nil
 }
@@ -493,36 +576,45 @@ func (t *memTx) UpdateAccount(ctx context.Context, a billing.Account) error {
 		delKey(t, t.s.accountByUser, old.UserID)
 		setKey(t, t.s.accountByUser, a.UserID, a.ID)
 	}
-	setKey(t, t.s.accounts, a.ID, a)
+	t.s.accounts[a.ID] = a
+	t.undo.add(undoEntry{kind: undoAccount, key: a.ID, n: len(t.undo.accounts)})
+	t.undo.accounts = append(t.undo.accounts, old)
 	return nil
 }
 
+// InsertUsage appends r to the ledger; see team.Tx. Records arrive in
+// nearly non-decreasing Time, so one is appended to its team's log unless
+// it is older than the last, which takes a binary search and a shift.
 func (t *memTx) InsertUsage(ctx context.Context, r billing.UsageRecord) error {
 	if err := t.write(ctx, "InsertUsage"); err != nil {
 		return err
 	}
-	if _, ok := t.s.usageIDs[r.ID]; ok {
-		return conflict("usage record %q already exists", r.ID)
-	}
-	k := usageKey{r.TeamID, r.IdempotencyKey}
-	if _, ok := t.s.usage[k]; ok {
+	s := t.s
+	l := s.usageByTeam[r.TeamID]
+	if l != nil && l.byKey[r.IdempotencyKey] != nil {
 		return conflict("team %q already has a usage record with idempotency key %q", r.TeamID, r.IdempotencyKey)
 	}
-	r = copyUsage(r)
-	setKey(t, t.s.usageIDs, r.ID, struct{}{})
-	setKey(t, t.s.usage, k, r)
-	rs := t.s.usageByTeam[r.TeamID]
-	i := usageAfter(rs, r.Time) // after records of the same time: stable
-	t.s.usageByTeam[r.TeamID] = slices.Insert(rs, i, r)
-	teamID := r.TeamID
-	t.undo = append(t.undo, undoEntry{fn: func() {
-		rs := t.s.usageByTeam[teamID]
-		if len(rs) == 1 {
-			delete(t.s.usageByTeam, teamID)
-			return
-		}
-		t.s.usageByTeam[teamID] = slices.Delete(rs, i, i+1)
-	}})
+	n := len(s.usageIDs)
+	s.usageIDs[r.ID] = struct{}{} // one hash, not a lookup and an insert
+	if len(s.usageIDs) == n {
+		return conflict("usage record %q already exists", r.ID) // nothing changed
+	}
+	if l == nil {
+		l = &usageLog{byKey: map[string]*billing.UsageRecord{}}
+		s.usageByTeam[r.TeamID] = l
+	}
+	p := s.usageSlots.alloc()
+	*p = r
+	p.Metadata = maps.Clone(r.Metadata) // nil stays nil, without allocating
+	l.byKey[r.IdempotencyKey] = p
+	i := len(l.recs)
+	if i > 0 && r.Time.Before(l.recs[i-1].Time) {
+		i = usageAfter(l.recs, r.Time) // after records of the same time: stable
+		l.recs = slices.Insert(l.recs, i, p)
+	} else {
+		l.recs = append(l.recs, p)
+	}
+	t.undo.add(undoEntry{kind: undoUsage, key: r.TeamID, n: i})
 	return nil
 }
 
@@ -556,15 +648,15 @@ func (t *memTx) AppendAuditEvent(ctx context.Context, e audit.Event) error {
 	if i == len(es) {
 		// The usual case: append at the end. Consecutive appends to one
 		// team share one undo entry.
-		if n := len(t.undo); n == 0 || t.undo[n-1].fn != nil || t.undo[n-1].auditTeam != e.TeamID {
-			t.undo = append(t.undo, undoEntry{auditTeam: e.TeamID, auditLen: len(es)})
+		if n := len(t.undo.entries); n == 0 || t.undo.entries[n-1].kind != undoAudit || t.undo.entries[n-1].key != e.TeamID {
+			t.undo.add(undoEntry{kind: undoAudit, key: e.TeamID, n: len(es)})
 		}
 		t.s.audit[e.TeamID] = append(es, e)
 		return nil
 	}
 	teamID, id := e.TeamID, e.ID
 	t.s.audit[teamID] = slices.Insert(es, i, e)
-	t.undo = append(t.undo, undoEntry{fn: func() {
+	t.undo.add(undoEntry{fn: func() {
 		delete(t.s.auditIDs, id)
 		t.s.audit[teamID] = slices.Delete(t.s.audit[teamID], i, i+1)
 	}})

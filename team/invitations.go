@@ -288,8 +288,8 @@ func (s *Service) DeclineInvitation(ctx context.Context, u User, invitationID st
 // invited role (INV-5). token is the one from the invitation link; u's
 // verified email must be the invited one. The pending invitation already
 // held a seat, so the seat limit is not checked again. Concurrent accepts of
-// one invitation create one membership. The new membership starts at Epoch
-// 0 (ROLE-5). Records InvitationAccepted.
+// one invitation create one membership. The new membership's Epoch starts
+// above any its user held in the team before (ROLE-5). Records InvitationAccepted.
 //
 // Errors match ErrInvalidInput, ErrNotFound (unknown or superseded link, or
 // the team was deleted), ErrInvitationExpired, ErrInvitationCancelled,
@@ -345,6 +345,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, u User, token string) (M
 			Name:     u.Name,
 			Role:     inv.Role,
 			JoinedAt: now,
+			Epoch:    firstEpoch(now),
 		}
 		if err := tx.InsertMember(ctx, m); err != nil {
 			return err

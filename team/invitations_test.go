@@ -235,7 +235,7 @@ func TestINV5_AcceptRequiresMatchingEmail(t *testing.T) {
 	e.register(zoe)
 	m, err := e.svc.AcceptInvitation(e.ctx, zoe, tok)
 	require.NoError(t, err)
-	require.Equal(t, team.Member{TeamID: tm.ID, UserID: zoe.ID, Email: "zoe@example.com", Name: "Zoe", Role: rbac.RoleAdmin, JoinedAt: e.clock.Now()}, m)
+	require.Equal(t, team.Member{TeamID: tm.ID, UserID: zoe.ID, Email: "zoe@example.com", Name: "Zoe", Role: rbac.RoleAdmin, JoinedAt: e.clock.Now(), Epoch: uint64(e.clock.Now().UnixMicro())}, m)
 	stored, err := e.member(tm.ID, zoe.ID)
 	require.NoError(t, err)
 	require.Equal(t, m, stored)

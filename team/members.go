@@ -73,7 +73,7 @@ func (s *Service) ChangeRole(ctx context.Context, actorID, teamID, userID, role 
 			return nil
 		}
 		m.Role = newRole.Name
-		m.Epoch++
+		m.Epoch = nextEpoch(m.Epoch, s.now())
 		if err := tx.UpdateMember(ctx, m); err != nil {
 			return err
 		}

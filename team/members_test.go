@@ -84,25 +84,34 @@ func TestROLE5_RoleChangeBumpsSessionEpoch(t *testing.T) {
 
 	ep, err := e.svc.SessionEpoch(e.ctx, max.ID, tm.ID)
 	require.NoError(t, err)
-	require.Zero(t, ep, "a new membership starts at epoch 0")
+	require.Equal(t, uint64(e.clock.Now().UnixMicro()), ep, "a new membership starts at the clock's microseconds")
 	require.NoError(t, e.svc.Authorize(e.ctx, max.ID, tm.ID, rbac.Use, res))
 
 	_, err = e.svc.ChangeRole(e.ctx, ana.ID, tm.ID, max.ID, rbac.RoleViewer)
 	require.NoError(t, err)
 	ep1, err := e.svc.SessionEpoch(e.ctx, max.ID, tm.ID)
 	require.NoError(t, err)
-	require.Equal(t, ep+1, ep1)
+	require.Greater(t, ep1, ep)
 	requireRefused(t, e.svc.Authorize(e.ctx, max.ID, tm.ID, rbac.Use, res), team.ErrPermissionDenied)
 
 	_, err = e.svc.ChangeRole(e.ctx, ana.ID, tm.ID, max.ID, rbac.RoleAdmin)
 	require.NoError(t, err)
 	ep2, err := e.svc.SessionEpoch(e.ctx, max.ID, tm.ID)
 	require.NoError(t, err)
-	require.Equal(t, ep1+1, ep2)
+	require.Greater(t, ep2, ep1)
 	require.NoError(t, e.svc.Authorize(e.ctx, max.ID, tm.ID, rbac.Delete, res))
 
 	_, err = e.svc.SessionEpoch(e.ctx, "user-nobody", tm.ID)
 	requireRefused(t, err, team.ErrNotMember)
+
+	// Removed and invited again: the new membership's epoch is above every
+	// epoch the old one had, so sessions from the old membership stay stale.
+	require.NoError(t, e.svc.RemoveMember(e.ctx, ana.ID, tm.ID, max.ID))
+	e.clock.Advance(1e9)
+	e.join(ana.ID, tm, max, rbac.RoleMember)
+	ep3, err := e.svc.SessionEpoch(e.ctx, max.ID, tm.ID)
+	require.NoError(t, err)
+	require.Greater(t, ep3, ep2)
 }
 
 // Rule MEM-2: members with the remove permission remove others (admins
@@ -208,7 +217,7 @@ func TestMEM5_ListMembersAndInvitations(t *testing.T) {
 	ms, err := e.svc.Members(e.ctx, vic.ID, tm.ID)
 	require.NoError(t, err)
 	require.Len(t, ms, 2)
-	require.Equal(t, team.Member{TeamID: tm.ID, UserID: ana.ID, Email: ana.Email, Name: "Ana", Role: rbac.RoleOwner, JoinedAt: joinedAna}, ms[0])
+	require.Equal(t, team.Member{TeamID: tm.ID, UserID: ana.ID, Email: ana.Email, Name: "Ana", Role: rbac.RoleOwner, JoinedAt: joinedAna, Epoch: uint64(joinedAna.UnixMicro())}, ms[0])
 	require.Equal(t, vic.ID, ms[1].UserID)
 	require.Equal(t, vic.Email, ms[1].Email)
 	require.Equal(t, rbac.RoleViewer, ms[1].Role)

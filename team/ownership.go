@@ -61,7 +61,8 @@ func (s *Service) TransferOwnership(ctx context.Context, actorID, teamID string,
 		if err != nil {
 			return err
 		}
-		account, err := tx.Account(ctx, t.NewOwnerID)
+		// Locked, so a concurrent suspension cannot slip in before commit (OWN-4).
+		account, err := tx.LockAccount(ctx, t.NewOwnerID)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
@@ -69,8 +70,9 @@ func (s *Service) TransferOwnership(ctx context.Context, actorID, teamID string,
 			return fmt.Errorf("teamkit: new owner %s cannot take over team %s: %w", t.NewOwnerID, teamID, err)
 		}
 		oldOwner.Role, newOwner.Role = formerName, s.policy.Owner().Name
-		oldOwner.Epoch++
-		newOwner.Epoch++
+		now := s.now()
+		oldOwner.Epoch = nextEpoch(oldOwner.Epoch, now)
+		newOwner.Epoch = nextEpoch(newOwner.Epoch, now)
 		if err := tx.UpdateMember(ctx, oldOwner); err != nil {
 			return err
 		}

@@ -208,3 +208,14 @@ func (s *Service) record(ctx context.Context, tx Tx, teamID, actorID string, act
 	}
 	return e, nil
 }
+
+// firstEpoch is the session epoch of a new membership (ROLE-5): the current
+// time in microseconds. A membership's epoch only grows, and a user who is
+// removed and invited again starts above anything the old membership
+// reached, so sessions from the old membership stay stale. Epochs are
+// opaque numbers: compare them, don't read them.
+func firstEpoch(now time.Time) uint64 { return uint64(max(now.UnixMicro(), 0)) }
+
+// nextEpoch is the epoch after a role change: one more than cur, and never
+// behind the clock (so it stays above any earlier membership's epochs).
+func nextEpoch(cur uint64, now time.Time) uint64 { return max(cur+1, firstEpoch(now)) }

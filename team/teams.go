@@ -119,6 +119,7 @@ func (s *Service) insertPersonal(ctx context.Context, tx Tx, u User, name string
 		Name:     u.Name,
 		Role:     s.policy.Owner().Name,
 		JoinedAt: now,
+		Epoch:    firstEpoch(now),
 	}); err != nil {
 		return Team{}, err
 	}
@@ -275,6 +276,7 @@ func (s *Service) CreateTeam(ctx context.Context, owner User, p CreateTeamParams
 			Name:     owner.Name,
 			Role:     s.policy.Owner().Name,
 			JoinedAt: now,
+			Epoch:    firstEpoch(now),
 		}); err != nil {
 			return err
 		}

@@ -194,6 +194,8 @@ func TestAPIEndToEnd(t *testing.T) {
 	}
 	acme := c.must(http.StatusCreated, "POST", "/teams", ana, map[string]any{"name": "  Acme  "}).object(t)
 	teamID := acme["id"].(string)
+	// A new sign-in stamps the new team's epoch into ana's session (ROLE-5).
+	ana, _ = c.signIn("ana", "ana@example.com")
 	if acme["name"] != "Acme" || acme["owner_id"] != "ana" || acme["kind"] != "collaboration" {
 		t.Fatalf("created team: %v", acme)
 	}
@@ -227,10 +229,12 @@ func TestAPIEndToEnd(t *testing.T) {
 	wantError(t, c.do("POST", "/invitations/accept", cy, map[string]any{"token": c.mail.token("bo@example.com")}),
 		http.StatusForbidden, "email", "")
 	c.must(http.StatusCreated, "POST", "/invitations/accept", bo, map[string]any{"token": c.mail.token("bo@example.com")})
+	bo, _ = c.signIn("bo", "bo@example.com")
 	m := c.must(http.StatusCreated, "POST", "/invitations/accept", cy, map[string]any{"token": c.mail.token("cy@example.com")}).object(t)
-	if m["role"] != "member" || m["epoch"] != 0.0 {
+	if m["role"] != "member" || m["epoch"].(float64) <= 0 {
 		t.Fatalf("cy's membership: %v", m)
 	}
+	joinedEpoch := m["epoch"].(float64)
 	// Rule INV-6: a used link fails with its own error.
 	wantError(t, c.do("POST", "/invitations/accept", cy, map[string]any{"token": c.mail.token("cy@example.com")}),
 		http.StatusConflict, "already accepted", "")
@@ -264,9 +268,12 @@ func TestAPIEndToEnd(t *testing.T) {
 	eve, _ := c.signIn("eve", "eve@example.com")
 	wantError(t, c.do("GET", "/teams/"+teamID, eve, nil), http.StatusForbidden, "not a member", "")
 
-	// Rule ROLE-5: a role change makes the member's session stale.
+	// Rule ROLE-5: a role change makes the member's session stale. cy signs
+	// in again first, so her session carries her epoch in the team.
+	cy, _ = c.signIn("cy", "cy@example.com")
+	c.must(http.StatusOK, "GET", "/teams/"+teamID+"/members", cy, nil)
 	changed := c.must(http.StatusOK, "PATCH", "/teams/"+teamID+"/members/cy", bo, map[string]any{"role": "viewer"}).object(t)
-	if changed["role"] != "viewer" || changed["epoch"] != 1.0 {
+	if changed["role"] != "viewer" || changed["epoch"].(float64) <= joinedEpoch {
 		t.Fatalf("changed membership: %v", changed)
 	}
 	wantError(t, c.do("GET", "/teams/"+teamID+"/members", cy, nil), http.StatusUnauthorized, "session expired: sign in again", "")

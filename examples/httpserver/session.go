@@ -16,8 +16,8 @@ const sessionTTL = 12 * time.Hour
 
 // session is what a signed-in request carries: the user as the host knows
 // them and, per team, the session epoch of their membership when the token
-// was issued (ROLE-5). A team missing from Epochs counts as epoch 0, the
-// epoch of a new membership, so joining a team needs no new sign-in.
+// was issued (ROLE-5). A team missing from Epochs was joined after sign-in and
+// is not checked, so joining a team needs no new sign-in.
 type session struct {
 	UserID  string            `json:"user"`
 	Email   string            `json:"email"`
@@ -89,8 +89,8 @@ func (a *app) signedIn(h handler) http.Handler {
 // the session's epoch for the team must be the membership's current epoch
 // (ROLE-5). A role change (or an ownership transfer) bumps the epoch, so
 // sessions issued before it are refused with 401 until the user signs in
-// again. A session with a newer epoch than the membership's (the user left
-// and re-joined) is refused too. Non-members get the service's
+// again. Epochs only grow, also across leaving and re-joining, so a session
+// from an earlier membership is refused too. Non-members get the service's
 // ErrNotMember (403).
 func (a *app) inTeam(h handler) http.Handler {
 	return a.signedIn(func(w http.ResponseWriter, r *http.Request, s session) error {
@@ -99,7 +99,9 @@ func (a *app) inTeam(h handler) http.Handler {
 		if err != nil {
 			return err
 		}
-		if s.Epochs[teamID] != current {
+		// A team the session does not know was joined after sign-in: the
+		// session holds no role for it, so there is nothing stale.
+		if stamped, ok := s.Epochs[teamID]; ok && stamped != current {
 			return errSessionExpired
 		}
 		return h(w, r, s)

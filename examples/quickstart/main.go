@@ -200,9 +200,9 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	out.say("Dee is now %s; session epoch %d -> %d.", m.Role, before, after)
+	out.say("Dee is now %s; her session epoch rose from %d to %d.", m.Role, before, after)
 	if before < after {
-		out.say("Dee's session stamped with epoch %d is stale: the host asks her to sign in again.", before)
+		out.say("Dee's session stamped with the old epoch is stale: the host asks her to sign in again.")
 	}
 	if err := decide(dee, rbac.Use, anaAgent); err != nil {
 		return err

@@ -14,19 +14,24 @@ import (
 // Group commit (team.Batcher).
 //
 // Concurrent InBatch calls with the same key queue up. The first becomes the
-// leader: it takes the queue (up to maxBatch calls, its own first) and runs
-// their fns one after the other in one transaction through a batchTx, which
-// buffers account updates and usage inserts in Go and caches locked teams,
-// their memberships and locked accounts. Before each fn the batchTx takes a
-// snapshot of its buffers; when the fn fails, it restores the snapshot, so
-// the fn leaves no trace. A write the batchTx cannot buffer first moves the
+// leader: it opens a transaction, runs its own fn, then takes the queued
+// calls one at a time (up to maxBatch) and runs their fns, one after the
+// other, through a batchTx. The batchTx buffers account updates and usage
+// inserts in Go and caches what the charge reads: the locked team (locked
+// together with its memberships and its owner's account in one round
+// trip), and locked accounts. Idempotency keys of a locked team are first
+// assumed new and all checked at once when the batch commits. Before each
+// fn the batchTx snapshots its buffers; when the fn fails it restores them,
+// so the fn leaves no trace. A write the batchTx cannot buffer moves the
 // buffers to the database and opens a savepoint for the rest of that fn.
 //
-// When every fn has run, the leader hands leadership to the next queued call
-// (whose batch then waits for the team lock while this one commits) and
-// flushes the buffers: one UPDATE per account, one INSERT for all usage
-// records, one COMMIT. If the flush or the commit fails, every call runs
-// again on its own with InTx, so no call fails for another's problem.
+// When no call is left to take, the leader hands the lead to the next
+// queued call (whose batch then waits for the team lock while this one
+// commits) and sends, in one round trip, the key check, one UPDATE per
+// account, one INSERT for all usage records and the COMMIT. If a key
+// assumed new exists, the batch runs once more reading each key; if
+// anything else fails, every call runs again on its own with InTx, so no
+// call fails for another's problem.
 
 // batches holds the queues of InBatch calls by key.
 type batches struct {
@@ -260,7 +265,7 @@ func (s *Store) tryBatch(calls *[]*batchCall, take func() *batchCall, optimistic
 				continue
 			}
 			bt.begin()
-			err, panicked, pv := callFn(c, bt)
+			panicked, pv, err := callFn(c, bt)
 			if err == nil && !panicked {
 				if cerr := c.ctx.Err(); cerr != nil {
 					err = fmt.Errorf("postgres: unit of work rolled back: %w", cerr)
@@ -289,11 +294,11 @@ func (s *Store) tryBatch(calls *[]*batchCall, take func() *batchCall, optimistic
 
 // callFn runs c.fn on tx and recovers a panic, which the caller re-raises
 // in its own goroutine.
-func callFn(c *batchCall, tx team.Tx) (err error, panicked bool, pv any) {
+func callFn(c *batchCall, tx team.Tx) (panicked bool, pv any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err, panicked, pv = nil, true, p
+			panicked, pv, err = true, p, nil
 		}
 	}()
-	return c.fn(c.ctx, tx), false, nil
+	return false, nil, c.fn(c.ctx, tx)
 }

@@ -310,6 +310,9 @@ func TestInBatchUnbufferedWrites(t *testing.T) {
 	if n := count(t, s, "SELECT count(*) FROM §usage_records"); n != 4 {
 		t.Fatalf("%d usage records, want 4", n)
 	}
+	if st := s.BatchStats(); st.Batches != 1 || st.Retried != 0 || st.FellBack != 0 {
+		t.Fatalf("stats %+v, want one batch, committed at the first attempt", st)
+	}
 }
 
 // A queued call whose ctx ends before its batch runs returns the ctx's

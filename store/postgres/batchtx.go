@@ -171,9 +171,12 @@ func (b *batchTx) moveToDB() error {
 			e.dirty = e.cur != e.base
 		}
 	}
-	if err := b.write(prior, b.usage[:b.snapUsage], nil, false); err != nil {
+	// The keys assumed new so far are checked now, before the batch's own
+	// records of them reach the database.
+	if err := b.write(prior, b.usage[:b.snapUsage], b.assumed, false); err != nil {
 		return err
 	}
+	b.assumed = b.assumed[:0]
 	sp, err := b.pg.Begin(b.ctx)
 	if err != nil {
 		return mapErr("opening a savepoint in the batch", err)

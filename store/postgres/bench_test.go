@@ -12,7 +12,7 @@ import (
 	"github.com/teamkit/teamkit/team"
 )
 
-func newBenchService(b testing.TB, opts ...postgres.Option) (*team.Service, team.Team, team.User) {
+func newBenchService(b testing.TB, opts ...postgres.Option) (*team.Service, *postgres.Store, team.Team, team.User) {
 	b.Helper()
 	st := newStore(b, opts...)
 	svc, err := team.New(st, team.WithClock(microClock))
@@ -34,13 +34,13 @@ func newBenchService(b testing.TB, opts ...postgres.Option) (*team.Service, team
 	if _, err := svc.TopUp(ctx, owner.ID, tm.ID, 1<<50); err != nil {
 		b.Fatal(err)
 	}
-	return svc, tm, owner
+	return svc, st, tm, owner
 }
 
 // BenchmarkAuthorize measures one Authorize through the pool: one indexed
 // membership query.
 func BenchmarkAuthorize(b *testing.B) {
-	svc, tm, owner := newBenchService(b)
+	svc, _, tm, owner := newBenchService(b)
 	res := team.Resource{Type: "agent", ID: "a1", CreatorID: owner.ID}
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -65,7 +65,7 @@ func BenchmarkRecordUsage16(b *testing.B) {
 			opts = append(opts, postgres.WithoutBatching())
 		}
 		b.Run(name, func(b *testing.B) {
-			svc, tm, owner := newBenchService(b, opts...)
+			svc, st, tm, owner := newBenchService(b, opts...)
 			var n atomic.Int64
 			b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
 			b.ReportAllocs()
@@ -81,6 +81,9 @@ func BenchmarkRecordUsage16(b *testing.B) {
 				}
 			})
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "charges/s")
+			if st := st.BatchStats(); st.Batches > 0 {
+				b.ReportMetric(float64(st.Calls)/float64(st.Batches), "calls/batch")
+			}
 		})
 	}
 }

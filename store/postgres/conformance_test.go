@@ -1,7 +1,10 @@
 package postgres_test
 
 import (
+	"context"
 	"testing"
+
+	"github.com/teamkit/teamkit/store/postgres"
 
 	"github.com/teamkit/teamkit/storetest"
 	"github.com/teamkit/teamkit/team"
@@ -12,4 +15,19 @@ import (
 func TestConformance(t *testing.T) {
 	testPool(t)
 	storetest.Run(t, func(t *testing.T) team.Store { return newStore(t) })
+}
+
+// inBatchStore runs every unit of work through InBatch, so the contract
+// suite checks the batch's Tx (buffers, caches, savepoints) too.
+type inBatchStore struct{ *postgres.Store }
+
+func (s inBatchStore) InTx(ctx context.Context, fn func(ctx context.Context, tx team.Tx) error) error {
+	return s.InBatch(ctx, "conformance", fn)
+}
+
+// TestConformanceInBatch runs the Store contract suite with every unit of
+// work going through InBatch.
+func TestConformanceInBatch(t *testing.T) {
+	testPool(t)
+	storetest.Run(t, func(t *testing.T) team.Store { return inBatchStore{newStore(t)} })
 }
