@@ -134,6 +134,120 @@ func TestSnapshotAfterRollbackIsUnchanged(t *testing.T) {
 	}
 }
 
+// Rules BILL-2, SEC-2: the usage ledger keeps its order by time (records
+// out of order included) and its keys across units that roll back, and the
+// records a rolled-back unit wrote leave no trace in later ones.
+func TestUsageLedgerAcrossRollbacks(t *testing.T) {
+	m := store.NewMemory()
+	ctx := context.Background()
+	usage := func(id, teamID, key string, hours int) billing.UsageRecord {
+		return billing.UsageRecord{ID: id, TeamID: teamID, UserID: "u-" + id, AccountID: "a1", Amount: int64(len(id)),
+			Time: t0.Add(time.Duration(hours) * time.Hour), IdempotencyKey: key, Metadata: map[string]string{"id": id}}
+	}
+	mustTx(t, m, func(ctx context.Context, tx team.Tx) error {
+		return errors.Join(
+			tx.InsertAccount(ctx, billing.Account{ID: "a1", UserID: "o1", Status: billing.StatusActive, Balance: 100}),
+			tx.InsertUsage(ctx, usage("r1", "t1", "k1", 2)),
+			tx.InsertUsage(ctx, usage("r2", "t1", "k2", 1)), // out of order
+			tx.InsertUsage(ctx, usage("r3", "t1", "k3", 2)), // same time as r1: after it
+		)
+	})
+	boom := errors.New("boom")
+	err := m.InTx(ctx, func(ctx context.Context, tx team.Tx) error {
+		a, err := tx.LockAccount(ctx, "o1")
+		if err != nil {
+			return err
+		}
+		a.Balance -= 7
+		return errors.Join(
+			tx.UpdateAccount(ctx, a),
+			tx.InsertUsage(ctx, usage("r4", "t1", "k4", 0)), // first
+			tx.InsertUsage(ctx, usage("r5", "t1", "k5", 3)), // last
+			tx.InsertUsage(ctx, usage("r6", "t2", "k6", 1)), // a new team
+			tx.UpdateAccount(ctx, billing.Account{ID: "a1", UserID: "o1", Status: billing.StatusActive, Balance: 1}),
+			boom,
+		)
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("InTx = %v, want boom", err)
+	}
+	ids := func() []string {
+		var out []string
+		for _, r := range m.Snapshot().Usage {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	if got, want := fmt.Sprint(ids()), "[r2 r1 r3]"; got != want {
+		t.Fatalf("usage after a rollback: %s, want %s", got, want)
+	}
+	if a, err := m.Account(ctx, "o1"); err != nil || a.Balance != 100 {
+		t.Fatalf("account after a rollback: %+v, %v; want balance 100", a, err)
+	}
+	for _, k := range [][2]string{{"t1", "k4"}, {"t1", "k5"}, {"t2", "k6"}} {
+		if _, err := m.UsageByKey(ctx, k[0], k[1]); !errors.Is(err, team.ErrNotFound) {
+			t.Fatalf("UsageByKey(%s, %s) after a rollback: %v, want ErrNotFound", k[0], k[1], err)
+		}
+	}
+	// The rolled-back IDs and keys are free again.
+	mustTx(t, m, func(ctx context.Context, tx team.Tx) error {
+		return errors.Join(
+			tx.InsertUsage(ctx, usage("r4", "t1", "k4", 0)),
+			tx.InsertUsage(ctx, usage("r7", "t1", "k7", 5)),
+			tx.InsertUsage(ctx, usage("r6", "t2", "k6", 1)),
+		)
+	})
+	if got, want := fmt.Sprint(ids()), "[r4 r2 r1 r3 r7 r6]"; got != want {
+		t.Fatalf("usage after a commit: %s, want %s", got, want)
+	}
+	for _, c := range []struct {
+		id, teamID, key string
+		hours           int
+	}{{"r1", "t1", "k1", 2}, {"r2", "t1", "k2", 1}, {"r3", "t1", "k3", 2}, {"r4", "t1", "k4", 0}, {"r7", "t1", "k7", 5}, {"r6", "t2", "k6", 1}} {
+		got, err := m.UsageByKey(ctx, c.teamID, c.key)
+		if want := usage(c.id, c.teamID, c.key, c.hours); err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("UsageByKey(%s, %s) = %+v, %v; want %+v", c.teamID, c.key, got, err, want)
+		}
+	}
+	totals, err := m.UsageTotals(ctx, "t1", t0.Add(time.Hour), t0.Add(5*time.Hour))
+	if err != nil || fmt.Sprint(totals) != "[{u-r1 2 1} {u-r2 2 1} {u-r3 2 1}]" {
+		t.Fatalf("UsageTotals over [1h, 5h) = %+v, %v; want r1, r2 and r3 only", totals, err)
+	}
+}
+
+// The context a unit's fn gets carries the caller's values, deadline and
+// cancellation, and contexts derived from it still fail fast on the Memory.
+func TestUnitContextCarriesCallersContext(t *testing.T) {
+	m := store.NewMemory()
+	fill(t, m)
+	type key struct{}
+	deadline := time.Now().Add(time.Hour)
+	parent, cancel := context.WithDeadline(context.WithValue(context.Background(), key{}, "v"), deadline)
+	defer cancel()
+	err := m.InTx(parent, func(ctx context.Context, tx team.Tx) error {
+		if got := ctx.Value(key{}); got != "v" {
+			t.Errorf("ctx.Value in the unit = %v, want v", got)
+		}
+		if got, ok := ctx.Deadline(); !ok || !got.Equal(deadline) {
+			t.Errorf("ctx.Deadline in the unit = %v, %v; want %v", got, ok, deadline)
+		}
+		child, stop := context.WithCancel(ctx)
+		defer stop()
+		if _, err := m.Member(child, "t1", "u1"); !errors.Is(err, store.ErrInsideUnit) {
+			t.Errorf("read through the store with a context derived from the unit's: %v, want ErrInsideUnit", err)
+		}
+		cancel()
+		<-child.Done() // cancelling the caller's context reaches derived ones
+		if _, err := tx.Team(ctx, "t1"); !errors.Is(err, context.Canceled) {
+			t.Errorf("Tx read after the caller cancelled: %v, want context.Canceled", err)
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("InTx whose caller cancelled: %v, want context.Canceled", err)
+	}
+}
+
 // A read or InTx through the Memory itself with the unit's context would
 // wait for the unit forever; it fails fast instead.
 func TestReadInsideOwnUnitFailsFast(t *testing.T) {
@@ -274,6 +388,63 @@ func BenchmarkMemoryMember(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkMemberBareMap is the reference for BenchmarkMemoryMember: the
+// same lookups in a bare map of the same shape, without ("map") and with
+// ("rlock") a read lock around them. The gap to BenchmarkMemoryMember is
+// the store's overhead.
+func BenchmarkMemberBareMap(b *testing.B) {
+	type key struct{ team, user string }
+	const teams, members = 1000, 50
+	teamIDs := make([]string, teams)
+	userIDs := make([]string, members)
+	for i := range userIDs {
+		userIDs[i] = fmt.Sprintf("user-%04d", i)
+	}
+	idx := make(map[key]team.Member)
+	for i := range teamIDs {
+		teamIDs[i] = fmt.Sprintf("team-%04d", i)
+		for _, u := range userIDs {
+			idx[key{teamIDs[i], u}] = team.Member{TeamID: teamIDs[i], UserID: u, Role: "member", JoinedAt: t0}
+		}
+	}
+	var mu sync.RWMutex
+	var sink team.Member
+	for _, locked := range []bool{false, true} {
+		name := "map"
+		if locked {
+			name = "rlock"
+		}
+		lookup := func(k key) bool {
+			if locked {
+				mu.RLock()
+			}
+			m, ok := idx[k]
+			if locked {
+				mu.RUnlock()
+			}
+			sink = m
+			return ok
+		}
+		b.Run(name+"/spread", func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				if !lookup(key{teamIDs[i%teams], userIDs[i%members]}) {
+					b.Fatal("missing")
+				}
+				i++
+			}
+		})
+		b.Run(name+"/hot", func(b *testing.B) {
+			for b.Loop() {
+				if !lookup(key{teamIDs[teams/2], userIDs[members/2]}) {
+					b.Fatal("missing")
+				}
+			}
+		})
+	}
+	_ = sink
 }
 
 // BenchmarkMemoryInTx measures an empty unit of work.

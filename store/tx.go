@@ -20,8 +20,8 @@ import (
 // It is also the context InTx passes to fn: parent's, plus the unit under
 // unitKey, so that calls on the Memory itself made with it fail with
 // ErrInsideUnit instead of deadlocking. Being both saves an allocation per
-// unit. A new memTx per unit (not a reused one) keeps a Tx kept past its
-// unit ended for good.
+// unit. Each unit gets a new memTx, not a reused one, so that a Tx kept
+// past its unit stays ended.
 type memTx struct {
 	parent context.Context
 	m      *Memory

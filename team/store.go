@@ -151,6 +151,10 @@ type Batcher interface {
 	// error, none of fn's writes are. Unlike InTx it may run fn inside one
 	// transaction shared with other concurrent InBatch calls with the same
 	// key, one fn after the other. fn must make every refusal before its
-	// first write, as the service does.
+	// first write, as the service does. fn may run more than once (say,
+	// again on its own after the shared commit failed), so it sets its
+	// results afresh on each run. One caller's ctx ending does not abort
+	// the shared transaction: that caller gets the ctx error and none of
+	// its fn's writes are committed.
 	InBatch(ctx context.Context, key string, fn func(ctx context.Context, tx Tx) error) error
 }

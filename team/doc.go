@@ -1,0 +1,22 @@
+// Package team is the service a host application calls for teams and access
+// control: personal and collaboration teams, members and roles, invitations,
+// ownership transfer, deletion guarded by the host's resources, resource
+// authorization, usage billed to the team owner, and the audit log.
+//
+// A host builds one Service over a Store (store.NewMemory for tests and
+// examples, store/postgres in production) and calls it from its handlers.
+// Every method that changes state is one unit of work of the Store, with its
+// audit event written in the same unit, and every refusal is an error that
+// errors.Is matches against a sentinel of this package (ErrPermissionDenied,
+// ErrSeatLimit, ErrResourcesRemain, ...), decided before anything is written.
+//
+//	svc, err := team.New(store.NewMemory(), team.WithNotifier(mailer))
+//	personal, err := svc.EnsurePersonalTeam(ctx, team.User{ID: "ana", Email: "ana@example.com"})
+//	acme, err := svc.CreateTeam(ctx, ana, team.CreateTeamParams{Name: "Acme"})
+//	inv, err := svc.Invite(ctx, "ana", acme.ID, "bo@example.com", rbac.RoleAdmin)
+//	err = svc.Authorize(ctx, "bo", acme.ID, rbac.Edit, team.Resource{Type: "agent", ID: "a1", CreatorID: "ana"})
+//
+// The Store interface is the persistence contract, defined here where it is
+// used: records and queries only, no business rules. storetest.Run checks an
+// implementation against every sentence of it.
+package team
