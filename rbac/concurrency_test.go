@@ -53,7 +53,8 @@ func TestPolicyConcurrentUse_SEC3(t *testing.T) {
 	for e := range errs {
 		t.Error(e)
 	}
-	if rbac.Standard() != rbac.Standard() {
+	first, second := rbac.Standard(), rbac.Standard()
+	if first != second {
 		t.Error("Standard() is not shared")
 	}
 }

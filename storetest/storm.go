@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/teamkit/teamkit/audit"
 	"github.com/teamkit/teamkit/billing"
 	"github.com/teamkit/teamkit/rbac"
 	"github.com/teamkit/teamkit/team"
@@ -473,6 +472,3 @@ func refusalName(err error) string {
 }
 
 func knownRefusal(err error) bool { return refusalName(err) != "unknown" }
-
-// keep the audit import for the event action type used above.
-var _ audit.Action = "storm.event"

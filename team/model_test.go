@@ -187,7 +187,7 @@ type mdlRandom struct{ r *rand.ChaCha8 }
 
 func (m mdlRandom) Read(p []byte) (int, error) { return m.r.Read(p) }
 
-var mdlErrNotifier = errors.New("smtp: connection refused")
+var errMdlNotifier = errors.New("smtp: connection refused")
 
 func newMdlRun(seed uint64) *mdlRun {
 	r := &mdlRun{
@@ -225,7 +225,7 @@ func newMdlRun(seed uint64) *mdlRun {
 		team.WithRandom(mdlRandom{rand.NewChaCha8(key)}),
 		team.WithNotifier(team.NotifierFunc(func(_ context.Context, msg team.InvitationMessage) error {
 			if r.notifyFails {
-				return mdlErrNotifier
+				return errMdlNotifier
 			}
 			r.delivered[msg.Invitation.ID] = msg.Token
 			return nil

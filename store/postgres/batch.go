@@ -19,16 +19,20 @@ import (
 // other, through a batchTx. The batchTx buffers account updates and usage
 // inserts in Go and caches what the charge reads: the locked team (locked
 // together with its memberships and its owner's account in one round
-// trip), and locked accounts. Idempotency keys of a locked team are first
-// assumed new and all checked at once when the batch commits. Before each
+// trip, which also carries the transaction's BEGIN: see lazyTx), and
+// locked accounts. Idempotency keys of a locked team are first assumed new
+// and all checked at once when the batch commits: by the unique index on
+// (team, key) as the batch's records are inserted, and, for keys a fn
+// assumed new without recording them (a refused charge), by one query
+// (usage_keys_absent), sent only then. Before each
 // fn the batchTx snapshots its buffers; when the fn fails it restores them,
 // so the fn leaves no trace. A write the batchTx cannot buffer moves the
 // buffers to the database and opens a savepoint for the rest of that fn.
 //
 // When no call is left to take, the leader hands the lead to the next
 // queued call (whose batch then waits for the team lock while this one
-// commits) and sends, in one round trip, the key check, one UPDATE per
-// account, one INSERT for all usage records and the COMMIT. If a key
+// commits) and sends, in one round trip, the key check if any, one UPDATE
+// per account, one INSERT for all usage records and the COMMIT. If a key
 // assumed new exists, the batch runs once more reading each key; if
 // anything else fails, every call runs again on its own with InTx, so no
 // call fails for another's problem.
@@ -244,11 +248,8 @@ func (s *Store) tryBatch(calls *[]*batchCall, take func() *batchCall, optimistic
 	// The pool takes the connection back only if its transaction ended
 	// (otherwise it closes it).
 	defer conn.Release()
-	pgtx, err := conn.Begin(ctx)
-	if err != nil {
-		handOff()
-		return results, err
-	}
+	// BEGIN goes with the batch's first statements (LockTeam's).
+	pgtx := &lazyTx{conn: conn.Conn()}
 	bt := newBatchTx(ctx, s, pgtx)
 	bt.optimistic = optimistic
 	err = func() error {

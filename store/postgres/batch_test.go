@@ -441,3 +441,35 @@ func TestInBatchRetryOfCommittedKey(t *testing.T) {
 		t.Fatalf("stats %+v, want one batch committed on its second, reading attempt", st)
 	}
 }
+
+// Rule BILL-4 across batches, when the batch records the key again: a
+// retried key committed earlier, which the batch assumed new and would
+// charge again (the balance can pay), is caught by the unique index as the
+// batch inserts its records; the batch then runs once more reading each
+// key, and the retry returns the first record without charging.
+func TestInBatchRetryOfCommittedKeyCaughtByIndex(t *testing.T) {
+	s := newStore(t)
+	seedTeam(t, s, "t1", 100)
+	noErr(t, "earlier charge", s.InTx(ctx, charge("t1", "first", "retried", 25, nil)))
+	var retry billing.UsageRecord
+	errs, _ := inOneBatch(t, s, "t1",
+		charge("t1", "u1", "k1", 2, nil),
+		charge("t1", "second", "retried", 25, &retry), // 73 left: it would be paid again
+		charge("t1", "u3", "k3", 1, nil),
+	)
+	for i, err := range errs {
+		noErr(t, fmt.Sprint("call ", i), err)
+	}
+	if retry.ID != "first" {
+		t.Fatalf("retry got record %q, want the first one", retry.ID)
+	}
+	if b := balance(t, s); b != 100-25-2-1 {
+		t.Fatalf("balance %d, want %d", b, 100-25-2-1)
+	}
+	if n := count(t, s, "SELECT count(*) FROM §usage_records"); n != 3 {
+		t.Fatalf("%d usage records, want 3", n)
+	}
+	if st := s.BatchStats(); st.Retried != 1 || st.Batches != 1 || st.FellBack != 0 {
+		t.Fatalf("stats %+v, want one batch committed on its second, reading attempt", st)
+	}
+}

@@ -230,13 +230,25 @@ func (b *batchTx) flushAndCommit() error {
 	return b.write(accts, b.usage, b.assumed, true)
 }
 
+// usageKeyConstraint is the unique index on (team_id, idempotency_key) of
+// usage_records (migrations/0001): a batch insert that breaks it proves an
+// assumption wrong.
+const usageKeyConstraint = "usage_records_team_id_idempotency_key_key"
+
 // write sends, in one round trip, the check of assumed keys (which fails
 // when one exists), account updates, one multi-row usage insert and, when
-// commit is set, the COMMIT.
+// commit is set, the COMMIT. Assumed keys that the insert writes need no
+// check of their own: the unique index on (team_id, idempotency_key)
+// checks them, so the common batch (every assumed key recorded) sends no
+// check at all.
 func (b *batchTx) write(accts []billing.Account, usage []billing.UsageRecord, assumed []usageKey, commit bool) error {
-	if len(accts) == 0 && len(usage) == 0 && len(assumed) == 0 && !commit {
-		return nil
+	if len(accts) == 0 && len(usage) == 0 && len(assumed) == 0 {
+		if lt, ok := b.pg.(*lazyTx); !commit || (ok && !lt.begun()) {
+			return nil // nothing to write, or to commit
+		}
 	}
+	optimistic := len(assumed) > 0
+	assumed = uncovered(assumed, usage)
 	batch := &pgx.Batch{}
 	if len(assumed) > 0 {
 		teams, keys := make([]string, len(assumed)), make([]string, len(assumed))
@@ -285,6 +297,10 @@ func (b *batchTx) write(accts []billing.Account, usage []billing.UsageRecord, as
 	if len(usage) > 0 {
 		if _, err := res.Exec(); err != nil {
 			_ = res.Close()
+			var pgErr *pgconn.PgError
+			if optimistic && errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == usageKeyConstraint {
+				return errStaleAssumption
+			}
 			return mapErr("writing the batch's usage records", err)
 		}
 	}
@@ -299,6 +315,25 @@ func (b *batchTx) write(accts []billing.Account, usage []billing.UsageRecord, as
 		}
 	}
 	return res.Close()
+}
+
+// uncovered returns, in a new slice, the keys of assumed that no record of
+// usage has.
+func uncovered(assumed []usageKey, usage []billing.UsageRecord) []usageKey {
+	if len(assumed) == 0 || len(usage) == 0 {
+		return assumed
+	}
+	in := make(map[usageKey]struct{}, len(usage))
+	for _, r := range usage {
+		in[usageKey{r.TeamID, r.IdempotencyKey}] = struct{}{}
+	}
+	out := assumed[:0:0]
+	for _, k := range assumed {
+		if _, ok := in[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // unbuffered switches the running fn to direct writes before a write the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/teamkit/teamkit/audit"
 	"github.com/teamkit/teamkit/billing"
@@ -31,7 +32,12 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx team.T
 	if host := hostTx(ctx); host != nil {
 		pgtx, err = host.Begin(ctx) // a savepoint in the host's transaction
 	} else {
-		pgtx, err = s.pool.Begin(ctx)
+		var conn *pgxpool.Conn
+		if conn, err = s.pool.Acquire(ctx); err == nil {
+			// BEGIN goes with fn's first statement; the connection returns
+			// to the pool when the transaction ends.
+			pgtx = &lazyTx{conn: conn.Conn(), release: conn.Release}
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("postgres: beginning a unit of work: %w", err)
