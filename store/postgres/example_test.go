@@ -4,7 +4,6 @@ import (
 	"context"
 	"log"
 	"os"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -29,9 +28,7 @@ func Example() {
 	if err := store.Migrate(ctx); err != nil {
 		log.Fatal(err)
 	}
-	svc, err := team.New(store, team.WithClock(func() time.Time {
-		return time.Now().UTC().Truncate(time.Microsecond) // PostgreSQL keeps microseconds
-	}))
+	svc, err := team.New(store)
 	if err != nil {
 		log.Fatal(err)
 	}
