@@ -252,7 +252,7 @@ func (w *stormWorld) count(name string, err error) {
 	w.ops.Add(1)
 	key := name + ":ok"
 	if err != nil {
-		key = name + ":" + refusalName(err)
+		key = name + ":" + RefusalName(err)
 	}
 	w.mu.Lock()
 	w.outcomes[key]++
@@ -461,8 +461,10 @@ var refusals = []struct {
 	{"ErrConflict", team.ErrConflict},
 }
 
-// refusalName names the first sentinel err matches, or "unknown".
-func refusalName(err error) string {
+// RefusalName names the first sentinel of the team package that err
+// matches (SEC-1), such as "ErrNotMember", most specific first, or returns
+// "unknown". Tests use it to tally and compare refusals.
+func RefusalName(err error) string {
 	for _, r := range refusals {
 		if errors.Is(err, r.err) {
 			return r.name
@@ -471,4 +473,4 @@ func refusalName(err error) string {
 	return "unknown"
 }
 
-func knownRefusal(err error) bool { return refusalName(err) != "unknown" }
+func knownRefusal(err error) bool { return RefusalName(err) != "unknown" }

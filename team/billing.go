@@ -83,52 +83,30 @@ func checkBillingText(field, s string, limit int) error {
 	return nil
 }
 
-// billingMember returns the team (not deleted) and
-// the actor's membership and role as r sees them. A missing or deleted team
-// and a non-member look alike (ErrNotMember, TEAM-6).
-func (s *Service) billingMember(ctx context.Context, r Reader, actorID, teamID string) (Team, rbac.Role, error) {
-	t, err := r.Team(ctx, teamID)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return Team{}, rbac.Role{}, err
-	}
-	if err != nil || t.Deleted() {
-		return Team{}, rbac.Role{}, fmt.Errorf("%w: user %s in team %s; the team does not exist or was deleted", ErrNotMember, actorID, teamID)
-	}
-	_, role, err := s.memberRole(ctx, r, teamID, actorID)
+// lockBillingAccount locks teamID for actorID, whose role needs the billing
+// permission (BILL-6; doing names the act for the error), then locks and
+// returns the team's billing account, its owner's (BILL-1).
+func (s *Service) lockBillingAccount(ctx context.Context, tx Tx, actorID, teamID, doing string) (billing.Account, error) {
+	t, _, _, err := s.lockAs(ctx, tx, teamID, actorID, rbac.Billing, doing)
 	if err != nil {
-		return Team{}, rbac.Role{}, err
+		return billing.Account{}, err
 	}
-	return t, role, nil
+	return lockOwnerAccount(ctx, tx, t)
 }
 
-// billingLockTeam locks teamID in tx and returns it, refusing a missing or
-// deleted team with an error matching ErrNotMember (TEAM-6).
-func billingLockTeam(ctx context.Context, tx Tx, actorID, teamID string) (Team, error) {
-	t, err := tx.LockTeam(ctx, teamID)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return Team{}, err
+// saveAccount stores acct, changed now, records action on it in teamID's
+// audit log, by actorID, with details and the account's ID, and returns the
+// account as stored. The team must be locked in tx.
+func (s *Service) saveAccount(ctx context.Context, tx Tx, teamID, actorID string, acct billing.Account, now time.Time, action audit.Action, details map[string]string) (billing.Account, error) {
+	acct.UpdatedAt = now
+	if err := tx.UpdateAccount(ctx, acct); err != nil {
+		return billing.Account{}, err
 	}
-	if err != nil || t.Deleted() {
-		return Team{}, fmt.Errorf("%w: user %s in team %s; the team does not exist or was deleted", ErrNotMember, actorID, teamID)
+	details["account_id"] = acct.ID
+	if _, err := s.record(ctx, tx, teamID, actorID, action, acct.ID, details); err != nil {
+		return billing.Account{}, err
 	}
-	return t, nil
-}
-
-// billingLockTeamAs locks teamID in tx and checks that actorID is a member whose
-// role has perm. It returns the locked team.
-func (s *Service) billingLockTeamAs(ctx context.Context, tx Tx, actorID, teamID string, perm rbac.Permission, doing string) (Team, error) {
-	t, err := billingLockTeam(ctx, tx, actorID, teamID)
-	if err != nil {
-		return Team{}, err
-	}
-	_, role, err := s.memberRole(ctx, tx, teamID, actorID)
-	if err != nil {
-		return Team{}, err
-	}
-	if err := require(role, perm, doing); err != nil {
-		return Team{}, err
-	}
-	return t, nil
+	return acct, nil
 }
 
 // lockOwnerAccount locks the billing account of t, its owner's (BILL-1),
@@ -181,6 +159,7 @@ func requireUseResources(role rbac.Role) error {
 // ErrInsufficientBalance (BILL-3); on any of them nothing is charged or
 // recorded.
 func (s *Service) RecordUsage(ctx context.Context, actorID, teamID string, u Usage) (billing.UsageRecord, error) {
+	// Two calls rather than checkIDs: this is the hot path.
 	if err := checkID("actor_id", actorID); err != nil {
 		return billing.UsageRecord{}, err
 	}
@@ -246,11 +225,7 @@ var usageOps = sync.Pool{New: func() any {
 func (op *usageOp) run(ctx context.Context, tx Tx) error {
 	s, actorID, teamID, u := op.s, op.actorID, op.teamID, &op.u
 	op.rec = billing.UsageRecord{} // a Batcher may run fn again after a failed shared commit
-	t, err := billingLockTeam(ctx, tx, actorID, teamID)
-	if err != nil {
-		return err
-	}
-	_, role, err := s.memberRole(ctx, tx, teamID, actorID)
+	t, _, role, err := s.lockAs(ctx, tx, teamID, actorID, membersOnly, "")
 	if err != nil {
 		return err
 	}
@@ -314,10 +289,7 @@ func (op *usageOp) run(ctx context.Context, tx Tx) error {
 // ErrInvalidAccount (the owner has no account); nothing changes on any of
 // them.
 func (s *Service) TopUp(ctx context.Context, actorID, teamID string, amount int64) (billing.Account, error) {
-	if err := checkID("actor_id", actorID); err != nil {
-		return billing.Account{}, err
-	}
-	if err := checkID("team_id", teamID); err != nil {
+	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
 		return billing.Account{}, err
 	}
 	if amount <= 0 {
@@ -325,11 +297,7 @@ func (s *Service) TopUp(ctx context.Context, actorID, teamID string, amount int6
 	}
 	var out billing.Account
 	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		t, err := s.billingLockTeamAs(ctx, tx, actorID, teamID, rbac.Billing, "top up the billing account")
-		if err != nil {
-			return err
-		}
-		acct, err := lockOwnerAccount(ctx, tx, t)
+		acct, err := s.lockBillingAccount(ctx, tx, actorID, teamID, "top up the billing account")
 		if err != nil {
 			return err
 		}
@@ -338,10 +306,6 @@ func (s *Service) TopUp(ctx context.Context, actorID, teamID string, amount int6
 			return fmt.Errorf("teamkit: topping up team %s: %w", teamID, err)
 		}
 		now := s.now().UTC()
-		credited.UpdatedAt = now
-		if err := tx.UpdateAccount(ctx, credited); err != nil {
-			return err
-		}
 		if err := tx.InsertTopUp(ctx, billing.TopUp{
 			ID:        s.newID(),
 			AccountID: acct.ID,
@@ -352,15 +316,11 @@ func (s *Service) TopUp(ctx context.Context, actorID, teamID string, amount int6
 		}); err != nil {
 			return err
 		}
-		if _, err := s.record(ctx, tx, teamID, actorID, audit.BillingTopUp, acct.ID, map[string]string{
-			"account_id": acct.ID,
-			"amount":     strconv.FormatInt(amount, 10),
-			"balance":    strconv.FormatInt(credited.Balance, 10),
-		}); err != nil {
-			return err
-		}
-		out = credited
-		return nil
+		out, err = s.saveAccount(ctx, tx, teamID, actorID, credited, now, audit.BillingTopUp, map[string]string{
+			"amount":  strconv.FormatInt(amount, 10),
+			"balance": strconv.FormatInt(credited.Balance, 10),
+		})
+		return err
 	})
 	if err != nil {
 		return billing.Account{}, err
@@ -379,10 +339,7 @@ func (s *Service) TopUp(ctx context.Context, actorID, teamID string, amount int6
 // ErrPermissionDenied or ErrInvalidAccount (the owner has no account);
 // nothing changes on any of them.
 func (s *Service) ChangePlan(ctx context.Context, actorID, teamID string, plan billing.Plan) (billing.Account, error) {
-	if err := checkID("actor_id", actorID); err != nil {
-		return billing.Account{}, err
-	}
-	if err := checkID("team_id", teamID); err != nil {
+	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
 		return billing.Account{}, err
 	}
 	if !plan.Valid() {
@@ -390,11 +347,7 @@ func (s *Service) ChangePlan(ctx context.Context, actorID, teamID string, plan b
 	}
 	var out billing.Account
 	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		t, err := s.billingLockTeamAs(ctx, tx, actorID, teamID, rbac.Billing, "change the plan")
-		if err != nil {
-			return err
-		}
-		acct, err := lockOwnerAccount(ctx, tx, t)
+		acct, err := s.lockBillingAccount(ctx, tx, actorID, teamID, "change the plan")
 		if err != nil {
 			return err
 		}
@@ -404,19 +357,9 @@ func (s *Service) ChangePlan(ctx context.Context, actorID, teamID string, plan b
 		}
 		from := acct.Plan
 		acct.Plan = plan
-		acct.UpdatedAt = s.now().UTC()
-		if err := tx.UpdateAccount(ctx, acct); err != nil {
-			return err
-		}
-		if _, err := s.record(ctx, tx, teamID, actorID, audit.BillingPlanChanged, acct.ID, map[string]string{
-			"account_id": acct.ID,
-			"from":       string(from),
-			"to":         string(plan),
-		}); err != nil {
-			return err
-		}
-		out = acct
-		return nil
+		out, err = s.saveAccount(ctx, tx, teamID, actorID, acct, s.now().UTC(), audit.BillingPlanChanged,
+			map[string]string{"from": string(from), "to": string(plan)})
+		return err
 	})
 	if err != nil {
 		return billing.Account{}, err
@@ -430,17 +373,11 @@ func (s *Service) ChangePlan(ctx context.Context, actorID, teamID string, plan b
 // Errors match ErrInvalidInput, ErrNotMember, ErrPermissionDenied or
 // ErrNotFound (the owner has no account).
 func (s *Service) BillingAccount(ctx context.Context, actorID, teamID string) (billing.Account, error) {
-	if err := checkID("actor_id", actorID); err != nil {
+	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
 		return billing.Account{}, err
 	}
-	if err := checkID("team_id", teamID); err != nil {
-		return billing.Account{}, err
-	}
-	t, role, err := s.billingMember(ctx, s.store, actorID, teamID)
+	t, _, _, err := s.readAs(ctx, s.store, teamID, actorID, rbac.Billing, "read the billing account")
 	if err != nil {
-		return billing.Account{}, err
-	}
-	if err := require(role, rbac.Billing, "read the billing account"); err != nil {
 		return billing.Account{}, err
 	}
 	acct, err := s.store.Account(ctx, t.OwnerID)
@@ -458,19 +395,14 @@ func (s *Service) BillingAccount(ctx context.Context, actorID, teamID string) (b
 //
 // Errors match ErrInvalidInput, ErrNotMember or ErrPermissionDenied.
 func (s *Service) UsageSummary(ctx context.Context, actorID, teamID string, from, to time.Time) (billing.Summary, error) {
-	if err := checkID("actor_id", actorID); err != nil {
-		return billing.Summary{}, err
-	}
-	if err := checkID("team_id", teamID); err != nil {
+	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
 		return billing.Summary{}, err
 	}
 	if !to.IsZero() && !from.Before(to) {
 		return billing.Summary{}, invalid("to", "%s is not after from %s; pass a later end or a zero time for no end",
 			to.UTC().Format(time.RFC3339Nano), from.UTC().Format(time.RFC3339Nano))
 	}
-	if _, role, err := s.billingMember(ctx, s.store, actorID, teamID); err != nil {
-		return billing.Summary{}, err
-	} else if err := require(role, rbac.ViewUsage, "view usage"); err != nil {
+	if _, _, _, err := s.readAs(ctx, s.store, teamID, actorID, rbac.ViewUsage, "view usage"); err != nil {
 		return billing.Summary{}, err
 	}
 	rows, err := s.store.UsageTotals(ctx, teamID, from, to)
@@ -530,20 +462,9 @@ func (s *Service) SetAccountStatus(ctx context.Context, userID string, status bi
 		}
 		from := acct.Status
 		acct.Status = status
-		acct.UpdatedAt = s.now().UTC()
-		if err := tx.UpdateAccount(ctx, acct); err != nil {
-			return err
-		}
-		if _, err := s.record(ctx, tx, pt.ID, "", audit.BillingStatusChanged, acct.ID, map[string]string{
-			"account_id": acct.ID,
-			"user_id":    userID,
-			"from":       string(from),
-			"to":         string(status),
-		}); err != nil {
-			return err
-		}
-		out = acct
-		return nil
+		out, err = s.saveAccount(ctx, tx, pt.ID, "", acct, s.now().UTC(), audit.BillingStatusChanged,
+			map[string]string{"user_id": userID, "from": string(from), "to": string(status)})
+		return err
 	})
 	if err != nil {
 		return billing.Account{}, err

@@ -7,7 +7,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/teamkit/teamkit/rbac"
 	"github.com/teamkit/teamkit/team"
 )
 
@@ -27,10 +26,7 @@ func BenchmarkRecordUsageWithMetadata(b *testing.B) {
 func benchRecordUsage(b *testing.B, meta map[string]string) {
 	e := newBillEnv(b)
 	owner, dev := e.user("owner"), e.user("dev")
-	tm := e.newTeam(owner, "Bench")
-	e.join(tm, owner.ID, dev, rbac.RoleMember)
-	_, err := e.svc.TopUp(e.ctx, owner.ID, tm.ID, math.MaxInt64/2)
-	require.NoError(b, err)
+	tm := e.fundedTeam(owner, "Bench", math.MaxInt64/2, dev)
 	keys := make([]string, b.N)
 	for i := range keys {
 		keys[i] = "req-" + strconv.Itoa(i)

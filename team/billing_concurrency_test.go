@@ -30,8 +30,7 @@ func TestRecordUsage_Concurrent_BalanceInvariant(t *testing.T) {
 		e.join(tm, owner.ID, u, rbac.RoleMember)
 		members = append(members, u.ID)
 	}
-	_, err := e.svc.TopUp(e.ctx, owner.ID, tm.ID, 3000)
-	require.NoError(t, err)
+	e.topUp(owner.ID, tm.ID, 3000)
 
 	const goroutines, perGoroutine = 64, 8
 	var (
@@ -109,10 +108,7 @@ func TestRecordUsage_Concurrent_BalanceInvariant(t *testing.T) {
 func TestRecordUsage_Concurrent_RetriesChargeOnce(t *testing.T) {
 	e := newBillEnv(t)
 	owner, dev := e.user("owner"), e.user("dev")
-	tm := e.newTeam(owner, "Retry")
-	e.join(tm, owner.ID, dev, rbac.RoleMember)
-	_, err := e.svc.TopUp(e.ctx, owner.ID, tm.ID, 1000)
-	require.NoError(t, err)
+	tm := e.fundedTeam(owner, "Retry", 1000, dev)
 
 	const goroutines = 32
 	ids := make([]string, goroutines)

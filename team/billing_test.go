@@ -18,24 +18,6 @@ import (
 	"github.com/teamkit/teamkit/team"
 )
 
-// billClock is a settable clock for the billing tests.
-type billClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *billClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *billClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // billEnv is a service over a fresh memory store with a settable clock and
 // a notifier that keeps the last invitation token per email.
 type billEnv struct {
@@ -43,7 +25,7 @@ type billEnv struct {
 	ctx   context.Context
 	st    *store.Memory
 	svc   *team.Service
-	clock *billClock
+	clock *fakeClock
 
 	mu     sync.Mutex
 	tokens map[string]string
@@ -55,7 +37,7 @@ func newBillEnv(t testing.TB, opts ...team.Option) *billEnv {
 		t:      t,
 		ctx:    context.Background(),
 		st:     store.NewMemory(),
-		clock:  &billClock{now: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)},
+		clock:  &fakeClock{now: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)},
 		tokens: map[string]string{},
 	}
 	notifier := team.NotifierFunc(func(_ context.Context, msg team.InvitationMessage) error {
@@ -105,7 +87,13 @@ func (e *billEnv) setPlan(u team.User, plan billing.Plan) {
 // fund tops up u's account through u's personal team.
 func (e *billEnv) fund(u team.User, amount int64) {
 	e.t.Helper()
-	_, err := e.svc.TopUp(e.ctx, u.ID, e.personal(u.ID).ID, amount)
+	e.topUp(u.ID, e.personal(u.ID).ID, amount)
+}
+
+// topUp tops up teamID's account as actorID and requires success.
+func (e *billEnv) topUp(actorID, teamID string, amount int64) {
+	e.t.Helper()
+	_, err := e.svc.TopUp(e.ctx, actorID, teamID, amount)
 	require.NoError(e.t, err)
 }
 
@@ -118,6 +106,18 @@ func (e *billEnv) newTeam(owner team.User, name string) team.Team {
 	}
 	tm, err := e.svc.CreateTeam(e.ctx, owner, team.CreateTeamParams{Name: name})
 	require.NoError(e.t, err)
+	return tm
+}
+
+// fundedTeam creates a team owned by owner (see newTeam), joins members to
+// it as rbac.RoleMember and tops its account up with balance.
+func (e *billEnv) fundedTeam(owner team.User, name string, balance int64, members ...team.User) team.Team {
+	e.t.Helper()
+	tm := e.newTeam(owner, name)
+	for _, u := range members {
+		e.join(tm, owner.ID, u, rbac.RoleMember)
+	}
+	e.topUp(owner.ID, tm.ID, balance)
 	return tm
 }
 
@@ -170,10 +170,7 @@ func TestRecordUsage_BILL1_PersonalTeamChargesItsUser(t *testing.T) {
 func TestRecordUsage_BILL1_TeamChargesOwnersAccount(t *testing.T) {
 	e := newBillEnv(t)
 	owner, dev := e.user("owner"), e.user("dev")
-	tm := e.newTeam(owner, "Acme")
-	e.join(tm, owner.ID, dev, rbac.RoleMember)
-	_, err := e.svc.TopUp(e.ctx, owner.ID, tm.ID, 500)
-	require.NoError(t, err)
+	tm := e.fundedTeam(owner, "Acme", 500, dev)
 	e.fund(dev, 40)
 
 	rec := e.charge(dev.ID, tm.ID, 120, "run-1")
@@ -189,10 +186,7 @@ func TestRecordUsage_BILL1_TeamChargesOwnersAccount(t *testing.T) {
 func TestRecordUsage_BILL2_RecordAndDeduction(t *testing.T) {
 	e := newBillEnv(t)
 	owner, dev := e.user("owner"), e.user("dev")
-	tm := e.newTeam(owner, "Acme")
-	e.join(tm, owner.ID, dev, rbac.RoleMember)
-	_, err := e.svc.TopUp(e.ctx, owner.ID, tm.ID, 1000)
-	require.NoError(t, err)
+	tm := e.fundedTeam(owner, "Acme", 1000, dev)
 	e.clock.Advance(90 * time.Minute)
 	events := e.auditCount(tm.ID)
 	meta := map[string]string{"resource": "agent-7", "model": "large"}
@@ -222,13 +216,10 @@ func TestRecordUsage_BILL2_RecordAndDeduction(t *testing.T) {
 func TestRecordUsage_BILL3_InsufficientBalance(t *testing.T) {
 	e := newBillEnv(t)
 	owner, dev := e.user("owner"), e.user("dev")
-	tm := e.newTeam(owner, "Acme")
-	e.join(tm, owner.ID, dev, rbac.RoleMember)
-	_, err := e.svc.TopUp(e.ctx, owner.ID, tm.ID, 50)
-	require.NoError(t, err)
+	tm := e.fundedTeam(owner, "Acme", 50, dev)
 	before := e.st.Snapshot()
 
-	_, err = e.svc.RecordUsage(e.ctx, dev.ID, tm.ID, team.Usage{Amount: 51, IdempotencyKey: "big"})
+	_, err := e.svc.RecordUsage(e.ctx, dev.ID, tm.ID, team.Usage{Amount: 51, IdempotencyKey: "big"})
 	require.ErrorIs(t, err, team.ErrInsufficientBalance)
 	var ib *billing.InsufficientBalanceError
 	require.ErrorAs(t, err, &ib)
@@ -250,11 +241,7 @@ func TestRecordUsage_BILL3_InsufficientBalance(t *testing.T) {
 func TestRecordUsage_BILL4_Idempotency(t *testing.T) {
 	e := newBillEnv(t)
 	owner, dev, other := e.user("owner"), e.user("dev"), e.user("other")
-	tm := e.newTeam(owner, "Acme")
-	e.join(tm, owner.ID, dev, rbac.RoleMember)
-	e.join(tm, owner.ID, other, rbac.RoleMember)
-	_, err := e.svc.TopUp(e.ctx, owner.ID, tm.ID, 1000)
-	require.NoError(t, err)
+	tm := e.fundedTeam(owner, "Acme", 1000, dev, other)
 
 	first := e.charge(dev.ID, tm.ID, 100, "op-1")
 	e.clock.Advance(time.Minute)
@@ -288,8 +275,7 @@ func TestRecordUsage_WhoMayCharge(t *testing.T) {
 		e.join(tm, owner.ID, e.user(r), r)
 	}
 	outsider := e.user("outsider")
-	_, err := e.svc.TopUp(e.ctx, owner.ID, tm.ID, 1000)
-	require.NoError(t, err)
+	e.topUp(owner.ID, tm.ID, 1000)
 
 	tests := []struct {
 		actor   string
@@ -338,9 +324,8 @@ func TestRecordUsage_ViewerDenied(t *testing.T) {
 	owner, viewer := e.user("owner"), e.user("viewer")
 	tm := e.newTeam(owner, "Acme")
 	e.join(tm, owner.ID, viewer, rbac.RoleViewer)
-	_, err := e.svc.TopUp(e.ctx, owner.ID, tm.ID, 10)
-	require.NoError(t, err)
-	_, err = e.svc.RecordUsage(e.ctx, viewer.ID, tm.ID, team.Usage{Amount: 1, IdempotencyKey: "v"})
+	e.topUp(owner.ID, tm.ID, 10)
+	_, err := e.svc.RecordUsage(e.ctx, viewer.ID, tm.ID, team.Usage{Amount: 1, IdempotencyKey: "v"})
 	require.ErrorIs(t, err, team.ErrPermissionDenied)
 	require.Equal(t, int64(10), e.account(owner.ID).Balance)
 }
@@ -350,11 +335,8 @@ func TestRecordUsage_ViewerDenied(t *testing.T) {
 func TestRecordUsage_SuspendedAccount(t *testing.T) {
 	e := newBillEnv(t)
 	owner, dev := e.user("owner"), e.user("dev")
-	tm := e.newTeam(owner, "Acme")
-	e.join(tm, owner.ID, dev, rbac.RoleMember)
-	_, err := e.svc.TopUp(e.ctx, owner.ID, tm.ID, 100)
-	require.NoError(t, err)
-	_, err = e.svc.SetAccountStatus(e.ctx, owner.ID, billing.StatusSuspended)
+	tm := e.fundedTeam(owner, "Acme", 100, dev)
+	_, err := e.svc.SetAccountStatus(e.ctx, owner.ID, billing.StatusSuspended)
 	require.NoError(t, err)
 	before := e.st.Snapshot()
 
@@ -604,14 +586,9 @@ func TestChangePlan_InvalidAndUnchanged(t *testing.T) {
 func TestUsageSummary_BILL5_Totals(t *testing.T) {
 	e := newBillEnv(t)
 	owner, dev, ops := e.user("owner"), e.user("dev"), e.user("ops")
-	tm := e.newTeam(owner, "Acme")
-	e.join(tm, owner.ID, dev, rbac.RoleMember)
-	e.join(tm, owner.ID, ops, rbac.RoleMember)
-	_, err := e.svc.TopUp(e.ctx, owner.ID, tm.ID, 10_000)
-	require.NoError(t, err)
+	tm := e.fundedTeam(owner, "Acme", 10_000, dev, ops)
 	other := e.newTeam(dev, "Other")
-	_, err = e.svc.TopUp(e.ctx, dev.ID, other.ID, 100)
-	require.NoError(t, err)
+	e.topUp(dev.ID, other.ID, 100)
 
 	t0 := e.clock.Now()
 	e.charge(dev.ID, tm.ID, 10, "a") // t0
@@ -660,8 +637,7 @@ func TestUsageSummary_BILL5_Permission(t *testing.T) {
 	for _, c := range billPermissionCases {
 		t.Run(c.policy.Name()+"/"+c.role, func(t *testing.T) {
 			e, tm, owner, actorID := billRoleEnv(t, c)
-			_, err := e.svc.TopUp(e.ctx, owner.ID, tm.ID, 100)
-			require.NoError(t, err)
+			e.topUp(owner.ID, tm.ID, 100)
 			e.charge(owner.ID, tm.ID, 7, "u")
 			sum, err := e.svc.UsageSummary(e.ctx, actorID, tm.ID, time.Time{}, time.Time{})
 			if !c.allowed {

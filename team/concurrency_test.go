@@ -23,26 +23,11 @@ func TestSEC3_ConcurrentInvitesNeverExceedSeats(t *testing.T) {
 	ana := user("ana")
 	tm := e.teamOf(ana, "Agency")
 
-	const n = 200
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = e.svc.Invite(e.ctx, ana.ID, tm.ID, fmt.Sprintf("guest%03d@example.com", i), "")
-		}()
-	}
-	wg.Wait()
-
-	granted := 0
-	for _, err := range errs {
-		if err == nil {
-			granted++
-			continue
-		}
-		require.ErrorIs(t, err, team.ErrSeatLimit)
-	}
+	errs := concurrently(200, func(i int) error {
+		_, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, fmt.Sprintf("guest%03d@example.com", i), "")
+		return err
+	})
+	granted := countOK(t, errs, team.ErrSeatLimit)
 	require.Equal(t, team.DefaultSeatLimit-1, granted)
 	pending, err := e.st.Invitations(e.ctx, tm.ID, team.InvitationPending)
 	require.NoError(t, err)
@@ -119,26 +104,11 @@ func TestSEC3_ConcurrentAcceptsCreateOneMembership(t *testing.T) {
 	require.NoError(t, err)
 	tok := e.out.token(t, inv.ID)
 
-	const n = 50
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = e.svc.AcceptInvitation(e.ctx, zoe, tok)
-		}()
-	}
-	wg.Wait()
-	ok := 0
-	for _, err := range errs {
-		if err == nil {
-			ok++
-			continue
-		}
-		require.ErrorIs(t, err, team.ErrInvitationUsed)
-	}
-	require.Equal(t, 1, ok)
+	errs := concurrently(50, func(int) error {
+		_, err := e.svc.AcceptInvitation(e.ctx, zoe, tok)
+		return err
+	})
+	require.Equal(t, 1, countOK(t, errs, team.ErrInvitationUsed))
 	ms, err := e.st.Members(e.ctx, tm.ID)
 	require.NoError(t, err)
 	require.Len(t, ms, 2)
@@ -150,17 +120,11 @@ func TestTEAM1_ConcurrentEnsurePersonalTeamReturnsOneTeam(t *testing.T) {
 	e := newEnv(t)
 	ana := user("ana")
 	const n = 50
-	var wg sync.WaitGroup
 	teams := make([]team.Team, n)
-	errs := make([]error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			teams[i], errs[i] = e.svc.EnsurePersonalTeam(e.ctx, ana)
-		}()
-	}
-	wg.Wait()
+	errs := concurrently(n, func(i int) (err error) {
+		teams[i], err = e.svc.EnsurePersonalTeam(e.ctx, ana)
+		return err
+	})
 	for i := range n {
 		require.NoError(t, errs[i])
 		require.Equal(t, teams[0], teams[i])
@@ -206,6 +170,33 @@ func TestTEAM1_EnsurePersonalTeamRetriesAfterConflict(t *testing.T) {
 	got, err := svc.EnsurePersonalTeam(context.Background(), ana)
 	require.NoError(t, err)
 	require.Equal(t, theirs, got)
+}
+
+// concurrently runs call(0) to call(n-1) at once and returns their errors,
+// by i.
+func concurrently(n int, call func(i int) error) []error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = call(i) })
+	}
+	wg.Wait()
+	return errs
+}
+
+// countOK returns how many of errs are nil and requires every other one to
+// match refused.
+func countOK(t *testing.T, errs []error, refused error) int {
+	t.Helper()
+	ok := 0
+	for _, err := range errs {
+		if err == nil {
+			ok++
+			continue
+		}
+		require.ErrorIs(t, err, refused)
+	}
+	return ok
 }
 
 // racingStore runs hook once, right after the committed token lookup of

@@ -57,7 +57,7 @@ func (s *Service) DeleteTeam(ctx context.Context, actorID, teamID string) error 
 		return &ResourcesRemainError{TeamID: teamID, Counts: counts}
 	}
 	return s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		t, _, role, err := s.lockForActor(ctx, tx, teamID, actorID)
+		t, _, role, err := s.lockAs(ctx, tx, teamID, actorID, membersOnly, "")
 		if err != nil {
 			return err
 		}
@@ -80,11 +80,7 @@ func (s *Service) DeleteTeam(ctx context.Context, actorID, teamID string) error 
 
 // checkDeletable checks, reading through r, that actorID may delete teamID.
 func (s *Service) checkDeletable(ctx context.Context, r Reader, actorID, teamID string) error {
-	_, role, err := s.memberRole(ctx, r, teamID, actorID)
-	if err != nil {
-		return err
-	}
-	t, err := r.Team(ctx, teamID)
+	t, _, role, err := s.readAs(ctx, r, teamID, actorID, membersOnly, "")
 	if err != nil {
 		return err
 	}

@@ -49,32 +49,26 @@ func (s *Service) Invite(ctx context.Context, actorID, teamID, email, role strin
 	if err != nil {
 		return Invitation{}, err
 	}
-	token, hash, err := s.newToken()
-	if err != nil {
-		return Invitation{}, err
-	}
-	var inv Invitation
-	var teamName string
-	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		t, _, actorRole, err := s.lockForActor(ctx, tx, teamID, actorID)
+	return s.sendInvitation(ctx, actorID, func(ctx context.Context, tx Tx, hash string) (Invitation, Team, error) {
+		t, _, actorRole, err := s.lockAs(ctx, tx, teamID, actorID, membersOnly, "")
 		if err != nil {
-			return err
+			return Invitation{}, Team{}, err
 		}
 		if t.Kind == Personal {
-			return fmt.Errorf("%w: team %s accepts no invitations; create a collaboration team or upgrade this one", ErrPersonalTeam, teamID)
+			return Invitation{}, Team{}, fmt.Errorf("%w: team %s accepts no invitations; create a collaboration team or upgrade this one", ErrPersonalTeam, teamID)
 		}
 		if err := s.requireInvite(actorRole, r); err != nil {
-			return err
+			return Invitation{}, Team{}, err
 		}
 		now := s.now().UTC()
 		used, err := s.seatsFor(ctx, tx, teamID, email, now, true)
 		if err != nil {
-			return err
+			return Invitation{}, Team{}, err
 		}
 		if used >= s.seatLimit {
-			return &SeatLimitError{TeamID: teamID, Limit: s.seatLimit, Used: used}
+			return Invitation{}, Team{}, &SeatLimitError{TeamID: teamID, Limit: s.seatLimit, Used: used}
 		}
-		inv = Invitation{
+		inv := Invitation{
 			ID:        s.newID(),
 			TeamID:    teamID,
 			Email:     email,
@@ -87,17 +81,34 @@ func (s *Service) Invite(ctx context.Context, actorID, teamID, email, role strin
 			UpdatedAt: now,
 		}
 		if err := tx.InsertInvitation(ctx, inv); err != nil {
-			return err
+			return Invitation{}, Team{}, err
 		}
-		teamName = t.Name
 		_, err = s.record(ctx, tx, teamID, actorID, audit.InvitationSent, inv.ID,
 			map[string]string{"email": email, "role": r.Name})
+		return inv, t, err
+	})
+}
+
+// sendInvitation runs write, the unit of work that stores an invitation
+// under the hash of a fresh token (INV-4) and returns it with its team, and
+// then hands the token to the Notifier: when that fails, the stored
+// invitation comes back with an error matching ErrNotifyFailed (INV-7).
+func (s *Service) sendInvitation(ctx context.Context, actorID string, write func(ctx context.Context, tx Tx, hash string) (Invitation, Team, error)) (Invitation, error) {
+	token, hash, err := s.newToken()
+	if err != nil {
+		return Invitation{}, err
+	}
+	var inv Invitation
+	var t Team
+	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		var err error
+		inv, t, err = write(ctx, tx, hash)
 		return err
 	})
 	if err != nil {
 		return Invitation{}, err
 	}
-	return inv, s.notify(ctx, inv, teamName, token, actorID)
+	return inv, s.notify(ctx, inv, t.Name, token, actorID)
 }
 
 // seatsFor checks that email is neither a member of teamID nor invited to it
@@ -154,54 +165,41 @@ func (s *Service) ResendInvitation(ctx context.Context, actorID, teamID, invitat
 	if err := checkIDs("actor_id", actorID, "team_id", teamID, "invitation_id", invitationID); err != nil {
 		return Invitation{}, err
 	}
-	token, hash, err := s.newToken()
-	if err != nil {
-		return Invitation{}, err
-	}
-	var inv Invitation
-	var teamName string
-	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		t, _, actorRole, err := s.lockForActor(ctx, tx, teamID, actorID)
+	return s.sendInvitation(ctx, actorID, func(ctx context.Context, tx Tx, hash string) (Invitation, Team, error) {
+		t, _, actorRole, err := s.lockAs(ctx, tx, teamID, actorID, rbac.Invite, "re-send invitations")
 		if err != nil {
-			return err
+			return Invitation{}, Team{}, err
 		}
-		if err := require(actorRole, rbac.Invite, "re-send invitations"); err != nil {
-			return err
-		}
-		if inv, err = teamInvitation(ctx, tx, teamID, invitationID); err != nil {
-			return err
+		inv, err := teamInvitation(ctx, tx, teamID, invitationID)
+		if err != nil {
+			return Invitation{}, Team{}, err
 		}
 		if inv.Status != InvitationPending {
-			return statusError(inv, inv.Status)
+			return Invitation{}, Team{}, statusError(inv, inv.Status)
 		}
 		r, err := s.policy.Role(inv.Role)
 		if err != nil {
-			return fmt.Errorf("teamkit: invitation %s names role %q that the policy does not define; cancel it and invite again: %w", inv.ID, inv.Role, err)
+			return Invitation{}, Team{}, fmt.Errorf("teamkit: invitation %s names role %q that the policy does not define; cancel it and invite again: %w", inv.ID, inv.Role, err)
 		}
 		if err := s.requireInvite(actorRole, r); err != nil {
-			return err
+			return Invitation{}, Team{}, err
 		}
 		now := s.now().UTC()
 		used, err := s.seatsFor(ctx, tx, teamID, inv.Email, now, false)
 		if err != nil {
-			return err
+			return Invitation{}, Team{}, err
 		}
 		if inv.State(now) == InvitationExpired && used >= s.seatLimit {
-			return &SeatLimitError{TeamID: teamID, Limit: s.seatLimit, Used: used}
+			return Invitation{}, Team{}, &SeatLimitError{TeamID: teamID, Limit: s.seatLimit, Used: used}
 		}
 		inv.TokenHash, inv.ExpiresAt, inv.UpdatedAt = hash, now.Add(s.invitationTTL), now
 		if err := tx.UpdateInvitation(ctx, inv); err != nil {
-			return err
+			return Invitation{}, Team{}, err
 		}
-		teamName = t.Name
 		_, err = s.record(ctx, tx, teamID, actorID, audit.InvitationResent, inv.ID,
 			map[string]string{"email": inv.Email, "role": inv.Role})
-		return err
+		return inv, t, err
 	})
-	if err != nil {
-		return Invitation{}, err
-	}
-	return inv, s.notify(ctx, inv, teamName, token, actorID)
 }
 
 // CancelInvitation cancels the pending invitation invitationID of teamID
@@ -217,11 +215,7 @@ func (s *Service) CancelInvitation(ctx context.Context, actorID, teamID, invitat
 		return err
 	}
 	return s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		_, _, actorRole, err := s.lockForActor(ctx, tx, teamID, actorID)
-		if err != nil {
-			return err
-		}
-		if err := require(actorRole, rbac.Invite, "cancel invitations"); err != nil {
+		if _, _, _, err := s.lockAs(ctx, tx, teamID, actorID, rbac.Invite, "cancel invitations"); err != nil {
 			return err
 		}
 		inv, err := teamInvitation(ctx, tx, teamID, invitationID)
@@ -483,12 +477,9 @@ func invitationLookupError(err error, invitationID string) error {
 
 // lockInvitedTeam locks teamID; a deleted or missing team gives ErrNotFound.
 func lockInvitedTeam(ctx context.Context, tx Tx, teamID string) (Team, error) {
-	t, err := tx.LockTeam(ctx, teamID)
+	t, err := live(tx.LockTeam(ctx, teamID))
 	if err != nil {
 		return Team{}, invitationTeamError(err, teamID)
-	}
-	if t.Deleted() {
-		return Team{}, invitationTeamError(ErrNotFound, teamID)
 	}
 	return t, nil
 }

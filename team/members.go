@@ -48,11 +48,8 @@ func (s *Service) ChangeRole(ctx context.Context, actorID, teamID, userID, role 
 	}
 	var m Member
 	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		_, _, actorRole, err := s.lockForActor(ctx, tx, teamID, actorID)
+		_, _, actorRole, err := s.lockAs(ctx, tx, teamID, actorID, rbac.ChangeRoles, "change member roles")
 		if err != nil {
-			return err
-		}
-		if err := require(actorRole, rbac.ChangeRoles, "change member roles"); err != nil {
 			return err
 		}
 		target, targetRole, err := s.memberRole(ctx, tx, teamID, userID)
@@ -106,11 +103,8 @@ func (s *Service) RemoveMember(ctx context.Context, actorID, teamID, userID stri
 		return invalid("user_id", "is the caller; use Leave to leave a team")
 	}
 	return s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		_, _, actorRole, err := s.lockForActor(ctx, tx, teamID, actorID)
+		_, _, actorRole, err := s.lockAs(ctx, tx, teamID, actorID, rbac.RemoveMembers, "remove members")
 		if err != nil {
-			return err
-		}
-		if err := require(actorRole, rbac.RemoveMembers, "remove members"); err != nil {
 			return err
 		}
 		_, targetRole, err := s.memberRole(ctx, tx, teamID, userID)
@@ -142,7 +136,7 @@ func (s *Service) Leave(ctx context.Context, userID, teamID string) error {
 		return err
 	}
 	return s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		t, _, role, err := s.lockForActor(ctx, tx, teamID, userID)
+		t, _, role, err := s.lockAs(ctx, tx, teamID, userID, membersOnly, "")
 		if err != nil {
 			return err
 		}

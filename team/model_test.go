@@ -614,44 +614,14 @@ func (r *mdlRun) logf(format string, args ...any) {
 	r.log = append(r.log, fmt.Sprintf("%3d  ", len(r.log)+1)+fmt.Sprintf(format, args...))
 }
 
-// refusal names the sentinel err matches first (SEC-1).
+// mdlRefusal names the sentinel err matches first (SEC-1): "ok" for nil,
+// "unknown(message)" for none.
 func mdlRefusal(err error) string {
 	if err == nil {
 		return "ok"
 	}
-	for _, s := range []struct {
-		name string
-		err  error
-	}{
-		{"ErrNotifyFailed", team.ErrNotifyFailed},
-		{"ErrInvalidAmount", team.ErrInvalidAmount},
-		{"ErrInvalidInput", team.ErrInvalidInput},
-		{"ErrPermissionDenied", team.ErrPermissionDenied},
-		{"ErrNotMember", team.ErrNotMember},
-		{"ErrPersonalTeam", team.ErrPersonalTeam},
-		{"ErrSeatLimit", team.ErrSeatLimit},
-		{"ErrAlreadyMember", team.ErrAlreadyMember},
-		{"ErrAlreadyInvited", team.ErrAlreadyInvited},
-		{"ErrInvitationExpired", team.ErrInvitationExpired},
-		{"ErrInvitationCancelled", team.ErrInvitationCancelled},
-		{"ErrInvitationDeclined", team.ErrInvitationDeclined},
-		{"ErrInvitationUsed", team.ErrInvitationUsed},
-		{"ErrEmailMismatch", team.ErrEmailMismatch},
-		{"ErrOwnerCannotLeave", team.ErrOwnerCannotLeave},
-		{"ErrConfirmationMismatch", team.ErrConfirmationMismatch},
-		{"ErrResourcesRemain", team.ErrResourcesRemain},
-		{"ErrSubscriptionRequired", team.ErrSubscriptionRequired},
-		{"ErrTeamLimit", team.ErrTeamLimit},
-		{"ErrInvalidAccount", team.ErrInvalidAccount},
-		{"ErrInsufficientBalance", team.ErrInsufficientBalance},
-		{"ErrIdempotencyConflict", team.ErrIdempotencyConflict},
-		{"ErrBrokenChain", team.ErrBrokenChain},
-		{"ErrNotFound", team.ErrNotFound},
-		{"ErrConflict", team.ErrConflict},
-	} {
-		if errors.Is(err, s.err) {
-			return s.name
-		}
+	if name := storetest.RefusalName(err); name != "unknown" {
+		return name
 	}
 	return "unknown(" + err.Error() + ")"
 }

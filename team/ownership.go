@@ -41,7 +41,7 @@ func (s *Service) TransferOwnership(ctx context.Context, actorID, teamID string,
 		formerName = s.policy.RegularRole().Name
 	}
 	return s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		tm, oldOwner, role, err := s.lockForActor(ctx, tx, teamID, actorID)
+		tm, oldOwner, role, err := s.lockAs(ctx, tx, teamID, actorID, membersOnly, "")
 		if err != nil {
 			return err
 		}

@@ -165,7 +165,7 @@ func (s *Service) Policy() *rbac.Policy { return s.policy }
 func (s *Service) memberRole(ctx context.Context, r Reader, teamID, userID string) (Member, rbac.Role, error) {
 	m, err := r.Member(ctx, teamID, userID)
 	if errors.Is(err, ErrNotFound) {
-		return Member{}, rbac.Role{}, fmt.Errorf("%w: user %s in team %s; ask a team admin for an invitation", ErrNotMember, userID, teamID)
+		return Member{}, rbac.Role{}, notMember(userID, teamID)
 	}
 	if err != nil {
 		return Member{}, rbac.Role{}, err

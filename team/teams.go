@@ -100,12 +100,19 @@ func (s *Service) ensurePersonal(ctx context.Context, tx Tx, u User, name string
 // insertPersonal creates a new personal team owned by u with u as its only
 // member and records TeamCreated.
 func (s *Service) insertPersonal(ctx context.Context, tx Tx, u User, name string) (Team, error) {
+	return s.insertTeam(ctx, tx, u, Personal, name, nil)
+}
+
+// insertTeam creates a new team of kind owned by owner, with owner as its
+// only member, and records TeamCreated.
+func (s *Service) insertTeam(ctx context.Context, tx Tx, owner User, kind Kind, name string, settings map[string]string) (Team, error) {
 	now := s.now().UTC()
 	t := Team{
 		ID:        s.newID(),
-		Kind:      Personal,
+		Kind:      kind,
 		Name:      name,
-		OwnerID:   u.ID,
+		OwnerID:   owner.ID,
+		Settings:  settings,
 		CreatedAt: now,
 		UpdatedAt: now,
 	}
@@ -114,17 +121,17 @@ func (s *Service) insertPersonal(ctx context.Context, tx Tx, u User, name string
 	}
 	if err := tx.InsertMember(ctx, Member{
 		TeamID:   t.ID,
-		UserID:   u.ID,
-		Email:    u.Email,
-		Name:     u.Name,
+		UserID:   owner.ID,
+		Email:    owner.Email,
+		Name:     owner.Name,
 		Role:     s.policy.Owner().Name,
 		JoinedAt: now,
 		Epoch:    firstEpoch(now),
 	}); err != nil {
 		return Team{}, err
 	}
-	if _, err := s.record(ctx, tx, t.ID, u.ID, audit.TeamCreated, t.ID,
-		map[string]string{"kind": string(Personal), "name": t.Name}); err != nil {
+	if _, err := s.record(ctx, tx, t.ID, owner.ID, audit.TeamCreated, t.ID,
+		map[string]string{"kind": string(kind), "name": t.Name}); err != nil {
 		return Team{}, err
 	}
 	return t, nil
@@ -173,7 +180,7 @@ func (s *Service) UpgradeToCollaboration(ctx context.Context, actorID, teamID, n
 		}
 	}
 	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		t, m, role, err := s.lockForActor(ctx, tx, teamID, actorID)
+		t, m, role, err := s.lockAs(ctx, tx, teamID, actorID, membersOnly, "")
 		if err != nil {
 			return err
 		}
@@ -256,32 +263,8 @@ func (s *Service) CreateTeam(ctx context.Context, owner User, p CreateTeamParams
 		if err := s.checkEntitlement(ctx, tx, owner.ID); err != nil {
 			return err
 		}
-		now := s.now().UTC()
-		t = Team{
-			ID:        s.newID(),
-			Kind:      Collaboration,
-			Name:      name,
-			OwnerID:   owner.ID,
-			Settings:  settings,
-			CreatedAt: now,
-			UpdatedAt: now,
-		}
-		if err := tx.InsertTeam(ctx, t); err != nil {
-			return err
-		}
-		if err := tx.InsertMember(ctx, Member{
-			TeamID:   t.ID,
-			UserID:   owner.ID,
-			Email:    owner.Email,
-			Name:     owner.Name,
-			Role:     s.policy.Owner().Name,
-			JoinedAt: now,
-			Epoch:    firstEpoch(now),
-		}); err != nil {
-			return err
-		}
-		_, err := s.record(ctx, tx, t.ID, owner.ID, audit.TeamCreated, t.ID,
-			map[string]string{"kind": string(Collaboration), "name": t.Name})
+		var err error
+		t, err = s.insertTeam(ctx, tx, owner, Collaboration, name, settings)
 		return err
 	})
 	if err != nil {
@@ -315,13 +298,9 @@ func (s *Service) UpdateTeam(ctx context.Context, actorID, teamID string, u Team
 	}
 	var t Team
 	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		var role rbac.Role
 		var err error
-		t, _, role, err = s.lockForActor(ctx, tx, teamID, actorID)
+		t, _, _, err = s.lockAs(ctx, tx, teamID, actorID, rbac.Settings, "change the team's settings")
 		if err != nil {
-			return err
-		}
-		if err := require(role, rbac.Settings, "change the team's settings"); err != nil {
 			return err
 		}
 		details := map[string]string{}
@@ -353,18 +332,9 @@ func (s *Service) Team(ctx context.Context, actorID, teamID string) (Team, error
 	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
 		return Team{}, err
 	}
-	if _, _, err := s.memberRole(ctx, s.store, teamID, actorID); err != nil {
-		return Team{}, err
-	}
-	t, err := s.store.Team(ctx, teamID)
+	t, _, _, err := s.readAs(ctx, s.store, teamID, actorID, membersOnly, "")
 	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return Team{}, notMember(actorID, teamID)
-		}
 		return Team{}, err
-	}
-	if t.Deleted() {
-		return Team{}, notMember(actorID, teamID)
 	}
 	return t, nil
 }
@@ -388,25 +358,59 @@ func (s *Service) TeamsOf(ctx context.Context, userID string) ([]Team, error) {
 	return out, nil
 }
 
-// lockForActor locks teamID in tx and returns it with actorID's membership and
-// role. A team that does not exist or was deleted, and a user who is not a
-// member, give an error matching ErrNotMember (TEAM-6).
-func (s *Service) lockForActor(ctx context.Context, tx Tx, teamID, actorID string) (Team, Member, rbac.Role, error) {
+// membersOnly asks lockAs and readAs for a membership, not a permission.
+const membersOnly rbac.Permission = 0
+
+// lockAs locks teamID in tx and returns it with actorID's membership and
+// role, which must have perm (doing names the act for the error), unless
+// perm is membersOnly. Every use case that changes a team as one of its
+// members starts here. A team that does not exist or was deleted, and a user
+// who is not a member, give an error matching ErrNotMember (TEAM-6); a role
+// without perm one matching ErrPermissionDenied.
+func (s *Service) lockAs(ctx context.Context, tx Tx, teamID, actorID string, perm rbac.Permission, doing string) (Team, Member, rbac.Role, error) {
 	t, err := tx.LockTeam(ctx, teamID)
-	if err != nil {
+	return s.actorIn(ctx, tx, teamID, actorID, perm, doing, t, err)
+}
+
+// readAs is lockAs on committed data read through r, for reads.
+func (s *Service) readAs(ctx context.Context, r Reader, teamID, actorID string, perm rbac.Permission, doing string) (Team, Member, rbac.Role, error) {
+	t, err := r.Team(ctx, teamID)
+	return s.actorIn(ctx, r, teamID, actorID, perm, doing, t, err)
+}
+
+// actorIn finishes lockAs and readAs from t and err, the result of locking
+// or reading teamID.
+func (s *Service) actorIn(ctx context.Context, r Reader, teamID, actorID string, perm rbac.Permission, doing string, t Team, err error) (Team, Member, rbac.Role, error) {
+	if t, err = live(t, err); err != nil {
 		if errors.Is(err, ErrNotFound) {
-			return Team{}, Member{}, rbac.Role{}, notMember(actorID, teamID)
+			err = notMember(actorID, teamID)
 		}
 		return Team{}, Member{}, rbac.Role{}, err
 	}
-	if t.Deleted() {
-		return Team{}, Member{}, rbac.Role{}, notMember(actorID, teamID)
+	m, role, err := s.memberRole(ctx, r, teamID, actorID)
+	if err == nil && perm != membersOnly {
+		err = require(role, perm, doing)
 	}
-	m, role, err := s.memberRole(ctx, tx, teamID, actorID)
 	if err != nil {
 		return Team{}, Member{}, rbac.Role{}, err
 	}
 	return t, m, role, nil
+}
+
+// errTeamDeleted is live's error for a deleted team.
+var errTeamDeleted = fmt.Errorf("%w: the team was deleted", ErrNotFound)
+
+// live passes on t and err, the result of reading or locking a team, but
+// refuses a deleted team as if it did not exist: with an error matching
+// ErrNotFound.
+func live(t Team, err error) (Team, error) {
+	if err != nil {
+		return Team{}, err
+	}
+	if t.Deleted() {
+		return Team{}, errTeamDeleted
+	}
+	return t, nil
 }
 
 // notMember returns an error matching ErrNotMember.
