@@ -49,8 +49,12 @@ type Member struct {
 	Name     string
 	Role     string // a role name of the service's policy
 	JoinedAt time.Time
-	// Epoch counts role changes of this membership (ROLE-5). Hosts stamp it
-	// into sessions and reject sessions from an older epoch.
+	// Epoch is the session epoch of this membership (ROLE-5): it rises with
+	// every role change and ownership transfer, and a new membership starts
+	// at the clock's microseconds, so a user removed and invited again gets
+	// an epoch above any their old sessions carry (as long as the clock moves
+	// forward between the two). Hosts stamp it into sessions and reject a
+	// session whose epoch differs from the current one.
 	Epoch uint64
 }
 
