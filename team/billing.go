@@ -169,10 +169,9 @@ func (s *Service) RecordUsage(ctx context.Context, actorID, teamID string, u Usa
 	if err := checkUsageInput(u); err != nil {
 		return billing.UsageRecord{}, err
 	}
+	// Membership and permission are checked once, under the team's lock in
+	// the unit of work, where they decide.
 	if b, ok := s.store.(Batcher); ok {
-		// The membership check runs only under the lock: on a network
-		// store a check before it would cost every charge a round trip
-		// and make it miss the batch being formed.
 		// A fresh op: a batch shared with others might still hold fn
 		// after InBatch returns to this caller (say, on ctx expiry).
 		op := &usageOp{s: s, actorID: actorID, teamID: teamID, u: u}
@@ -180,14 +179,6 @@ func (s *Service) RecordUsage(ctx context.Context, actorID, teamID string, u Usa
 			return billing.UsageRecord{}, err
 		}
 		return op.rec, nil
-	}
-	// Refuse non-members and roles without use before taking the team's
-	// lock, so callers who may not charge cannot hold up those who may.
-	// The check is repeated under the lock, which decides.
-	if _, role, err := s.memberRole(ctx, s.store, teamID, actorID); err != nil {
-		return billing.UsageRecord{}, err
-	} else if err := requireUseResources(role); err != nil {
-		return billing.UsageRecord{}, err
 	}
 	op := usageOps.Get().(*usageOp)
 	op.s, op.actorID, op.teamID, op.u = s, actorID, teamID, u
