@@ -15,7 +15,7 @@ import (
 func newBenchService(b testing.TB, opts ...postgres.Option) (*team.Service, *postgres.Store, team.Team, team.User) {
 	b.Helper()
 	st := newStore(b, opts...)
-	svc, err := team.New(st, team.WithClock(microClock))
+	svc, err := team.New(st)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -56,16 +56,38 @@ func BenchmarkAuthorize(b *testing.B) {
 // without group commit (batch=off: one transaction per charge) and with it
 // (batch=on). It reports charges/s.
 func BenchmarkRecordUsage16(b *testing.B) {
-	for _, batching := range []bool{false, true} {
-		name := "batch=off"
-		var opts []postgres.Option
-		if batching {
-			name = "batch=on"
-		} else {
-			opts = append(opts, postgres.WithoutBatching())
+	benchCharges16(b, func(b *testing.B, opts ...postgres.Option) (*postgres.Store, func(key string) error) {
+		svc, st, tm, owner := newBenchService(b, opts...)
+		return st, func(key string) error {
+			_, err := svc.RecordUsage(ctx, owner.ID, tm.ID, team.Usage{Amount: 1, IdempotencyKey: key})
+			return err
 		}
-		b.Run(name, func(b *testing.B) {
-			svc, st, tm, owner := newBenchService(b, opts...)
+	})
+}
+
+// BenchmarkStoreCharge16 is BenchmarkRecordUsage16 without the service: 16
+// goroutines run the charge unit of work (lock team, member, key, lock
+// account, debit, record) with InBatch directly. The difference to
+// BenchmarkRecordUsage16 is the service's own work per charge.
+func BenchmarkStoreCharge16(b *testing.B) {
+	benchCharges16(b, func(b *testing.B, opts ...postgres.Option) (*postgres.Store, func(key string) error) {
+		st := newStore(b, opts...)
+		seedTeamTB(b, st, "t1", 1<<50)
+		return st, func(key string) error { return st.InBatch(ctx, "t1", charge("t1", key, key, 1, nil)) }
+	})
+}
+
+// benchCharges16 runs the charges that setup returns from 16 goroutines,
+// once on a store without batching (batch=off) and once with it
+// (batch=on), and reports charges/s and calls per batch. Each charge gets a
+// new idempotency key.
+func benchCharges16(b *testing.B, setup func(b *testing.B, opts ...postgres.Option) (*postgres.Store, func(key string) error)) {
+	for _, variant := range []struct {
+		name string
+		opts []postgres.Option
+	}{{"batch=off", []postgres.Option{postgres.WithoutBatching()}}, {"batch=on", nil}} {
+		b.Run(variant.name, func(b *testing.B) {
+			st, chargeOne := setup(b, variant.opts...)
 			var n atomic.Int64
 			b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
 			b.ReportAllocs()
@@ -73,54 +95,15 @@ func BenchmarkRecordUsage16(b *testing.B) {
 			start := time.Now()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					key := fmt.Sprintf("k%d", n.Add(1))
-					if _, err := svc.RecordUsage(ctx, owner.ID, tm.ID, team.Usage{Amount: 1, IdempotencyKey: key}); err != nil {
+					if err := chargeOne(fmt.Sprint("k", n.Add(1))); err != nil {
 						b.Error(err)
 						return
 					}
 				}
 			})
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "charges/s")
-			if st := st.BatchStats(); st.Batches > 0 {
-				b.ReportMetric(float64(st.Calls)/float64(st.Batches), "calls/batch")
-			}
-		})
-	}
-}
-
-// BenchmarkStoreCharge16 is BenchmarkRecordUsage16 without the service: 16
-// goroutines run the charge unit of work (lock team, member, key, lock
-// account, debit, record) with InBatch directly. The difference to
-// BenchmarkRecordUsage16 is the service's own work per charge (input
-// checks and its membership check through the pool before the unit).
-func BenchmarkStoreCharge16(b *testing.B) {
-	for _, batching := range []bool{false, true} {
-		name := "batch=off"
-		var opts []postgres.Option
-		if batching {
-			name = "batch=on"
-		} else {
-			opts = append(opts, postgres.WithoutBatching())
-		}
-		b.Run(name, func(b *testing.B) {
-			st := newStore(b, opts...)
-			seedTeamTB(b, st, "t1", 1<<50)
-			var n atomic.Int64
-			b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
-			b.ResetTimer()
-			start := time.Now()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					id := fmt.Sprint("k", n.Add(1))
-					if err := st.InBatch(ctx, "t1", charge("t1", id, id, 1, nil)); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
-			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "charges/s")
-			if st := st.BatchStats(); st.Batches > 0 {
-				b.ReportMetric(float64(st.Calls)/float64(st.Batches), "calls/batch")
+			if stats := st.BatchStats(); stats.Batches > 0 {
+				b.ReportMetric(float64(stats.Calls)/float64(stats.Batches), "calls/batch")
 			}
 		})
 	}

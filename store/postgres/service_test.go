@@ -34,10 +34,6 @@ func (o *tokens) token(id string) string {
 	return o.byID[id]
 }
 
-// microClock is the service clock the PostgreSQL store needs for audit
-// hashes to verify after a round trip: UTC, microseconds.
-func microClock() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
-
 type svcEnv struct {
 	t   *testing.T
 	st  *postgres.Store
@@ -48,7 +44,7 @@ type svcEnv struct {
 func newSvcEnv(t *testing.T, opts ...postgres.Option) *svcEnv {
 	t.Helper()
 	e := &svcEnv{t: t, st: newStore(t, opts...), out: &tokens{byID: map[string]string{}}}
-	svc, err := team.New(e.st, team.WithNotifier(e.out), team.WithClock(microClock))
+	svc, err := team.New(e.st, team.WithNotifier(e.out))
 	noErr(t, "team.New", err)
 	e.svc = svc
 	return e
