@@ -1011,20 +1011,31 @@ func (r *mdlRun) teamInvitation(teamID, invID string) (*mdlInv, error) {
 	return inv, nil
 }
 
+// invitationAs mirrors the common start of resending and cancelling: valid
+// IDs, the actor a member with the invite permission, the invitation one
+// of the team's.
+func (r *mdlRun) invitationAs(actor, teamID, invID string) (*mdlTeam, rbac.Role, *mdlInv, error) {
+	if !mdlValidID(actor) || !mdlValidID(teamID) || !mdlValidID(invID) {
+		return nil, rbac.Role{}, nil, team.ErrInvalidInput
+	}
+	t, actorRole, err := r.lockForActor(teamID, actor)
+	if err != nil {
+		return nil, rbac.Role{}, nil, err
+	}
+	if !actorRole.Can(rbac.Invite) {
+		return nil, rbac.Role{}, nil, team.ErrPermissionDenied
+	}
+	inv, err := r.teamInvitation(teamID, invID)
+	if err != nil {
+		return nil, rbac.Role{}, nil, err
+	}
+	return t, actorRole, inv, nil
+}
+
 func (r *mdlRun) resend(actor, teamID, invID string) {
 	op := fmt.Sprintf("ResendInvitation(%s, %s, %s)", actor, teamID, invID)
 	want := func() error {
-		if !mdlValidID(actor) || !mdlValidID(teamID) || !mdlValidID(invID) {
-			return team.ErrInvalidInput
-		}
-		t, actorRole, err := r.lockForActor(teamID, actor)
-		if err != nil {
-			return err
-		}
-		if !actorRole.Can(rbac.Invite) {
-			return team.ErrPermissionDenied
-		}
-		inv, err := r.teamInvitation(teamID, invID)
+		t, actorRole, inv, err := r.invitationAs(actor, teamID, invID)
 		if err != nil {
 			return err
 		}
@@ -1069,17 +1080,7 @@ func (r *mdlRun) resend(actor, teamID, invID string) {
 func (r *mdlRun) cancel(actor, teamID, invID string) {
 	op := fmt.Sprintf("CancelInvitation(%s, %s, %s)", actor, teamID, invID)
 	want := func() error {
-		if !mdlValidID(actor) || !mdlValidID(teamID) || !mdlValidID(invID) {
-			return team.ErrInvalidInput
-		}
-		_, actorRole, err := r.lockForActor(teamID, actor)
-		if err != nil {
-			return err
-		}
-		if !actorRole.Can(rbac.Invite) {
-			return team.ErrPermissionDenied
-		}
-		inv, err := r.teamInvitation(teamID, invID)
+		_, _, inv, err := r.invitationAs(actor, teamID, invID)
 		if err != nil {
 			return err
 		}
