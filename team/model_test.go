@@ -1243,18 +1243,10 @@ func (r *mdlRun) changeRole(actor, teamID, userID, roleName string) {
 		if err != nil {
 			return team.ErrInvalidInput
 		}
-		t, actorRole, err := r.lockForActor(teamID, actor)
+		actorRole, target, targetRole, err := r.memberAs(actor, teamID, userID, rbac.ChangeRoles)
 		if err != nil {
 			return err
 		}
-		if !actorRole.Can(rbac.ChangeRoles) {
-			return team.ErrPermissionDenied
-		}
-		target := t.members[userID]
-		if target == nil {
-			return team.ErrNotMember
-		}
-		targetRole := r.role(target.role)
 		// ROLE-6: never the owner's role, never to owner, never above one's own.
 		if r.policy.IsOwner(targetRole) || r.policy.IsOwner(newRole) ||
 			targetRole.Rank > actorRole.Rank || newRole.Rank > actorRole.Rank {
@@ -1278,24 +1270,33 @@ func (r *mdlRun) changeRole(actor, teamID, userID, roleName string) {
 	})
 }
 
+// memberAs mirrors the common start of changing and removing a member:
+// the actor a member of the live team with perm, the target a member too.
+func (r *mdlRun) memberAs(actor, teamID, userID string, perm rbac.Permission) (actorRole rbac.Role, target *mdlMember, targetRole rbac.Role, err error) {
+	t, actorRole, err := r.lockForActor(teamID, actor)
+	if err != nil {
+		return rbac.Role{}, nil, rbac.Role{}, err
+	}
+	if !actorRole.Can(perm) {
+		return rbac.Role{}, nil, rbac.Role{}, team.ErrPermissionDenied
+	}
+	target = t.members[userID]
+	if target == nil {
+		return rbac.Role{}, nil, rbac.Role{}, team.ErrNotMember
+	}
+	return actorRole, target, r.role(target.role), nil
+}
+
 func (r *mdlRun) removeMember(actor, teamID, userID string) {
 	op := fmt.Sprintf("RemoveMember(%s, %s, %s)", actor, teamID, userID)
 	want := func() error {
 		if !mdlValidID(actor) || !mdlValidID(teamID) || !mdlValidID(userID) || actor == userID {
 			return team.ErrInvalidInput
 		}
-		t, actorRole, err := r.lockForActor(teamID, actor)
+		actorRole, _, tr, err := r.memberAs(actor, teamID, userID, rbac.RemoveMembers)
 		if err != nil {
 			return err
 		}
-		if !actorRole.Can(rbac.RemoveMembers) {
-			return team.ErrPermissionDenied
-		}
-		target := t.members[userID]
-		if target == nil {
-			return team.ErrNotMember
-		}
-		tr := r.role(target.role)
 		if r.policy.IsOwner(tr) || tr.Rank > actorRole.Rank {
 			return team.ErrPermissionDenied
 		}
