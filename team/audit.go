@@ -24,19 +24,27 @@ const (
 // verifyPageSize is how many events VerifyAuditChain reads at a time.
 const verifyPageSize = audit.MaxLimit
 
-// HostEvent is an event the host records in a team's audit log (AUD-2),
-// such as a resource operation or a data access: what happened (Action,
-// for example "resource.deleted"), to what (Target) and any details.
-type HostEvent struct {
-	Action  audit.Action
-	Target  string
+// RecordEventParams are the arguments of RecordEvent: an event the host
+// records in a team's audit log (AUD-2), such as a resource operation or a
+// data access: who did it, what happened, to what and any details.
+type RecordEventParams struct {
+	// ActorID is the user who acted; they need not be a member, so hosts
+	// can also log refused attempts.
+	ActorID string
+	// TeamID is the team whose audit log gets the event.
+	TeamID string
+	// Action names what happened, for example "resource.deleted".
+	Action audit.Action
+	// Target names what it happened to; it may be empty.
+	Target string
+	// Details are optional host-defined details. They are copied.
 	Details map[string]string
 }
 
-// RecordEvent appends the host's event e to teamID's audit log, done by
-// actorID, in the same hash chain as the library's own events (AUD-2,
-// AUD-4), and returns it sealed. actorID need not be a member, so hosts can
-// also log refused attempts.
+// RecordEvent appends the host's event e to e.TeamID's audit log, done by
+// e.ActorID, in the same hash chain as the library's own events (AUD-2,
+// AUD-4), and returns it sealed. e.ActorID need not be a member, so hosts
+// can also log refused attempts.
 //
 // e.Action must be 1 to 64 bytes of UTF-8 without spaces at its ends or
 // control characters, and not one of the library's own actions
@@ -44,7 +52,8 @@ type HostEvent struct {
 // entries with non-empty keys of at most 64 bytes and values of at most 1024.
 // Errors match ErrInvalidInput (nothing written) or ErrNotFound (no such
 // team, or the team was deleted).
-func (s *Service) RecordEvent(ctx context.Context, actorID, teamID string, e HostEvent) (audit.Event, error) {
+func (s *Service) RecordEvent(ctx context.Context, e RecordEventParams) (audit.Event, error) {
+	actorID, teamID := e.ActorID, e.TeamID
 	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
 		return audit.Event{}, err
 	}
@@ -61,7 +70,7 @@ func (s *Service) RecordEvent(ctx context.Context, actorID, teamID string, e Hos
 		if t.Deleted() {
 			return fmt.Errorf("%w: team %s was deleted; its audit trail is closed", ErrNotFound, teamID)
 		}
-		out, err = s.record(ctx, tx, teamID, actorID, e.Action, e.Target, details)
+		out, err = s.record(ctx, tx, actorID, teamID, e.Action, e.Target, details)
 		return err
 	})
 	if err != nil {
@@ -71,7 +80,7 @@ func (s *Service) RecordEvent(ctx context.Context, actorID, teamID string, e Hos
 }
 
 // checkHostEvent applies the limits of RecordEvent.
-func checkHostEvent(e HostEvent) error {
+func checkHostEvent(e RecordEventParams) error {
 	action := string(e.Action)
 	switch {
 	case action == "":
@@ -113,16 +122,27 @@ func printable(s string) bool {
 	return true
 }
 
-// AuditLog returns one page of teamID's audit log as q asks (AUD-3): the
-// events of q.ActorID, with one of q.Actions, in [q.From, q.To), after
-// q.Cursor, at most q.Limit (default 50, at most 1000), in ascending Seq.
-// actorID must be a member whose role has rbac.ViewAudit (Owner and Admin in
+// AuditLogParams are the arguments of AuditLog (AUD-3).
+type AuditLogParams struct {
+	// ActorID is the acting user, who needs rbac.ViewAudit.
+	ActorID string
+	// TeamID is the team whose log is read.
+	TeamID string
+	// Query selects the events and the page.
+	Query audit.Query
+}
+
+// AuditLog returns one page of p.TeamID's audit log as p.Query asks
+// (AUD-3): the events of Query.ActorID, with one of Query.Actions, in
+// [Query.From, Query.To), after Query.Cursor, at most Query.Limit (default
+// 50, at most 1000), in ascending Seq. p.ActorID must be a member whose role has rbac.ViewAudit (Owner and Admin in
 // the presets).
 //
 // Errors match ErrInvalidInput (also audit.ErrInvalidCursor for a malformed
 // cursor), ErrNotMember (also for a team that does not exist or was
 // deleted) or ErrPermissionDenied.
-func (s *Service) AuditLog(ctx context.Context, actorID, teamID string, q audit.Query) (audit.Page, error) {
+func (s *Service) AuditLog(ctx context.Context, p AuditLogParams) (audit.Page, error) {
+	actorID, teamID, q := p.ActorID, p.TeamID, p.Query
 	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
 		return audit.Page{}, err
 	}
@@ -130,7 +150,7 @@ func (s *Service) AuditLog(ctx context.Context, actorID, teamID string, q audit.
 	if err != nil {
 		return audit.Page{}, err
 	}
-	_, role, err := s.memberRole(ctx, s.store, teamID, actorID)
+	_, role, err := s.memberRole(ctx, s.store, actorID, teamID)
 	if err != nil {
 		return audit.Page{}, err
 	}

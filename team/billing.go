@@ -25,9 +25,13 @@ const (
 	MaxUsageMetadataLength  = 256 // bytes, per key and per value
 )
 
-// Usage is one charge a host records for a member's use of the service
-// (BILL-2).
-type Usage struct {
+// RecordUsageParams are the arguments of RecordUsage: one charge a host
+// records for a member's use of the service (BILL-2).
+type RecordUsageParams struct {
+	// ActorID is the acting user, the member whose use is charged.
+	ActorID string
+	// TeamID is the team whose billing account pays.
+	TeamID string
 	// Amount is the number of tokens to charge; it must be positive.
 	Amount int64
 	// IdempotencyKey identifies the charge within the team (BILL-4): a retry
@@ -40,9 +44,9 @@ type Usage struct {
 	Metadata map[string]string
 }
 
-// checkUsageInput validates u (SEC-2). A bad amount matches
-// billing.ErrInvalidAmount, anything else ErrInvalidInput.
-func checkUsageInput(u Usage) error {
+// checkUsageInput validates u's charge (SEC-2), not its IDs. A bad amount
+// matches billing.ErrInvalidAmount, anything else ErrInvalidInput.
+func checkUsageInput(u RecordUsageParams) error {
 	if u.Amount <= 0 {
 		return fmt.Errorf("%w: usage amount must be positive, got %d", billing.ErrInvalidAmount, u.Amount)
 	}
@@ -87,7 +91,7 @@ func checkBillingText(field, s string, limit int) error {
 // permission (BILL-6; doing names the act for the error), then locks and
 // returns the team's billing account, its owner's (BILL-1).
 func (s *Service) lockBillingAccount(ctx context.Context, tx Tx, actorID, teamID, doing string) (billing.Account, error) {
-	t, _, _, err := s.lockAs(ctx, tx, teamID, actorID, rbac.Billing, doing)
+	t, _, _, err := s.lockAs(ctx, tx, actorID, teamID, rbac.Billing, doing)
 	if err != nil {
 		return billing.Account{}, err
 	}
@@ -97,13 +101,13 @@ func (s *Service) lockBillingAccount(ctx context.Context, tx Tx, actorID, teamID
 // saveAccount stores acct, changed now, records action on it in teamID's
 // audit log, by actorID, with details and the account's ID, and returns the
 // account as stored. The team must be locked in tx.
-func (s *Service) saveAccount(ctx context.Context, tx Tx, teamID, actorID string, acct billing.Account, now time.Time, action audit.Action, details map[string]string) (billing.Account, error) {
+func (s *Service) saveAccount(ctx context.Context, tx Tx, actorID, teamID string, acct billing.Account, now time.Time, action audit.Action, details map[string]string) (billing.Account, error) {
 	acct.UpdatedAt = now
 	if err := tx.UpdateAccount(ctx, acct); err != nil {
 		return billing.Account{}, err
 	}
 	details["account_id"] = acct.ID
-	if _, err := s.record(ctx, tx, teamID, actorID, action, acct.ID, details); err != nil {
+	if _, err := s.record(ctx, tx, actorID, teamID, action, acct.ID, details); err != nil {
 		return billing.Account{}, err
 	}
 	return acct, nil
@@ -134,8 +138,8 @@ func requireUseResources(role rbac.Role) error {
 		ErrPermissionDenied, role.Name, rbac.UseOwnResources, rbac.UseAnyResources)
 }
 
-// RecordUsage charges u.Amount tokens for actorID's use of the service in
-// teamID (BILL-2): in one unit of work it takes the tokens off the team's
+// RecordUsage charges u.Amount tokens for u.ActorID's use of the service in
+// u.TeamID (BILL-2): in one unit of work it takes the tokens off the team's
 // billing account, the current owner's personal account (BILL-1, OWN-2),
 // and appends a usage record tagged with the team, the actor, the time, the
 // amount, the account and a copy of u.Metadata, which it returns. The
@@ -158,7 +162,8 @@ func requireUseResources(role rbac.Role) error {
 // ErrInvalidAccount (the owner's account is missing or suspended) or
 // ErrInsufficientBalance (BILL-3); on any of them nothing is charged or
 // recorded.
-func (s *Service) RecordUsage(ctx context.Context, actorID, teamID string, u Usage) (billing.UsageRecord, error) {
+func (s *Service) RecordUsage(ctx context.Context, u RecordUsageParams) (billing.UsageRecord, error) {
+	actorID, teamID := u.ActorID, u.TeamID
 	// Two calls rather than checkIDs: this is the hot path.
 	if err := checkID("actor_id", actorID); err != nil {
 		return billing.UsageRecord{}, err
@@ -174,14 +179,14 @@ func (s *Service) RecordUsage(ctx context.Context, actorID, teamID string, u Usa
 	if b, ok := s.store.(Batcher); ok {
 		// A fresh op: a batch shared with others might still hold fn
 		// after InBatch returns to this caller (say, on ctx expiry).
-		op := &usageOp{s: s, actorID: actorID, teamID: teamID, u: u}
+		op := &usageOp{s: s, u: u}
 		if err := b.InBatch(ctx, teamID, op.run); err != nil {
 			return billing.UsageRecord{}, err
 		}
 		return op.rec, nil
 	}
 	op := usageOps.Get().(*usageOp)
-	op.s, op.actorID, op.teamID, op.u = s, actorID, teamID, u
+	op.s, op.u = s, u
 	err := s.store.InTx(ctx, op.fn)
 	rec := op.rec
 	*op = usageOp{fn: op.fn}
@@ -197,12 +202,10 @@ func (s *Service) RecordUsage(ctx context.Context, actorID, teamID string, u Usa
 // Ops run through InTx are pooled: InTx runs fn and returns only after fn
 // has returned (the Store contract), so nothing holds fn afterwards.
 type usageOp struct {
-	s       *Service
-	actorID string
-	teamID  string
-	u       Usage
-	rec     billing.UsageRecord
-	fn      func(ctx context.Context, tx Tx) error
+	s   *Service
+	u   RecordUsageParams
+	rec billing.UsageRecord
+	fn  func(ctx context.Context, tx Tx) error
 }
 
 var usageOps = sync.Pool{New: func() any {
@@ -214,9 +217,10 @@ var usageOps = sync.Pool{New: func() any {
 // run is the unit of work of RecordUsage (BILL-1..4): every refusal comes
 // before the first write.
 func (op *usageOp) run(ctx context.Context, tx Tx) error {
-	s, actorID, teamID, u := op.s, op.actorID, op.teamID, &op.u
+	s, u := op.s, &op.u
+	actorID, teamID := u.ActorID, u.TeamID
 	op.rec = billing.UsageRecord{} // a Batcher may run fn again after a failed shared commit
-	t, _, role, err := s.lockAs(ctx, tx, teamID, actorID, membersOnly, "")
+	t, _, role, err := s.lockAs(ctx, tx, actorID, teamID, membersOnly, "")
 	if err != nil {
 		return err
 	}
@@ -269,7 +273,17 @@ func (op *usageOp) run(ctx context.Context, tx Tx) error {
 	return nil
 }
 
-// TopUp credits amount tokens to the billing account of teamID, its
+// TopUpParams are the arguments of TopUp.
+type TopUpParams struct {
+	// ActorID is the acting user, who needs the billing permission.
+	ActorID string
+	// TeamID is the team whose billing account is credited.
+	TeamID string
+	// Amount is the number of tokens to credit; it must be positive.
+	Amount int64
+}
+
+// TopUp credits p.Amount tokens to the billing account of p.TeamID, its
 // owner's (BILL-1), and returns the account. The actor needs the billing
 // permission in the team (BILL-6). The credit is stored as a billing.TopUp
 // and audited as audit.BillingTopUp in the team, in one unit of work. A
@@ -279,7 +293,8 @@ func (op *usageOp) run(ctx context.Context, tx Tx) error {
 // balance would overflow), ErrNotMember, ErrPermissionDenied or
 // ErrInvalidAccount (the owner has no account); nothing changes on any of
 // them.
-func (s *Service) TopUp(ctx context.Context, actorID, teamID string, amount int64) (billing.Account, error) {
+func (s *Service) TopUp(ctx context.Context, p TopUpParams) (billing.Account, error) {
+	actorID, teamID, amount := p.ActorID, p.TeamID, p.Amount
 	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
 		return billing.Account{}, err
 	}
@@ -307,7 +322,7 @@ func (s *Service) TopUp(ctx context.Context, actorID, teamID string, amount int6
 		}); err != nil {
 			return err
 		}
-		out, err = s.saveAccount(ctx, tx, teamID, actorID, credited, now, audit.BillingTopUp, map[string]string{
+		out, err = s.saveAccount(ctx, tx, actorID, teamID, credited, now, audit.BillingTopUp, map[string]string{
 			"amount":  strconv.FormatInt(amount, 10),
 			"balance": strconv.FormatInt(credited.Balance, 10),
 		})
@@ -319,7 +334,17 @@ func (s *Service) TopUp(ctx context.Context, actorID, teamID string, amount int6
 	return out, nil
 }
 
-// ChangePlan sets the plan of teamID's billing account, its owner's
+// ChangePlanParams are the arguments of ChangePlan.
+type ChangePlanParams struct {
+	// ActorID is the acting user, who needs the billing permission.
+	ActorID string
+	// TeamID is the team whose billing account changes plan.
+	TeamID string
+	// Plan is the new plan.
+	Plan billing.Plan
+}
+
+// ChangePlan sets the plan of p.TeamID's billing account, its owner's
 // (BILL-1), and returns the account. The actor needs the billing permission
 // in the team (BILL-6). The change is audited as audit.BillingPlanChanged
 // in the team; asking for the plan the account already has changes and
@@ -329,7 +354,8 @@ func (s *Service) TopUp(ctx context.Context, actorID, teamID string, amount int6
 // Errors match ErrInvalidInput (unknown plan), ErrNotMember,
 // ErrPermissionDenied or ErrInvalidAccount (the owner has no account);
 // nothing changes on any of them.
-func (s *Service) ChangePlan(ctx context.Context, actorID, teamID string, plan billing.Plan) (billing.Account, error) {
+func (s *Service) ChangePlan(ctx context.Context, p ChangePlanParams) (billing.Account, error) {
+	actorID, teamID, plan := p.ActorID, p.TeamID, p.Plan
 	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
 		return billing.Account{}, err
 	}
@@ -348,7 +374,7 @@ func (s *Service) ChangePlan(ctx context.Context, actorID, teamID string, plan b
 		}
 		from := acct.Plan
 		acct.Plan = plan
-		out, err = s.saveAccount(ctx, tx, teamID, actorID, acct, s.now().UTC(), audit.BillingPlanChanged,
+		out, err = s.saveAccount(ctx, tx, actorID, teamID, acct, s.now().UTC(), audit.BillingPlanChanged,
 			map[string]string{"from": string(from), "to": string(plan)})
 		return err
 	})
@@ -367,7 +393,7 @@ func (s *Service) BillingAccount(ctx context.Context, actorID, teamID string) (b
 	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
 		return billing.Account{}, err
 	}
-	t, _, _, err := s.readAs(ctx, s.store, teamID, actorID, rbac.Billing, "read the billing account")
+	t, _, _, err := s.readAs(ctx, s.store, actorID, teamID, rbac.Billing, "read the billing account")
 	if err != nil {
 		return billing.Account{}, err
 	}
@@ -378,14 +404,29 @@ func (s *Service) BillingAccount(ctx context.Context, actorID, teamID string) (b
 	return acct, nil
 }
 
-// UsageSummary returns teamID's usage with Time in [from, to) (BILL-5): the
-// team's total and one row per member who used anything, ordered by user
-// ID. A zero from means since the beginning, a zero to means no end;
-// otherwise from must be before to. The actor needs the usage permission
+// UsageSummaryParams are the arguments of UsageSummary (BILL-5).
+type UsageSummaryParams struct {
+	// ActorID is the acting user, who needs the usage permission.
+	ActorID string
+	// TeamID is the team whose usage is summed.
+	TeamID string
+	// From is the inclusive start of the period; zero means since the
+	// beginning.
+	From time.Time
+	// To is the exclusive end of the period; zero means no end. Otherwise
+	// it must be after From.
+	To time.Time
+}
+
+// UsageSummary returns p.TeamID's usage with Time in [p.From, p.To)
+// (BILL-5): the team's total and one row per member who used anything,
+// ordered by user ID. A zero From means since the beginning, a zero To
+// means no end; otherwise From must be before To. The actor needs the usage permission
 // in the team.
 //
 // Errors match ErrInvalidInput, ErrNotMember or ErrPermissionDenied.
-func (s *Service) UsageSummary(ctx context.Context, actorID, teamID string, from, to time.Time) (billing.Summary, error) {
+func (s *Service) UsageSummary(ctx context.Context, p UsageSummaryParams) (billing.Summary, error) {
+	actorID, teamID, from, to := p.ActorID, p.TeamID, p.From, p.To
 	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
 		return billing.Summary{}, err
 	}
@@ -393,7 +434,7 @@ func (s *Service) UsageSummary(ctx context.Context, actorID, teamID string, from
 		return billing.Summary{}, invalid("to", "%s is not after from %s; pass a later end or a zero time for no end",
 			to.UTC().Format(time.RFC3339Nano), from.UTC().Format(time.RFC3339Nano))
 	}
-	if _, _, _, err := s.readAs(ctx, s.store, teamID, actorID, rbac.ViewUsage, "view usage"); err != nil {
+	if _, _, _, err := s.readAs(ctx, s.store, actorID, teamID, rbac.ViewUsage, "view usage"); err != nil {
 		return billing.Summary{}, err
 	}
 	rows, err := s.store.UsageTotals(ctx, teamID, from, to)
@@ -453,7 +494,7 @@ func (s *Service) SetAccountStatus(ctx context.Context, userID string, status bi
 		}
 		from := acct.Status
 		acct.Status = status
-		out, err = s.saveAccount(ctx, tx, pt.ID, "", acct, s.now().UTC(), audit.BillingStatusChanged,
+		out, err = s.saveAccount(ctx, tx, "", pt.ID, acct, s.now().UTC(), audit.BillingStatusChanged,
 			map[string]string{"user_id": userID, "from": string(from), "to": string(status)})
 		return err
 	})

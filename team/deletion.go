@@ -57,7 +57,7 @@ func (s *Service) DeleteTeam(ctx context.Context, actorID, teamID string) error 
 		return &ResourcesRemainError{TeamID: teamID, Counts: counts}
 	}
 	return s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		t, _, role, err := s.lockAs(ctx, tx, teamID, actorID, membersOnly, "")
+		t, _, role, err := s.lockAs(ctx, tx, actorID, teamID, membersOnly, "")
 		if err != nil {
 			return err
 		}
@@ -72,7 +72,7 @@ func (s *Service) DeleteTeam(ctx context.Context, actorID, teamID string) error 
 		if err := tx.DeleteTeamMembers(ctx, teamID); err != nil {
 			return err
 		}
-		_, err = s.record(ctx, tx, teamID, actorID, audit.TeamDeleted, teamID,
+		_, err = s.record(ctx, tx, actorID, teamID, audit.TeamDeleted, teamID,
 			map[string]string{"name": t.Name})
 		return err
 	})
@@ -80,7 +80,7 @@ func (s *Service) DeleteTeam(ctx context.Context, actorID, teamID string) error 
 
 // checkDeletable checks, reading through r, that actorID may delete teamID.
 func (s *Service) checkDeletable(ctx context.Context, r Reader, actorID, teamID string) error {
-	t, _, role, err := s.readAs(ctx, r, teamID, actorID, membersOnly, "")
+	t, _, role, err := s.readAs(ctx, r, actorID, teamID, membersOnly, "")
 	if err != nil {
 		return err
 	}

@@ -21,15 +21,62 @@ const (
 	maxTokenLength = 128 // bytes; a real token has 43
 )
 
-// Invite invites email to teamID with role (INV-1..4): the actor needs the
+// InviteParams are the arguments of Invite (INV-1..4).
+type InviteParams struct {
+	// ActorID is the acting user, who needs the invite permission.
+	ActorID string
+	// TeamID is the collaboration team to invite to.
+	TeamID string
+	// Email is the invitee's address; it is normalised.
+	Email string
+	// Role names the invited role; "" means the policy's default role.
+	Role string
+}
+
+// InviteResult is what Invite and ResendInvitation return: the stored
+// invitation and the raw token of its link (INV-9).
+type InviteResult struct {
+	// Invitation is the invitation as stored.
+	Invitation Invitation
+	// Token is the link token, also handed to the Notifier when there is
+	// one. It is a secret: whoever holds it can accept the invitation as the
+	// invitee. Show it only to the inviter or put it in the invitee's link;
+	// never log it, store it or return it to anyone else. Only its hash is
+	// stored, so it cannot be read back later (ResendInvitation makes a
+	// new one).
+	Token string
+}
+
+// ResendInvitationParams are the arguments of ResendInvitation (INV-6).
+type ResendInvitationParams struct {
+	// ActorID is the acting user, who needs the invite permission.
+	ActorID string
+	// TeamID is the team the invitation belongs to.
+	TeamID string
+	// InvitationID is the pending invitation to send again.
+	InvitationID string
+}
+
+// CancelInvitationParams are the arguments of CancelInvitation (INV-6).
+type CancelInvitationParams struct {
+	// ActorID is the acting user, who needs the invite permission.
+	ActorID string
+	// TeamID is the team the invitation belongs to.
+	TeamID string
+	// InvitationID is the pending invitation to cancel.
+	InvitationID string
+}
+
+// Invite invites p.Email to p.TeamID with p.Role (INV-1..4): the actor needs the
 // invite permission and may invite only to roles ranked at or below their
 // own, never owner (ROLE-6); role "" means the policy's default role. The
 // email is normalised. Seats (members plus pending, unexpired invitations)
 // must stay within the seat limit. An expired pending invitation of the same
 // email is marked expired and replaced. Records InvitationSent.
 //
-// After the unit of work commits, the Notifier gets the link's token. If it
-// fails, Invite returns the stored invitation AND an error matching
+// The result holds the invitation and the link's token (INV-9). After the
+// unit of work commits, the Notifier, if the service has one, gets the
+// token too. If it fails, Invite returns the result AND an error matching
 // ErrNotifyFailed that wraps the Notifier's error (INV-7); retry with
 // ResendInvitation.
 //
@@ -37,20 +84,21 @@ const (
 // ErrUnknownRole), ErrNotMember, ErrPersonalTeam, ErrPermissionDenied,
 // ErrAlreadyMember, ErrAlreadyInvited, ErrSeatLimit (a *SeatLimitError) or
 // ErrNotifyFailed.
-func (s *Service) Invite(ctx context.Context, actorID, teamID, email, role string) (Invitation, error) {
+func (s *Service) Invite(ctx context.Context, p InviteParams) (InviteResult, error) {
+	actorID, teamID := p.ActorID, p.TeamID
 	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
-		return Invitation{}, err
+		return InviteResult{}, err
 	}
-	email, err := NormalizeEmail(email)
+	email, err := NormalizeEmail(p.Email)
 	if err != nil {
-		return Invitation{}, err
+		return InviteResult{}, err
 	}
-	r, err := s.roleArg(role)
+	r, err := s.roleArg(p.Role)
 	if err != nil {
-		return Invitation{}, err
+		return InviteResult{}, err
 	}
 	return s.sendInvitation(ctx, actorID, func(ctx context.Context, tx Tx, hash string) (Invitation, Team, error) {
-		t, _, actorRole, err := s.lockAs(ctx, tx, teamID, actorID, membersOnly, "")
+		t, _, actorRole, err := s.lockAs(ctx, tx, actorID, teamID, membersOnly, "")
 		if err != nil {
 			return Invitation{}, Team{}, err
 		}
@@ -83,7 +131,7 @@ func (s *Service) Invite(ctx context.Context, actorID, teamID, email, role strin
 		if err := tx.InsertInvitation(ctx, inv); err != nil {
 			return Invitation{}, Team{}, err
 		}
-		_, err = s.record(ctx, tx, teamID, actorID, audit.InvitationSent, inv.ID,
+		_, err = s.record(ctx, tx, actorID, teamID, audit.InvitationSent, inv.ID,
 			map[string]string{"email": email, "role": r.Name})
 		return inv, t, err
 	})
@@ -91,12 +139,13 @@ func (s *Service) Invite(ctx context.Context, actorID, teamID, email, role strin
 
 // sendInvitation runs write, the unit of work that stores an invitation
 // under the hash of a fresh token (INV-4) and returns it with its team, and
-// then hands the token to the Notifier: when that fails, the stored
-// invitation comes back with an error matching ErrNotifyFailed (INV-7).
-func (s *Service) sendInvitation(ctx context.Context, actorID string, write func(ctx context.Context, tx Tx, hash string) (Invitation, Team, error)) (Invitation, error) {
+// then hands the token to the Notifier, if any. It returns the invitation
+// with its token (INV-9); when the Notifier fails, they come back with an
+// error matching ErrNotifyFailed (INV-7).
+func (s *Service) sendInvitation(ctx context.Context, actorID string, write func(ctx context.Context, tx Tx, hash string) (Invitation, Team, error)) (InviteResult, error) {
 	token, hash, err := s.newToken()
 	if err != nil {
-		return Invitation{}, err
+		return InviteResult{}, err
 	}
 	var inv Invitation
 	var t Team
@@ -106,9 +155,9 @@ func (s *Service) sendInvitation(ctx context.Context, actorID string, write func
 		return err
 	})
 	if err != nil {
-		return Invitation{}, err
+		return InviteResult{}, err
 	}
-	return inv, s.notify(ctx, inv, t.Name, token, actorID)
+	return InviteResult{Invitation: inv, Token: token}, s.notify(ctx, inv, t.Name, token, actorID)
 }
 
 // seatsFor checks that email is neither a member of teamID nor invited to it
@@ -149,9 +198,10 @@ func (s *Service) seatsFor(ctx context.Context, tx Tx, teamID, email string, now
 	return used, nil
 }
 
-// ResendInvitation gives the pending invitation invitationID of teamID a new
-// token and a new expiry, which kills the old link, and notifies the invitee
-// again (INV-6, INV-7). The actor needs the invite permission. Resending an
+// ResendInvitation gives the pending invitation p.InvitationID of p.TeamID a
+// new token and a new expiry, which kills the old link, returns the
+// invitation with the new token (INV-9) and notifies the invitee again, if
+// the service has a Notifier (INV-6, INV-7). The actor needs the invite permission. Resending an
 // expired invitation takes a seat again, so the seat limit applies. Records
 // InvitationResent.
 //
@@ -159,14 +209,14 @@ func (s *Service) seatsFor(ctx context.Context, tx Tx, teamID, email string, now
 // ErrNotFound (no such invitation in this team), ErrInvitationCancelled,
 // ErrInvitationDeclined, ErrInvitationUsed, ErrInvitationExpired (replaced
 // by a newer invitation), ErrAlreadyMember, ErrSeatLimit or
-// ErrNotifyFailed; with ErrNotifyFailed the stored invitation is returned
-// too.
-func (s *Service) ResendInvitation(ctx context.Context, actorID, teamID, invitationID string) (Invitation, error) {
+// ErrNotifyFailed; with ErrNotifyFailed the result is returned too.
+func (s *Service) ResendInvitation(ctx context.Context, p ResendInvitationParams) (InviteResult, error) {
+	actorID, teamID, invitationID := p.ActorID, p.TeamID, p.InvitationID
 	if err := checkIDs("actor_id", actorID, "team_id", teamID, "invitation_id", invitationID); err != nil {
-		return Invitation{}, err
+		return InviteResult{}, err
 	}
 	return s.sendInvitation(ctx, actorID, func(ctx context.Context, tx Tx, hash string) (Invitation, Team, error) {
-		t, _, actorRole, err := s.lockAs(ctx, tx, teamID, actorID, rbac.Invite, "re-send invitations")
+		t, _, actorRole, err := s.lockAs(ctx, tx, actorID, teamID, rbac.Invite, "re-send invitations")
 		if err != nil {
 			return Invitation{}, Team{}, err
 		}
@@ -196,13 +246,13 @@ func (s *Service) ResendInvitation(ctx context.Context, actorID, teamID, invitat
 		if err := tx.UpdateInvitation(ctx, inv); err != nil {
 			return Invitation{}, Team{}, err
 		}
-		_, err = s.record(ctx, tx, teamID, actorID, audit.InvitationResent, inv.ID,
+		_, err = s.record(ctx, tx, actorID, teamID, audit.InvitationResent, inv.ID,
 			map[string]string{"email": inv.Email, "role": inv.Role})
 		return inv, t, err
 	})
 }
 
-// CancelInvitation cancels the pending invitation invitationID of teamID
+// CancelInvitation cancels the pending invitation p.InvitationID of p.TeamID
 // (INV-6). The actor needs the invite permission. Records
 // InvitationCancelled.
 //
@@ -210,12 +260,13 @@ func (s *Service) ResendInvitation(ctx context.Context, actorID, teamID, invitat
 // ErrNotFound (no such invitation in this team), ErrInvitationCancelled,
 // ErrInvitationDeclined, ErrInvitationUsed or ErrInvitationExpired (already
 // replaced).
-func (s *Service) CancelInvitation(ctx context.Context, actorID, teamID, invitationID string) error {
+func (s *Service) CancelInvitation(ctx context.Context, p CancelInvitationParams) error {
+	actorID, teamID, invitationID := p.ActorID, p.TeamID, p.InvitationID
 	if err := checkIDs("actor_id", actorID, "team_id", teamID, "invitation_id", invitationID); err != nil {
 		return err
 	}
 	return s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		if _, _, _, err := s.lockAs(ctx, tx, teamID, actorID, rbac.Invite, "cancel invitations"); err != nil {
+		if _, _, _, err := s.lockAs(ctx, tx, actorID, teamID, rbac.Invite, "cancel invitations"); err != nil {
 			return err
 		}
 		inv, err := teamInvitation(ctx, tx, teamID, invitationID)
@@ -229,7 +280,7 @@ func (s *Service) CancelInvitation(ctx context.Context, actorID, teamID, invitat
 		if err := tx.UpdateInvitation(ctx, inv); err != nil {
 			return err
 		}
-		_, err = s.record(ctx, tx, teamID, actorID, audit.InvitationCancelled, inv.ID,
+		_, err = s.record(ctx, tx, actorID, teamID, audit.InvitationCancelled, inv.ID,
 			map[string]string{"email": inv.Email})
 		return err
 	})
@@ -272,7 +323,7 @@ func (s *Service) DeclineInvitation(ctx context.Context, u User, invitationID st
 		if err := tx.UpdateInvitation(ctx, inv); err != nil {
 			return err
 		}
-		_, err = s.record(ctx, tx, inv.TeamID, u.ID, audit.InvitationDeclined, inv.ID,
+		_, err = s.record(ctx, tx, u.ID, inv.TeamID, audit.InvitationDeclined, inv.ID,
 			map[string]string{"email": inv.Email})
 		return err
 	})
@@ -348,7 +399,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, u User, token string) (M
 		if err := tx.UpdateInvitation(ctx, inv); err != nil {
 			return err
 		}
-		_, err = s.record(ctx, tx, inv.TeamID, u.ID, audit.InvitationAccepted, inv.ID,
+		_, err = s.record(ctx, tx, u.ID, inv.TeamID, audit.InvitationAccepted, inv.ID,
 			map[string]string{"user_id": u.ID, "role": inv.Role})
 		return err
 	})
@@ -367,7 +418,7 @@ func (s *Service) Invitations(ctx context.Context, actorID, teamID string) ([]In
 	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
 		return nil, err
 	}
-	if _, _, err := s.memberRole(ctx, s.store, teamID, actorID); err != nil {
+	if _, _, err := s.memberRole(ctx, s.store, actorID, teamID); err != nil {
 		return nil, err
 	}
 	return s.store.Invitations(ctx, teamID, InvitationPending)

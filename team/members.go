@@ -16,13 +16,26 @@ func (s *Service) Members(ctx context.Context, actorID, teamID string) ([]Member
 	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
 		return nil, err
 	}
-	if _, _, err := s.memberRole(ctx, s.store, teamID, actorID); err != nil {
+	if _, _, err := s.memberRole(ctx, s.store, actorID, teamID); err != nil {
 		return nil, err
 	}
 	return s.store.Members(ctx, teamID)
 }
 
-// ChangeRole gives member userID of teamID the role named role (MEM-1). The
+// ChangeRoleParams are the arguments of ChangeRole (MEM-1).
+type ChangeRoleParams struct {
+	// ActorID is the acting user, who needs the change-roles permission.
+	ActorID string
+	// TeamID is the team.
+	TeamID string
+	// UserID is the member whose role changes.
+	UserID string
+	// Role names the new role; it must not be empty.
+	Role string
+}
+
+// ChangeRole gives member p.UserID of p.TeamID the role named p.Role
+// (MEM-1). The
 // actor needs the change-roles permission and the ceiling rules hold
 // (ROLE-6): nobody changes the owner's role (only TransferOwnership does),
 // grants the owner role or a role ranked above their own, or raises their
@@ -35,7 +48,8 @@ func (s *Service) Members(ctx context.Context, actorID, teamID string) ([]Member
 //
 // Errors match ErrInvalidInput (an unknown role also matches
 // ErrUnknownRole), ErrNotMember (actor or target) or ErrPermissionDenied.
-func (s *Service) ChangeRole(ctx context.Context, actorID, teamID, userID, role string) (Member, error) {
+func (s *Service) ChangeRole(ctx context.Context, p ChangeRoleParams) (Member, error) {
+	actorID, teamID, userID, role := p.ActorID, p.TeamID, p.UserID, p.Role
 	if err := checkIDs("actor_id", actorID, "team_id", teamID, "user_id", userID); err != nil {
 		return Member{}, err
 	}
@@ -48,11 +62,11 @@ func (s *Service) ChangeRole(ctx context.Context, actorID, teamID, userID, role 
 	}
 	var m Member
 	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		_, _, actorRole, err := s.lockAs(ctx, tx, teamID, actorID, rbac.ChangeRoles, "change member roles")
+		_, _, actorRole, err := s.lockAs(ctx, tx, actorID, teamID, rbac.ChangeRoles, "change member roles")
 		if err != nil {
 			return err
 		}
-		target, targetRole, err := s.memberRole(ctx, tx, teamID, userID)
+		target, targetRole, err := s.memberRole(ctx, tx, userID, teamID)
 		if err != nil {
 			return err
 		}
@@ -74,7 +88,7 @@ func (s *Service) ChangeRole(ctx context.Context, actorID, teamID, userID, role 
 		if err := tx.UpdateMember(ctx, m); err != nil {
 			return err
 		}
-		_, err = s.record(ctx, tx, teamID, actorID, audit.MemberRoleChanged, userID,
+		_, err = s.record(ctx, tx, actorID, teamID, audit.MemberRoleChanged, userID,
 			map[string]string{"from": target.Role, "to": newRole.Name})
 		return err
 	})
@@ -84,7 +98,17 @@ func (s *Service) ChangeRole(ctx context.Context, actorID, teamID, userID, role 
 	return m, nil
 }
 
-// RemoveMember removes member userID from teamID (MEM-2). The actor needs
+// RemoveMemberParams are the arguments of RemoveMember (MEM-2).
+type RemoveMemberParams struct {
+	// ActorID is the acting user, who needs the remove permission.
+	ActorID string
+	// TeamID is the team.
+	TeamID string
+	// UserID is the member to remove; not the actor (use Leave).
+	UserID string
+}
+
+// RemoveMember removes member p.UserID from p.TeamID (MEM-2). The actor needs
 // the remove permission and may remove members ranked at or below their own,
 // never the owner (ROLE-6); admins may remove other admins. To leave a team
 // yourself use Leave. The removal takes effect at once: Authorize refuses
@@ -95,7 +119,8 @@ func (s *Service) ChangeRole(ctx context.Context, actorID, teamID, userID, role 
 //
 // Errors match ErrInvalidInput, ErrNotMember (actor or target) or
 // ErrPermissionDenied.
-func (s *Service) RemoveMember(ctx context.Context, actorID, teamID, userID string) error {
+func (s *Service) RemoveMember(ctx context.Context, p RemoveMemberParams) error {
+	actorID, teamID, userID := p.ActorID, p.TeamID, p.UserID
 	if err := checkIDs("actor_id", actorID, "team_id", teamID, "user_id", userID); err != nil {
 		return err
 	}
@@ -103,11 +128,11 @@ func (s *Service) RemoveMember(ctx context.Context, actorID, teamID, userID stri
 		return invalid("user_id", "is the caller; use Leave to leave a team")
 	}
 	return s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		_, _, actorRole, err := s.lockAs(ctx, tx, teamID, actorID, rbac.RemoveMembers, "remove members")
+		_, _, actorRole, err := s.lockAs(ctx, tx, actorID, teamID, rbac.RemoveMembers, "remove members")
 		if err != nil {
 			return err
 		}
-		_, targetRole, err := s.memberRole(ctx, tx, teamID, userID)
+		_, targetRole, err := s.memberRole(ctx, tx, userID, teamID)
 		if err != nil {
 			return err
 		}
@@ -118,7 +143,7 @@ func (s *Service) RemoveMember(ctx context.Context, actorID, teamID, userID stri
 		if err := tx.DeleteMember(ctx, teamID, userID); err != nil {
 			return err
 		}
-		_, err = s.record(ctx, tx, teamID, actorID, audit.MemberRemoved, userID,
+		_, err = s.record(ctx, tx, actorID, teamID, audit.MemberRemoved, userID,
 			map[string]string{"role": targetRole.Name})
 		return err
 	})
@@ -136,7 +161,7 @@ func (s *Service) Leave(ctx context.Context, userID, teamID string) error {
 		return err
 	}
 	return s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		t, _, role, err := s.lockAs(ctx, tx, teamID, userID, membersOnly, "")
+		t, _, role, err := s.lockAs(ctx, tx, userID, teamID, membersOnly, "")
 		if err != nil {
 			return err
 		}
@@ -152,7 +177,7 @@ func (s *Service) Leave(ctx context.Context, userID, teamID string) error {
 		if err := tx.DeleteMember(ctx, teamID, userID); err != nil {
 			return err
 		}
-		_, err = s.record(ctx, tx, teamID, userID, audit.MemberLeft, userID,
+		_, err = s.record(ctx, tx, userID, teamID, audit.MemberLeft, userID,
 			map[string]string{"role": role.Name})
 		return err
 	})

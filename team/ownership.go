@@ -9,16 +9,23 @@ import (
 	"github.com/teamkit/teamkit/rbac"
 )
 
-// Transfer names the new owner of a team twice: the second field is the
-// explicit confirmation step of OWN-1 (a UI fills it from a separate
-// "type the new owner to confirm" input). Both must be equal.
-type Transfer struct {
-	NewOwnerID        string
+// TransferOwnershipParams are the arguments of TransferOwnership (OWN-1..4).
+// They name the new owner twice: ConfirmNewOwnerID is the explicit
+// confirmation step of OWN-1 (a UI fills it from a separate "type the new
+// owner to confirm" input).
+type TransferOwnershipParams struct {
+	// ActorID is the acting user, the team's owner.
+	ActorID string
+	// TeamID is the collaboration team to hand over.
+	TeamID string
+	// NewOwnerID is the member who becomes the owner.
+	NewOwnerID string
+	// ConfirmNewOwnerID must equal NewOwnerID.
 	ConfirmNewOwnerID string
 }
 
 // TransferOwnership makes t.NewOwnerID the owner of the collaboration team
-// teamID (OWN-1..4). Only the owner can transfer, only to another active
+// t.TeamID (OWN-1..4). Only the owner can transfer, only to another active
 // member, and only with a matching confirmation. The new owner's billing
 // account must exist and be active (OWN-4); otherwise nothing changes. The
 // old owner gets the role set by WithFormerOwnerRole, by default the
@@ -29,7 +36,8 @@ type Transfer struct {
 // Errors match ErrInvalidInput, ErrConfirmationMismatch, ErrNotMember
 // (actor or new owner), ErrPersonalTeam, ErrPermissionDenied or
 // ErrInvalidAccount.
-func (s *Service) TransferOwnership(ctx context.Context, actorID, teamID string, t Transfer) error {
+func (s *Service) TransferOwnership(ctx context.Context, t TransferOwnershipParams) error {
+	actorID, teamID := t.ActorID, t.TeamID
 	if err := checkIDs("actor_id", actorID, "team_id", teamID, "new_owner_id", t.NewOwnerID, "confirm_new_owner_id", t.ConfirmNewOwnerID); err != nil {
 		return err
 	}
@@ -41,7 +49,7 @@ func (s *Service) TransferOwnership(ctx context.Context, actorID, teamID string,
 		formerName = s.policy.RegularRole().Name
 	}
 	return s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		tm, oldOwner, role, err := s.lockAs(ctx, tx, teamID, actorID, membersOnly, "")
+		tm, oldOwner, role, err := s.lockAs(ctx, tx, actorID, teamID, membersOnly, "")
 		if err != nil {
 			return err
 		}
@@ -57,7 +65,7 @@ func (s *Service) TransferOwnership(ctx context.Context, actorID, teamID string,
 		if t.NewOwnerID == actorID {
 			return invalid("new_owner_id", "is already the owner of team %s", teamID)
 		}
-		newOwner, _, err := s.memberRole(ctx, tx, teamID, t.NewOwnerID)
+		newOwner, _, err := s.memberRole(ctx, tx, t.NewOwnerID, teamID)
 		if err != nil {
 			return err
 		}
@@ -83,7 +91,7 @@ func (s *Service) TransferOwnership(ctx context.Context, actorID, teamID string,
 		if err := tx.UpdateTeam(ctx, tm); err != nil {
 			return err
 		}
-		_, err = s.record(ctx, tx, teamID, actorID, audit.OwnershipTransferred, t.NewOwnerID,
+		_, err = s.record(ctx, tx, actorID, teamID, audit.OwnershipTransferred, t.NewOwnerID,
 			map[string]string{"from": actorID, "to": t.NewOwnerID, "former_owner_role": formerName})
 		return err
 	})

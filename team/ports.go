@@ -8,7 +8,8 @@ import (
 //go:generate go run go.uber.org/mock/mockgen@v0.6.0 -destination=mocks_test.go -package=team_test . Store,Tx,Notifier,ResourceCounter
 
 // InvitationMessage is what a Notifier delivers: the invitation and the raw
-// token for the link. The token exists only here and in the invitee's link.
+// token for the link. The token exists only here, in the InviteResult
+// returned to the inviter, and in the invitee's link.
 type InvitationMessage struct {
 	Invitation Invitation
 	TeamName   string

@@ -53,8 +53,8 @@ type Option func(*Service)
 func WithPolicy(p *rbac.Policy) Option { return func(s *Service) { s.policy = p } }
 
 // WithNotifier sets the Notifier that delivers invitation links (default:
-// none; invitations are stored and the host reads tokens from nowhere, so
-// production hosts set one).
+// none). It is optional: Invite and ResendInvitation also return the
+// link's token to their caller (INV-9).
 func WithNotifier(n Notifier) Option { return func(s *Service) { s.notifier = n } }
 
 // WithResourceCounter sets the host's ResourceCounter consulted before a
@@ -162,7 +162,7 @@ func (s *Service) Policy() *rbac.Policy { return s.policy }
 // memberRole returns userID's membership of teamID and its role, or an
 // error matching ErrNotMember. Removed members and non-members look alike
 // (RES-3), and so do members of other teams (TEAM-6).
-func (s *Service) memberRole(ctx context.Context, r Reader, teamID, userID string) (Member, rbac.Role, error) {
+func (s *Service) memberRole(ctx context.Context, r Reader, userID, teamID string) (Member, rbac.Role, error) {
 	m, err := r.Member(ctx, teamID, userID)
 	if errors.Is(err, ErrNotFound) {
 		return Member{}, rbac.Role{}, notMember(userID, teamID)
@@ -186,10 +186,10 @@ func require(role rbac.Role, perm rbac.Permission, doing string) error {
 	return fmt.Errorf("%w: role %q may not %s (needs %s); ask the team owner or an admin", ErrPermissionDenied, role.Name, doing, perm)
 }
 
-// record appends one audit event for the team, chained to the team's last
-// event. The team must be locked by the unit of work (LockTeam or a fresh
+// record appends one audit event by actorID to teamID's log, chained to
+// the team's last event. The team must be locked by the unit of work (LockTeam or a fresh
 // InsertTeam), which serializes sequence numbers.
-func (s *Service) record(ctx context.Context, tx Tx, teamID, actorID string, action audit.Action, target string, details map[string]string) (audit.Event, error) {
+func (s *Service) record(ctx context.Context, tx Tx, actorID, teamID string, action audit.Action, target string, details map[string]string) (audit.Event, error) {
 	prev, err := tx.LastAuditEvent(ctx, teamID)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return audit.Event{}, err

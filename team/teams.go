@@ -25,16 +25,42 @@ const (
 // name.
 const defaultPersonalTeamName = "Personal"
 
-// CreateTeamParams describes a new collaboration team (TEAM-4).
+// CreateTeamParams are the arguments of CreateTeam: a new collaboration
+// team and its owner (TEAM-4).
 type CreateTeamParams struct {
-	Name     string            // required; see NormalizeTeamName
-	Settings map[string]string // optional host-defined settings
+	// Owner is the acting user, who becomes the team's owner and only
+	// member. ID and Email are required; the email is normalised.
+	Owner User
+	// Name is the team's name, required; see NormalizeTeamName.
+	Name string
+	// Settings are optional host-defined settings (see MaxSettings). They
+	// are copied.
+	Settings map[string]string
 }
 
-// TeamUpdate changes a team's settings (TEAM-5). Nil fields stay unchanged.
-type TeamUpdate struct {
-	Name     *string           // nil: unchanged
-	Settings map[string]string // nil: unchanged; otherwise replaces every setting
+// UpgradeToCollaborationParams are the arguments of UpgradeToCollaboration
+// (TEAM-3).
+type UpgradeToCollaborationParams struct {
+	// ActorID is the acting user, the owner of the personal team.
+	ActorID string
+	// TeamID is the personal team to upgrade.
+	TeamID string
+	// Name renames the team; "" keeps its name.
+	Name string
+}
+
+// UpdateTeamParams are the arguments of UpdateTeam (TEAM-5). Nil fields
+// stay unchanged; at least one of Name and Settings must be set.
+type UpdateTeamParams struct {
+	// ActorID is the acting user, who needs the settings permission.
+	ActorID string
+	// TeamID is the team to change.
+	TeamID string
+	// Name is the new name; nil leaves it unchanged.
+	Name *string
+	// Settings replaces every setting; nil leaves them unchanged. It is
+	// copied.
+	Settings map[string]string
 }
 
 // EnsurePersonalTeam returns u's personal team, creating it, with u as its
@@ -130,7 +156,7 @@ func (s *Service) insertTeam(ctx context.Context, tx Tx, owner User, kind Kind, 
 	}); err != nil {
 		return Team{}, err
 	}
-	if _, err := s.record(ctx, tx, t.ID, owner.ID, audit.TeamCreated, t.ID,
+	if _, err := s.record(ctx, tx, owner.ID, t.ID, audit.TeamCreated, t.ID,
 		map[string]string{"kind": string(kind), "name": t.Name}); err != nil {
 		return Team{}, err
 	}
@@ -155,9 +181,9 @@ func (s *Service) ensureAccount(ctx context.Context, tx Tx, userID string) error
 	})
 }
 
-// UpgradeToCollaboration turns the personal team teamID of actorID into a
-// collaboration team in place (TEAM-3): its resources and audit trail stay
-// and actorID stays owner. name renames it ("" keeps the name). In the same
+// UpgradeToCollaboration turns the personal team p.TeamID of p.ActorID into
+// a collaboration team in place (TEAM-3): its resources and audit trail stay
+// and the actor stays owner. p.Name renames it ("" keeps the name). In the same
 // unit of work the user gets a new, empty personal team (TEAM-1). There is
 // no way back.
 //
@@ -170,7 +196,8 @@ func (s *Service) ensureAccount(ctx context.Context, tx Tx, userID string) error
 // collaboration team), ErrNotMember, ErrPermissionDenied, or the
 // entitlement's errors (ErrInvalidAccount, ErrSubscriptionRequired,
 // ErrTeamLimit).
-func (s *Service) UpgradeToCollaboration(ctx context.Context, actorID, teamID, name string) (upgraded, personal Team, err error) {
+func (s *Service) UpgradeToCollaboration(ctx context.Context, p UpgradeToCollaborationParams) (upgraded, personal Team, err error) {
+	actorID, teamID, name := p.ActorID, p.TeamID, p.Name
 	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
 		return Team{}, Team{}, err
 	}
@@ -180,7 +207,7 @@ func (s *Service) UpgradeToCollaboration(ctx context.Context, actorID, teamID, n
 		}
 	}
 	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		t, m, role, err := s.lockAs(ctx, tx, teamID, actorID, membersOnly, "")
+		t, m, role, err := s.lockAs(ctx, tx, actorID, teamID, membersOnly, "")
 		if err != nil {
 			return err
 		}
@@ -203,18 +230,18 @@ func (s *Service) UpgradeToCollaboration(ctx context.Context, actorID, teamID, n
 		if err := tx.UpdateTeam(ctx, t); err != nil {
 			return err
 		}
-		if _, err := s.record(ctx, tx, t.ID, actorID, audit.TeamUpgraded, t.ID,
+		if _, err := s.record(ctx, tx, actorID, t.ID, audit.TeamUpgraded, t.ID,
 			map[string]string{"kind": string(Collaboration), "name": t.Name}); err != nil {
 			return err
 		}
 		if err := s.ensureAccount(ctx, tx, actorID); err != nil {
 			return err
 		}
-		p, err := s.insertPersonal(ctx, tx, User{ID: actorID, Email: m.Email, Name: m.Name}, defaultPersonalTeamName)
+		pt, err := s.insertPersonal(ctx, tx, User{ID: actorID, Email: m.Email, Name: m.Name}, defaultPersonalTeamName)
 		if err != nil {
 			return err
 		}
-		upgraded, personal = t, p
+		upgraded, personal = t, pt
 		return nil
 	})
 	if err != nil {
@@ -238,15 +265,15 @@ func (s *Service) checkEntitlement(ctx context.Context, tx Tx, ownerID string) e
 	return s.entitlement(ctx, account, owned)
 }
 
-// CreateTeam creates a collaboration team with owner as its owner and only
-// member (TEAM-4). The owner's billing account must entitle them to one more
+// CreateTeam creates a collaboration team with p.Owner as its owner and
+// only member (TEAM-4). The owner's billing account must entitle them to one more
 // collaboration team (by default: an active TEAM or ENTERPRISE plan with
 // room under its team limit). Records TeamCreated.
 //
 // Errors match ErrInvalidInput (bad user, name or settings),
 // ErrInvalidAccount, ErrSubscriptionRequired or ErrTeamLimit.
-func (s *Service) CreateTeam(ctx context.Context, owner User, p CreateTeamParams) (Team, error) {
-	owner, err := checkUser(owner)
+func (s *Service) CreateTeam(ctx context.Context, p CreateTeamParams) (Team, error) {
+	owner, err := checkUser(p.Owner)
 	if err != nil {
 		return Team{}, err
 	}
@@ -273,12 +300,13 @@ func (s *Service) CreateTeam(ctx context.Context, owner User, p CreateTeamParams
 	return t, nil
 }
 
-// UpdateTeam changes the name and/or the settings of teamID (TEAM-5). The
+// UpdateTeam changes the name and/or the settings of p.TeamID (TEAM-5). The
 // actor needs the settings permission. An update that names no change is
 // refused. Records TeamUpdated.
 //
 // Errors match ErrInvalidInput, ErrNotMember or ErrPermissionDenied.
-func (s *Service) UpdateTeam(ctx context.Context, actorID, teamID string, u TeamUpdate) (Team, error) {
+func (s *Service) UpdateTeam(ctx context.Context, u UpdateTeamParams) (Team, error) {
+	actorID, teamID := u.ActorID, u.TeamID
 	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
 		return Team{}, err
 	}
@@ -299,7 +327,7 @@ func (s *Service) UpdateTeam(ctx context.Context, actorID, teamID string, u Team
 	var t Team
 	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
-		t, _, _, err = s.lockAs(ctx, tx, teamID, actorID, rbac.Settings, "change the team's settings")
+		t, _, _, err = s.lockAs(ctx, tx, actorID, teamID, rbac.Settings, "change the team's settings")
 		if err != nil {
 			return err
 		}
@@ -316,7 +344,7 @@ func (s *Service) UpdateTeam(ctx context.Context, actorID, teamID string, u Team
 		if err := tx.UpdateTeam(ctx, t); err != nil {
 			return err
 		}
-		_, err = s.record(ctx, tx, t.ID, actorID, audit.TeamUpdated, t.ID, details)
+		_, err = s.record(ctx, tx, actorID, t.ID, audit.TeamUpdated, t.ID, details)
 		return err
 	})
 	if err != nil {
@@ -332,7 +360,7 @@ func (s *Service) Team(ctx context.Context, actorID, teamID string) (Team, error
 	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
 		return Team{}, err
 	}
-	t, _, _, err := s.readAs(ctx, s.store, teamID, actorID, membersOnly, "")
+	t, _, _, err := s.readAs(ctx, s.store, actorID, teamID, membersOnly, "")
 	if err != nil {
 		return Team{}, err
 	}
@@ -367,27 +395,27 @@ const membersOnly rbac.Permission = 0
 // members starts here. A team that does not exist or was deleted, and a user
 // who is not a member, give an error matching ErrNotMember (TEAM-6); a role
 // without perm one matching ErrPermissionDenied.
-func (s *Service) lockAs(ctx context.Context, tx Tx, teamID, actorID string, perm rbac.Permission, doing string) (Team, Member, rbac.Role, error) {
+func (s *Service) lockAs(ctx context.Context, tx Tx, actorID, teamID string, perm rbac.Permission, doing string) (Team, Member, rbac.Role, error) {
 	t, err := tx.LockTeam(ctx, teamID)
-	return s.actorIn(ctx, tx, teamID, actorID, perm, doing, t, err)
+	return s.actorIn(ctx, tx, actorID, teamID, perm, doing, t, err)
 }
 
 // readAs is lockAs on committed data read through r, for reads.
-func (s *Service) readAs(ctx context.Context, r Reader, teamID, actorID string, perm rbac.Permission, doing string) (Team, Member, rbac.Role, error) {
+func (s *Service) readAs(ctx context.Context, r Reader, actorID, teamID string, perm rbac.Permission, doing string) (Team, Member, rbac.Role, error) {
 	t, err := r.Team(ctx, teamID)
-	return s.actorIn(ctx, r, teamID, actorID, perm, doing, t, err)
+	return s.actorIn(ctx, r, actorID, teamID, perm, doing, t, err)
 }
 
 // actorIn finishes lockAs and readAs from t and err, the result of locking
 // or reading teamID.
-func (s *Service) actorIn(ctx context.Context, r Reader, teamID, actorID string, perm rbac.Permission, doing string, t Team, err error) (Team, Member, rbac.Role, error) {
+func (s *Service) actorIn(ctx context.Context, r Reader, actorID, teamID string, perm rbac.Permission, doing string, t Team, err error) (Team, Member, rbac.Role, error) {
 	if t, err = live(t, err); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			err = notMember(actorID, teamID)
 		}
 		return Team{}, Member{}, rbac.Role{}, err
 	}
-	m, role, err := s.memberRole(ctx, r, teamID, actorID)
+	m, role, err := s.memberRole(ctx, r, actorID, teamID)
 	if err == nil && perm != membersOnly {
 		err = require(role, perm, doing)
 	}
