@@ -36,7 +36,7 @@ func benchTeam(b *testing.B) (*team.Service, *store.Memory, team.Team) {
 	}); err != nil {
 		b.Fatal(err)
 	}
-	tm, err := svc.CreateTeam(ctx, ana, team.CreateTeamParams{Name: "Bench"})
+	tm, err := svc.CreateTeam(ctx, team.CreateTeamParams{Owner: ana, Name: "Bench"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -49,11 +49,11 @@ func benchTeam(b *testing.B) (*team.Service, *store.Memory, team.Team) {
 func BenchmarkAuditAppend(b *testing.B) {
 	svc, _, tm := benchTeam(b)
 	ctx := context.Background()
-	ev := team.HostEvent{Action: "doc.viewed", Target: "doc-1", Details: map[string]string{"ip": "10.0.0.1"}}
+	ev := team.RecordEventParams{ActorID: "user-ana", TeamID: tm.ID, Action: "doc.viewed", Target: "doc-1", Details: map[string]string{"ip": "10.0.0.1"}}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := svc.RecordEvent(ctx, "user-ana", tm.ID, ev); err != nil {
+		if _, err := svc.RecordEvent(ctx, ev); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -95,7 +95,7 @@ func BenchmarkAuditQuery(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		p, err := svc.AuditLog(ctx, "user-ana", tm.ID, q)
+		p, err := svc.AuditLog(ctx, team.AuditLogParams{ActorID: "user-ana", TeamID: tm.ID, Query: q})
 		if err != nil {
 			b.Fatal(err)
 		}

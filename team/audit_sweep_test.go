@@ -53,11 +53,11 @@ func newSweepFixture(t *testing.T) *sweepFixture {
 	f.join(f.ana.ID, f.tm, f.dan, rbac.RoleViewer)
 	f.register(f.erin)
 	f.register(f.fred)
-	var err error
-	f.inv, err = f.svc.Invite(f.ctx, f.ana.ID, f.tm.ID, f.erin.Email, rbac.RoleMember)
+	res, err := f.svc.Invite(f.ctx, team.InviteParams{ActorID: f.ana.ID, TeamID: f.tm.ID, Email: f.erin.Email, Role: rbac.RoleMember})
 	require.NoError(t, err)
+	f.inv = res.Invitation
 	f.token = f.out.token(t, f.inv.ID)
-	_, err = f.svc.TopUp(f.ctx, f.ana.ID, f.tm.ID, 1000)
+	_, err = f.svc.TopUp(f.ctx, team.TopUpParams{ActorID: f.ana.ID, TeamID: f.tm.ID, Amount: 1000})
 	require.NoError(t, err)
 	f.anaPersonal, err = f.st.PersonalTeam(f.ctx, f.ana.ID)
 	require.NoError(t, err)
@@ -123,7 +123,7 @@ func sweepTable() map[string]sweepCase {
 		},
 		"UpgradeToCollaboration": {
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
-				up, personal, err := f.svc.UpgradeToCollaboration(f.ctx, f.ana.ID, f.anaPersonal.ID, "Ana Co")
+				up, personal, err := f.svc.UpgradeToCollaboration(f.ctx, team.UpgradeToCollaborationParams{ActorID: f.ana.ID, TeamID: f.anaPersonal.ID, Name: "Ana Co"})
 				return map[string]wantEvent{
 					up.ID:       {audit.TeamUpgraded, f.ana.ID},
 					personal.ID: {audit.TeamCreated, f.ana.ID},
@@ -131,102 +131,106 @@ func sweepTable() map[string]sweepCase {
 			},
 			fail: []func(f *sweepFixture) error{
 				func(f *sweepFixture) error {
-					_, _, err := f.svc.UpgradeToCollaboration(f.ctx, f.bob.ID, f.anaPersonal.ID, "")
+					_, _, err := f.svc.UpgradeToCollaboration(f.ctx, team.UpgradeToCollaborationParams{ActorID: f.bob.ID, TeamID: f.anaPersonal.ID})
 					return err
 				},
 				func(f *sweepFixture) error {
-					_, _, err := f.svc.UpgradeToCollaboration(f.ctx, f.ana.ID, f.tm.ID, "")
+					_, _, err := f.svc.UpgradeToCollaboration(f.ctx, team.UpgradeToCollaborationParams{ActorID: f.ana.ID, TeamID: f.tm.ID})
 					return err
 				},
 				func(f *sweepFixture) error { // FREE plan
-					_, _, err := f.svc.UpgradeToCollaboration(f.ctx, f.carl.ID, f.carlPersonal.ID, "")
+					_, _, err := f.svc.UpgradeToCollaboration(f.ctx, team.UpgradeToCollaborationParams{ActorID: f.carl.ID, TeamID: f.carlPersonal.ID})
 					return err
 				},
 				func(f *sweepFixture) error {
-					_, _, err := f.svc.UpgradeToCollaboration(f.ctx, f.ana.ID, f.anaPersonal.ID, "\x00")
+					_, _, err := f.svc.UpgradeToCollaboration(f.ctx, team.UpgradeToCollaborationParams{ActorID: f.ana.ID, TeamID: f.anaPersonal.ID, Name: "\x00"})
 					return err
 				},
 			},
 		},
 		"CreateTeam": {
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
-				tm, err := f.svc.CreateTeam(f.ctx, f.ana, team.CreateTeamParams{Name: "Second"})
+				tm, err := f.svc.CreateTeam(f.ctx, team.CreateTeamParams{Owner: f.ana, Name: "Second"})
 				return one(tm.ID, audit.TeamCreated, f.ana.ID), err
 			},
 			fail: []func(f *sweepFixture) error{
 				func(f *sweepFixture) error {
-					return ignore(f.svc.CreateTeam(f.ctx, f.carl, team.CreateTeamParams{Name: "Nope"}))
+					return ignore(f.svc.CreateTeam(f.ctx, team.CreateTeamParams{Owner: f.carl, Name: "Nope"}))
 				},
 				func(f *sweepFixture) error {
-					return ignore(f.svc.CreateTeam(f.ctx, f.ana, team.CreateTeamParams{Name: "  "}))
+					return ignore(f.svc.CreateTeam(f.ctx, team.CreateTeamParams{Owner: f.ana, Name: "  "}))
 				},
 			},
 		},
 		"UpdateTeam": {
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
 				name := "Renamed"
-				_, err := f.svc.UpdateTeam(f.ctx, f.bob.ID, f.tm.ID, team.TeamUpdate{Name: &name})
+				_, err := f.svc.UpdateTeam(f.ctx, team.UpdateTeamParams{ActorID: f.bob.ID, TeamID: f.tm.ID, Name: &name})
 				return one(f.tm.ID, audit.TeamUpdated, f.bob.ID), err
 			},
 			fail: []func(f *sweepFixture) error{
 				func(f *sweepFixture) error {
 					name := "Mine"
-					return ignore(f.svc.UpdateTeam(f.ctx, f.carl.ID, f.tm.ID, team.TeamUpdate{Name: &name}))
+					return ignore(f.svc.UpdateTeam(f.ctx, team.UpdateTeamParams{ActorID: f.carl.ID, TeamID: f.tm.ID, Name: &name}))
 				},
 				func(f *sweepFixture) error {
-					return ignore(f.svc.UpdateTeam(f.ctx, f.ana.ID, f.tm.ID, team.TeamUpdate{}))
+					return ignore(f.svc.UpdateTeam(f.ctx, team.UpdateTeamParams{ActorID: f.ana.ID, TeamID: f.tm.ID}))
 				},
 				func(f *sweepFixture) error {
 					name := ""
-					return ignore(f.svc.UpdateTeam(f.ctx, f.ana.ID, f.tm.ID, team.TeamUpdate{Name: &name}))
+					return ignore(f.svc.UpdateTeam(f.ctx, team.UpdateTeamParams{ActorID: f.ana.ID, TeamID: f.tm.ID, Name: &name}))
 				},
 			},
 		},
 		"Invite": {
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
-				_, err := f.svc.Invite(f.ctx, f.bob.ID, f.tm.ID, f.fred.Email, rbac.RoleMember)
+				_, err := f.svc.Invite(f.ctx, team.InviteParams{ActorID: f.bob.ID, TeamID: f.tm.ID, Email: f.fred.Email, Role: rbac.RoleMember})
 				return one(f.tm.ID, audit.InvitationSent, f.bob.ID), err
 			},
 			fail: []func(f *sweepFixture) error{
 				func(f *sweepFixture) error {
-					return ignore(f.svc.Invite(f.ctx, f.carl.ID, f.tm.ID, f.fred.Email, rbac.RoleMember))
+					return ignore(f.svc.Invite(f.ctx, team.InviteParams{ActorID: f.carl.ID, TeamID: f.tm.ID, Email: f.fred.Email, Role: rbac.RoleMember}))
 				},
 				func(f *sweepFixture) error {
-					return ignore(f.svc.Invite(f.ctx, f.ana.ID, f.tm.ID, "nope", rbac.RoleMember))
+					return ignore(f.svc.Invite(f.ctx, team.InviteParams{ActorID: f.ana.ID, TeamID: f.tm.ID, Email: "nope", Role: rbac.RoleMember}))
 				},
 				func(f *sweepFixture) error {
-					return ignore(f.svc.Invite(f.ctx, f.ana.ID, f.tm.ID, f.fred.Email, "emperor"))
+					return ignore(f.svc.Invite(f.ctx, team.InviteParams{ActorID: f.ana.ID, TeamID: f.tm.ID, Email: f.fred.Email, Role: "emperor"}))
 				},
 				func(f *sweepFixture) error {
-					return ignore(f.svc.Invite(f.ctx, f.ana.ID, f.tm.ID, f.erin.Email, rbac.RoleMember))
+					return ignore(f.svc.Invite(f.ctx, team.InviteParams{ActorID: f.ana.ID, TeamID: f.tm.ID, Email: f.erin.Email, Role: rbac.RoleMember}))
 				},
 			},
 		},
 		"ResendInvitation": {
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
-				_, err := f.svc.ResendInvitation(f.ctx, f.bob.ID, f.tm.ID, f.inv.ID)
+				_, err := f.svc.ResendInvitation(f.ctx, team.ResendInvitationParams{ActorID: f.bob.ID, TeamID: f.tm.ID, InvitationID: f.inv.ID})
 				return one(f.tm.ID, audit.InvitationResent, f.bob.ID), err
 			},
 			fail: []func(f *sweepFixture) error{
 				func(f *sweepFixture) error {
-					return ignore(f.svc.ResendInvitation(f.ctx, f.carl.ID, f.tm.ID, f.inv.ID))
+					return ignore(f.svc.ResendInvitation(f.ctx, team.ResendInvitationParams{ActorID: f.carl.ID, TeamID: f.tm.ID, InvitationID: f.inv.ID}))
 				},
 				func(f *sweepFixture) error {
-					return ignore(f.svc.ResendInvitation(f.ctx, f.ana.ID, f.tm.ID, "inv-nobody"))
+					return ignore(f.svc.ResendInvitation(f.ctx, team.ResendInvitationParams{ActorID: f.ana.ID, TeamID: f.tm.ID, InvitationID: "inv-nobody"}))
 				},
 			},
 		},
 		"CancelInvitation": {
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
-				err := f.svc.CancelInvitation(f.ctx, f.ana.ID, f.tm.ID, f.inv.ID)
+				err := f.svc.CancelInvitation(f.ctx, team.CancelInvitationParams{ActorID: f.ana.ID, TeamID: f.tm.ID, InvitationID: f.inv.ID})
 				return one(f.tm.ID, audit.InvitationCancelled, f.ana.ID), err
 			},
 			fail: []func(f *sweepFixture) error{
-				func(f *sweepFixture) error { return f.svc.CancelInvitation(f.ctx, f.dan.ID, f.tm.ID, f.inv.ID) },
 				func(f *sweepFixture) error {
-					return f.svc.CancelInvitation(f.ctx, f.ana.ID, f.anaPersonal.ID, f.inv.ID)
+					return f.svc.CancelInvitation(f.ctx, team.CancelInvitationParams{ActorID: f.dan.ID, TeamID: f.tm.ID, InvitationID: f.inv.ID})
 				},
-				func(f *sweepFixture) error { return f.svc.CancelInvitation(f.ctx, f.ana.ID, f.tm.ID, "") },
+				func(f *sweepFixture) error {
+					return f.svc.CancelInvitation(f.ctx, team.CancelInvitationParams{ActorID: f.ana.ID, TeamID: f.anaPersonal.ID, InvitationID: f.inv.ID})
+				},
+				func(f *sweepFixture) error {
+					return f.svc.CancelInvitation(f.ctx, team.CancelInvitationParams{ActorID: f.ana.ID, TeamID: f.tm.ID, InvitationID: ""})
+				},
 			},
 		},
 		"DeclineInvitation": {
@@ -252,33 +256,39 @@ func sweepTable() map[string]sweepCase {
 		},
 		"ChangeRole": {
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
-				_, err := f.svc.ChangeRole(f.ctx, f.bob.ID, f.tm.ID, f.carl.ID, rbac.RoleViewer)
+				_, err := f.svc.ChangeRole(f.ctx, team.ChangeRoleParams{ActorID: f.bob.ID, TeamID: f.tm.ID, UserID: f.carl.ID, Role: rbac.RoleViewer})
 				return one(f.tm.ID, audit.MemberRoleChanged, f.bob.ID), err
 			},
 			fail: []func(f *sweepFixture) error{
 				func(f *sweepFixture) error {
-					return ignore(f.svc.ChangeRole(f.ctx, f.carl.ID, f.tm.ID, f.dan.ID, rbac.RoleMember))
+					return ignore(f.svc.ChangeRole(f.ctx, team.ChangeRoleParams{ActorID: f.carl.ID, TeamID: f.tm.ID, UserID: f.dan.ID, Role: rbac.RoleMember}))
 				},
 				func(f *sweepFixture) error {
-					return ignore(f.svc.ChangeRole(f.ctx, f.bob.ID, f.tm.ID, f.ana.ID, rbac.RoleMember))
+					return ignore(f.svc.ChangeRole(f.ctx, team.ChangeRoleParams{ActorID: f.bob.ID, TeamID: f.tm.ID, UserID: f.ana.ID, Role: rbac.RoleMember}))
 				},
 				func(f *sweepFixture) error {
-					return ignore(f.svc.ChangeRole(f.ctx, f.bob.ID, f.tm.ID, f.carl.ID, rbac.RoleOwner))
+					return ignore(f.svc.ChangeRole(f.ctx, team.ChangeRoleParams{ActorID: f.bob.ID, TeamID: f.tm.ID, UserID: f.carl.ID, Role: rbac.RoleOwner}))
 				},
 				func(f *sweepFixture) error {
-					return ignore(f.svc.ChangeRole(f.ctx, f.ana.ID, f.tm.ID, f.carl.ID, "emperor"))
+					return ignore(f.svc.ChangeRole(f.ctx, team.ChangeRoleParams{ActorID: f.ana.ID, TeamID: f.tm.ID, UserID: f.carl.ID, Role: "emperor"}))
 				},
 			},
 		},
 		"RemoveMember": {
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
-				err := f.svc.RemoveMember(f.ctx, f.bob.ID, f.tm.ID, f.carl.ID)
+				err := f.svc.RemoveMember(f.ctx, team.RemoveMemberParams{ActorID: f.bob.ID, TeamID: f.tm.ID, UserID: f.carl.ID})
 				return one(f.tm.ID, audit.MemberRemoved, f.bob.ID), err
 			},
 			fail: []func(f *sweepFixture) error{
-				func(f *sweepFixture) error { return f.svc.RemoveMember(f.ctx, f.carl.ID, f.tm.ID, f.dan.ID) },
-				func(f *sweepFixture) error { return f.svc.RemoveMember(f.ctx, f.bob.ID, f.tm.ID, f.ana.ID) },
-				func(f *sweepFixture) error { return f.svc.RemoveMember(f.ctx, f.bob.ID, f.tm.ID, f.fred.ID) },
+				func(f *sweepFixture) error {
+					return f.svc.RemoveMember(f.ctx, team.RemoveMemberParams{ActorID: f.carl.ID, TeamID: f.tm.ID, UserID: f.dan.ID})
+				},
+				func(f *sweepFixture) error {
+					return f.svc.RemoveMember(f.ctx, team.RemoveMemberParams{ActorID: f.bob.ID, TeamID: f.tm.ID, UserID: f.ana.ID})
+				},
+				func(f *sweepFixture) error {
+					return f.svc.RemoveMember(f.ctx, team.RemoveMemberParams{ActorID: f.bob.ID, TeamID: f.tm.ID, UserID: f.fred.ID})
+				},
 			},
 		},
 		"Leave": {
@@ -294,18 +304,18 @@ func sweepTable() map[string]sweepCase {
 		},
 		"TransferOwnership": {
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
-				err := f.svc.TransferOwnership(f.ctx, f.ana.ID, f.tm.ID, team.Transfer{NewOwnerID: f.bob.ID, ConfirmNewOwnerID: f.bob.ID})
+				err := f.svc.TransferOwnership(f.ctx, team.TransferOwnershipParams{ActorID: f.ana.ID, TeamID: f.tm.ID, NewOwnerID: f.bob.ID, ConfirmNewOwnerID: f.bob.ID})
 				return one(f.tm.ID, audit.OwnershipTransferred, f.ana.ID), err
 			},
 			fail: []func(f *sweepFixture) error{
 				func(f *sweepFixture) error {
-					return f.svc.TransferOwnership(f.ctx, f.ana.ID, f.tm.ID, team.Transfer{NewOwnerID: f.bob.ID, ConfirmNewOwnerID: f.carl.ID})
+					return f.svc.TransferOwnership(f.ctx, team.TransferOwnershipParams{ActorID: f.ana.ID, TeamID: f.tm.ID, NewOwnerID: f.bob.ID, ConfirmNewOwnerID: f.carl.ID})
 				},
 				func(f *sweepFixture) error {
-					return f.svc.TransferOwnership(f.ctx, f.bob.ID, f.tm.ID, team.Transfer{NewOwnerID: f.bob.ID, ConfirmNewOwnerID: f.bob.ID})
+					return f.svc.TransferOwnership(f.ctx, team.TransferOwnershipParams{ActorID: f.bob.ID, TeamID: f.tm.ID, NewOwnerID: f.bob.ID, ConfirmNewOwnerID: f.bob.ID})
 				},
 				func(f *sweepFixture) error {
-					return f.svc.TransferOwnership(f.ctx, f.ana.ID, f.tm.ID, team.Transfer{NewOwnerID: f.fred.ID, ConfirmNewOwnerID: f.fred.ID})
+					return f.svc.TransferOwnership(f.ctx, team.TransferOwnershipParams{ActorID: f.ana.ID, TeamID: f.tm.ID, NewOwnerID: f.fred.ID, ConfirmNewOwnerID: f.fred.ID})
 				},
 			},
 		},
@@ -322,46 +332,52 @@ func sweepTable() map[string]sweepCase {
 		},
 		"RecordUsage": { // AUD-1's exception: the usage ledger is the record
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
-				_, err := f.svc.RecordUsage(f.ctx, f.carl.ID, f.tm.ID, team.Usage{Amount: 10, IdempotencyKey: "k-1"})
+				_, err := f.svc.RecordUsage(f.ctx, team.RecordUsageParams{ActorID: f.carl.ID, TeamID: f.tm.ID, Amount: 10, IdempotencyKey: "k-1"})
 				return map[string]wantEvent{}, err
 			},
 			repeat: []func(f *sweepFixture) error{
 				func(f *sweepFixture) error {
-					return ignore(f.svc.RecordUsage(f.ctx, f.carl.ID, f.tm.ID, team.Usage{Amount: 10, IdempotencyKey: "k-0"}))
+					return ignore(f.svc.RecordUsage(f.ctx, team.RecordUsageParams{ActorID: f.carl.ID, TeamID: f.tm.ID, Amount: 10, IdempotencyKey: "k-0"}))
 				},
 			},
 			fail: []func(f *sweepFixture) error{
 				func(f *sweepFixture) error {
-					return ignore(f.svc.RecordUsage(f.ctx, f.carl.ID, f.tm.ID, team.Usage{Amount: 0, IdempotencyKey: "k-2"}))
+					return ignore(f.svc.RecordUsage(f.ctx, team.RecordUsageParams{ActorID: f.carl.ID, TeamID: f.tm.ID, Amount: 0, IdempotencyKey: "k-2"}))
 				},
 				func(f *sweepFixture) error {
-					return ignore(f.svc.RecordUsage(f.ctx, f.carl.ID, f.tm.ID, team.Usage{Amount: 1 << 40, IdempotencyKey: "k-3"}))
+					return ignore(f.svc.RecordUsage(f.ctx, team.RecordUsageParams{ActorID: f.carl.ID, TeamID: f.tm.ID, Amount: 1 << 40, IdempotencyKey: "k-3"}))
 				},
 				func(f *sweepFixture) error {
-					return ignore(f.svc.RecordUsage(f.ctx, f.fred.ID, f.tm.ID, team.Usage{Amount: 1, IdempotencyKey: "k-4"}))
+					return ignore(f.svc.RecordUsage(f.ctx, team.RecordUsageParams{ActorID: f.fred.ID, TeamID: f.tm.ID, Amount: 1, IdempotencyKey: "k-4"}))
 				},
 			},
 		},
 		"TopUp": {
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
-				_, err := f.svc.TopUp(f.ctx, f.bob.ID, f.tm.ID, 50)
+				_, err := f.svc.TopUp(f.ctx, team.TopUpParams{ActorID: f.bob.ID, TeamID: f.tm.ID, Amount: 50})
 				return one(f.tm.ID, audit.BillingTopUp, f.bob.ID), err
 			},
 			fail: []func(f *sweepFixture) error{
-				func(f *sweepFixture) error { return ignore(f.svc.TopUp(f.ctx, f.carl.ID, f.tm.ID, 50)) },
-				func(f *sweepFixture) error { return ignore(f.svc.TopUp(f.ctx, f.ana.ID, f.tm.ID, -5)) },
+				func(f *sweepFixture) error {
+					return ignore(f.svc.TopUp(f.ctx, team.TopUpParams{ActorID: f.carl.ID, TeamID: f.tm.ID, Amount: 50}))
+				},
+				func(f *sweepFixture) error {
+					return ignore(f.svc.TopUp(f.ctx, team.TopUpParams{ActorID: f.ana.ID, TeamID: f.tm.ID, Amount: -5}))
+				},
 			},
 		},
 		"ChangePlan": {
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
-				_, err := f.svc.ChangePlan(f.ctx, f.ana.ID, f.tm.ID, billing.PlanTeam)
+				_, err := f.svc.ChangePlan(f.ctx, team.ChangePlanParams{ActorID: f.ana.ID, TeamID: f.tm.ID, Plan: billing.PlanTeam})
 				return one(f.tm.ID, audit.BillingPlanChanged, f.ana.ID), err
 			},
 			fail: []func(f *sweepFixture) error{
 				func(f *sweepFixture) error {
-					return ignore(f.svc.ChangePlan(f.ctx, f.dan.ID, f.tm.ID, billing.PlanTeam))
+					return ignore(f.svc.ChangePlan(f.ctx, team.ChangePlanParams{ActorID: f.dan.ID, TeamID: f.tm.ID, Plan: billing.PlanTeam}))
 				},
-				func(f *sweepFixture) error { return ignore(f.svc.ChangePlan(f.ctx, f.ana.ID, f.tm.ID, "GOLD")) },
+				func(f *sweepFixture) error {
+					return ignore(f.svc.ChangePlan(f.ctx, team.ChangePlanParams{ActorID: f.ana.ID, TeamID: f.tm.ID, Plan: "GOLD"}))
+				},
 			},
 		},
 		"SetAccountStatus": {
@@ -383,15 +399,15 @@ func sweepTable() map[string]sweepCase {
 		},
 		"RecordEvent": {
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
-				_, err := f.svc.RecordEvent(f.ctx, f.dan.ID, f.tm.ID, team.HostEvent{Action: "doc.viewed", Target: "doc-1"})
+				_, err := f.svc.RecordEvent(f.ctx, team.RecordEventParams{ActorID: f.dan.ID, TeamID: f.tm.ID, Action: "doc.viewed", Target: "doc-1"})
 				return one(f.tm.ID, "doc.viewed", f.dan.ID), err
 			},
 			fail: []func(f *sweepFixture) error{
 				func(f *sweepFixture) error {
-					return ignore(f.svc.RecordEvent(f.ctx, f.dan.ID, f.tm.ID, team.HostEvent{}))
+					return ignore(f.svc.RecordEvent(f.ctx, team.RecordEventParams{ActorID: f.dan.ID, TeamID: f.tm.ID}))
 				},
 				func(f *sweepFixture) error {
-					return ignore(f.svc.RecordEvent(f.ctx, f.dan.ID, "team-nobody", team.HostEvent{Action: "doc.viewed"}))
+					return ignore(f.svc.RecordEvent(f.ctx, team.RecordEventParams{ActorID: f.dan.ID, TeamID: "team-nobody", Action: "doc.viewed"}))
 				},
 			},
 		},
@@ -471,21 +487,23 @@ func sweepTable() map[string]sweepCase {
 			}},
 		"UsageSummary": {readOnly: true,
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
-				return nil, ignore(f.svc.UsageSummary(f.ctx, f.ana.ID, f.tm.ID, t0, t0.Add(24*time.Hour)))
+				return nil, ignore(f.svc.UsageSummary(f.ctx, team.UsageSummaryParams{ActorID: f.ana.ID, TeamID: f.tm.ID, From: t0, To: t0.Add(24 * time.Hour)}))
 			},
 			fail: []func(f *sweepFixture) error{
 				func(f *sweepFixture) error {
-					return ignore(f.svc.UsageSummary(f.ctx, f.carl.ID, f.tm.ID, t0, t0.Add(24*time.Hour)))
+					return ignore(f.svc.UsageSummary(f.ctx, team.UsageSummaryParams{ActorID: f.carl.ID, TeamID: f.tm.ID, From: t0, To: t0.Add(24 * time.Hour)}))
 				},
 			}},
 		"AuditLog": {readOnly: true,
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
-				return nil, ignore(f.svc.AuditLog(f.ctx, f.bob.ID, f.tm.ID, audit.Query{}))
+				return nil, ignore(f.svc.AuditLog(f.ctx, team.AuditLogParams{ActorID: f.bob.ID, TeamID: f.tm.ID}))
 			},
 			fail: []func(f *sweepFixture) error{
-				func(f *sweepFixture) error { return ignore(f.svc.AuditLog(f.ctx, f.carl.ID, f.tm.ID, audit.Query{})) },
 				func(f *sweepFixture) error {
-					return ignore(f.svc.AuditLog(f.ctx, f.bob.ID, f.tm.ID, audit.Query{Cursor: "bad"}))
+					return ignore(f.svc.AuditLog(f.ctx, team.AuditLogParams{ActorID: f.carl.ID, TeamID: f.tm.ID}))
+				},
+				func(f *sweepFixture) error {
+					return ignore(f.svc.AuditLog(f.ctx, team.AuditLogParams{ActorID: f.bob.ID, TeamID: f.tm.ID, Query: audit.Query{Cursor: "bad"}}))
 				},
 			}},
 		"HostAuditLog": {readOnly: true,

@@ -38,7 +38,7 @@ func (e *env) auditTrail(teamID string) []audit.Event {
 // hostEvent records a host event and fails the test on error.
 func (e *env) hostEvent(actorID, teamID string, action audit.Action) audit.Event {
 	e.t.Helper()
-	ev, err := e.svc.RecordEvent(e.ctx, actorID, teamID, team.HostEvent{Action: action, Target: "doc-1"})
+	ev, err := e.svc.RecordEvent(e.ctx, team.RecordEventParams{ActorID: actorID, TeamID: teamID, Action: action, Target: "doc-1"})
 	require.NoError(e.t, err)
 	return ev
 }
@@ -63,7 +63,7 @@ func TestRecordEvent_AUD2(t *testing.T) {
 
 	details := map[string]string{"resource": "agent-7", "why": "cleanup"}
 	e.clock.Advance(time.Minute)
-	ev, err := e.svc.RecordEvent(e.ctx, ana.ID, tm.ID, team.HostEvent{Action: "resource.deleted", Target: "agent-7", Details: details})
+	ev, err := e.svc.RecordEvent(e.ctx, team.RecordEventParams{ActorID: ana.ID, TeamID: tm.ID, Action: "resource.deleted", Target: "agent-7", Details: details})
 	require.NoError(t, err)
 	details["why"] = "changed by the caller afterwards"
 
@@ -78,7 +78,7 @@ func TestRecordEvent_AUD2(t *testing.T) {
 	require.Equal(t, before[len(before)-1].Hash, ev.PrevHash)
 
 	// A refused attempt by an outsider is logged too.
-	denied, err := e.svc.RecordEvent(e.ctx, "user-mallory", tm.ID, team.HostEvent{Action: "resource.access_denied", Target: "agent-7"})
+	denied, err := e.svc.RecordEvent(e.ctx, team.RecordEventParams{ActorID: "user-mallory", TeamID: tm.ID, Action: "resource.access_denied", Target: "agent-7"})
 	require.NoError(t, err)
 	require.Equal(t, ev.Seq+1, denied.Seq)
 
@@ -101,8 +101,8 @@ func TestRecordEvent_AUD2_Refusals(t *testing.T) {
 	for i := range team.MaxAuditDetails + 1 {
 		many[fmt.Sprint("k", i)] = "v"
 	}
-	ok := team.HostEvent{Action: "doc.viewed", Target: "doc-1"}
-	with := func(f func(h *team.HostEvent)) team.HostEvent {
+	ok := team.RecordEventParams{Action: "doc.viewed", Target: "doc-1"}
+	with := func(f func(h *team.RecordEventParams)) team.RecordEventParams {
 		h := ok
 		f(&h)
 		return h
@@ -111,24 +111,26 @@ func TestRecordEvent_AUD2_Refusals(t *testing.T) {
 		name    string
 		actor   string
 		teamID  string
-		ev      team.HostEvent
+		ev      team.RecordEventParams
 		wantErr error
 	}{
 		{"empty actor", "", tm.ID, ok, team.ErrInvalidInput},
 		{"actor with a space", "ana x", tm.ID, ok, team.ErrInvalidInput},
 		{"empty team", ana.ID, "", ok, team.ErrInvalidInput},
 		{"long team ID", ana.ID, strings.Repeat("t", team.MaxIDLength+1), ok, team.ErrInvalidInput},
-		{"empty action", ana.ID, tm.ID, with(func(h *team.HostEvent) { h.Action = "" }), team.ErrInvalidInput},
-		{"action of 65 bytes", ana.ID, tm.ID, with(func(h *team.HostEvent) { h.Action = audit.Action(strings.Repeat("a", team.MaxAuditActionLength+1)) }), team.ErrInvalidInput},
-		{"action with control char", ana.ID, tm.ID, with(func(h *team.HostEvent) { h.Action = "doc.\nviewed" }), team.ErrInvalidInput},
-		{"action with a space at the end", ana.ID, tm.ID, with(func(h *team.HostEvent) { h.Action = "doc.viewed " }), team.ErrInvalidInput},
-		{"action not UTF-8", ana.ID, tm.ID, with(func(h *team.HostEvent) { h.Action = "doc.\xff" }), team.ErrInvalidInput},
-		{"library action", ana.ID, tm.ID, with(func(h *team.HostEvent) { h.Action = audit.TeamDeleted }), team.ErrInvalidInput},
-		{"target of 257 bytes", ana.ID, tm.ID, with(func(h *team.HostEvent) { h.Target = strings.Repeat("x", team.MaxAuditTargetLength+1) }), team.ErrInvalidInput},
-		{"target with control char", ana.ID, tm.ID, with(func(h *team.HostEvent) { h.Target = "doc\x00" }), team.ErrInvalidInput},
-		{"33 details", ana.ID, tm.ID, with(func(h *team.HostEvent) { h.Details = many }), team.ErrInvalidInput},
-		{"empty detail key", ana.ID, tm.ID, with(func(h *team.HostEvent) { h.Details = map[string]string{"": "v"} }), team.ErrInvalidInput},
-		{"long detail value", ana.ID, tm.ID, with(func(h *team.HostEvent) {
+		{"empty action", ana.ID, tm.ID, with(func(h *team.RecordEventParams) { h.Action = "" }), team.ErrInvalidInput},
+		{"action of 65 bytes", ana.ID, tm.ID, with(func(h *team.RecordEventParams) {
+			h.Action = audit.Action(strings.Repeat("a", team.MaxAuditActionLength+1))
+		}), team.ErrInvalidInput},
+		{"action with control char", ana.ID, tm.ID, with(func(h *team.RecordEventParams) { h.Action = "doc.\nviewed" }), team.ErrInvalidInput},
+		{"action with a space at the end", ana.ID, tm.ID, with(func(h *team.RecordEventParams) { h.Action = "doc.viewed " }), team.ErrInvalidInput},
+		{"action not UTF-8", ana.ID, tm.ID, with(func(h *team.RecordEventParams) { h.Action = "doc.\xff" }), team.ErrInvalidInput},
+		{"library action", ana.ID, tm.ID, with(func(h *team.RecordEventParams) { h.Action = audit.TeamDeleted }), team.ErrInvalidInput},
+		{"target of 257 bytes", ana.ID, tm.ID, with(func(h *team.RecordEventParams) { h.Target = strings.Repeat("x", team.MaxAuditTargetLength+1) }), team.ErrInvalidInput},
+		{"target with control char", ana.ID, tm.ID, with(func(h *team.RecordEventParams) { h.Target = "doc\x00" }), team.ErrInvalidInput},
+		{"33 details", ana.ID, tm.ID, with(func(h *team.RecordEventParams) { h.Details = many }), team.ErrInvalidInput},
+		{"empty detail key", ana.ID, tm.ID, with(func(h *team.RecordEventParams) { h.Details = map[string]string{"": "v"} }), team.ErrInvalidInput},
+		{"long detail value", ana.ID, tm.ID, with(func(h *team.RecordEventParams) {
 			h.Details = map[string]string{"k": strings.Repeat("v", team.MaxAuditDetailValueLength+1)}
 		}), team.ErrInvalidInput},
 		{"unknown team", ana.ID, "team-nobody", ok, team.ErrNotFound},
@@ -136,14 +138,18 @@ func TestRecordEvent_AUD2_Refusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := e.requireUnchanged(func() error {
-				_, err := e.svc.RecordEvent(e.ctx, tt.actor, tt.teamID, tt.ev)
+				ev := tt.ev
+				ev.ActorID, ev.TeamID = tt.actor, tt.teamID
+				_, err := e.svc.RecordEvent(e.ctx, ev)
 				return err
 			})
 			requireRefused(t, err, tt.wantErr)
 		})
 	}
 	// Limits are inclusive.
-	_, err := e.svc.RecordEvent(e.ctx, ana.ID, tm.ID, team.HostEvent{
+	_, err := e.svc.RecordEvent(e.ctx, team.RecordEventParams{
+		ActorID: ana.ID,
+		TeamID:  tm.ID,
 		Action:  audit.Action(strings.Repeat("a", team.MaxAuditActionLength)),
 		Target:  strings.Repeat("x", team.MaxAuditTargetLength),
 		Details: map[string]string{strings.Repeat("k", team.MaxAuditDetailKeyLength): strings.Repeat("v", team.MaxAuditDetailValueLength)},
@@ -152,7 +158,9 @@ func TestRecordEvent_AUD2_Refusals(t *testing.T) {
 
 	require.NoError(t, e.svc.DeleteTeam(e.ctx, ana.ID, tm.ID))
 	err = e.requireUnchanged(func() error {
-		_, err := e.svc.RecordEvent(e.ctx, ana.ID, tm.ID, ok)
+		ev := ok
+		ev.ActorID, ev.TeamID = ana.ID, tm.ID
+		_, err := e.svc.RecordEvent(e.ctx, ev)
 		return err
 	})
 	requireRefused(t, err, team.ErrNotFound)
@@ -185,21 +193,21 @@ func TestAuditLog_AUD3_Roles(t *testing.T) {
 				if role != rbac.RoleOwner {
 					id = user(strings.ReplaceAll(role, "_", "")).ID
 				}
-				p, err := e.svc.AuditLog(e.ctx, id, tm.ID, audit.Query{})
+				p, err := e.svc.AuditLog(e.ctx, team.AuditLogParams{ActorID: id, TeamID: tm.ID})
 				require.NoError(t, err, role)
 				require.Equal(t, all, p.Events, role)
 			}
 			for _, role := range preset.denied {
-				_, err := e.svc.AuditLog(e.ctx, user(strings.ReplaceAll(role, "_", "")).ID, tm.ID, audit.Query{})
+				_, err := e.svc.AuditLog(e.ctx, team.AuditLogParams{ActorID: user(strings.ReplaceAll(role, "_", "")).ID, TeamID: tm.ID})
 				requireRefused(t, err, team.ErrPermissionDenied)
 			}
-			_, err := e.svc.AuditLog(e.ctx, "user-outsider", tm.ID, audit.Query{})
+			_, err := e.svc.AuditLog(e.ctx, team.AuditLogParams{ActorID: "user-outsider", TeamID: tm.ID})
 			requireRefused(t, err, team.ErrNotMember)
 			// TEAM-6: the owner of another team reads nothing of this one.
 			other := e.teamOf(user("zed"), "Other")
-			_, err = e.svc.AuditLog(e.ctx, "user-zed", tm.ID, audit.Query{})
+			_, err = e.svc.AuditLog(e.ctx, team.AuditLogParams{ActorID: "user-zed", TeamID: tm.ID})
 			requireRefused(t, err, team.ErrNotMember)
-			p, err := e.svc.AuditLog(e.ctx, "user-zed", other.ID, audit.Query{})
+			p, err := e.svc.AuditLog(e.ctx, team.AuditLogParams{ActorID: "user-zed", TeamID: other.ID})
 			require.NoError(t, err)
 			for _, ev := range p.Events {
 				require.Equal(t, other.ID, ev.TeamID)
@@ -265,7 +273,7 @@ func TestAuditLog_AUD3_Filters(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := e.svc.AuditLog(e.ctx, ana.ID, tm.ID, tt.q)
+			p, err := e.svc.AuditLog(e.ctx, team.AuditLogParams{ActorID: ana.ID, TeamID: tm.ID, Query: tt.q})
 			require.NoError(t, err)
 			require.Equal(t, tt.want, p.Events)
 			require.Empty(t, p.NextCursor)
@@ -274,7 +282,7 @@ func TestAuditLog_AUD3_Filters(t *testing.T) {
 			q.Limit = 1
 			var paged []audit.Event
 			for {
-				p, err := e.svc.AuditLog(e.ctx, ana.ID, tm.ID, q)
+				p, err := e.svc.AuditLog(e.ctx, team.AuditLogParams{ActorID: ana.ID, TeamID: tm.ID, Query: q})
 				require.NoError(t, err)
 				require.LessOrEqual(t, len(p.Events), 1)
 				paged = append(paged, p.Events...)
@@ -286,7 +294,7 @@ func TestAuditLog_AUD3_Filters(t *testing.T) {
 			require.Equal(t, tt.want, paged)
 		})
 	}
-	p, err := e.svc.AuditLog(e.ctx, ana.ID, tm.ID, audit.Query{From: start.Add(-time.Hour), To: start.Add(-time.Minute)})
+	p, err := e.svc.AuditLog(e.ctx, team.AuditLogParams{ActorID: ana.ID, TeamID: tm.ID, Query: audit.Query{From: start.Add(-time.Hour), To: start.Add(-time.Minute)}})
 	require.NoError(t, err)
 	require.Empty(t, p.Events)
 	require.Empty(t, p.NextCursor)
@@ -305,7 +313,7 @@ func TestAuditLog_AUD3_CursorWhileAppending(t *testing.T) {
 	q := audit.Query{Limit: 5}
 	pages := 0
 	for {
-		p, err := e.svc.AuditLog(e.ctx, ana.ID, tm.ID, q)
+		p, err := e.svc.AuditLog(e.ctx, team.AuditLogParams{ActorID: ana.ID, TeamID: tm.ID, Query: q})
 		require.NoError(t, err)
 		require.LessOrEqual(t, len(p.Events), 5)
 		got = append(got, p.Events...)
@@ -342,7 +350,7 @@ func TestAuditLog_AUD3_CursorConcurrentAppends(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		for range writes {
-			if _, err := e.svc.RecordEvent(e.ctx, ana.ID, tm.ID, team.HostEvent{Action: "doc.viewed"}); err != nil {
+			if _, err := e.svc.RecordEvent(e.ctx, team.RecordEventParams{ActorID: ana.ID, TeamID: tm.ID, Action: "doc.viewed"}); err != nil {
 				t.Error(err)
 				return
 			}
@@ -355,7 +363,7 @@ func TestAuditLog_AUD3_CursorConcurrentAppends(t *testing.T) {
 	deadline := time.Now().Add(time.Minute)
 	for len(got) < writes+1 {
 		require.True(t, time.Now().Before(deadline), "the writer stopped early: read %d of %d events", len(got), writes+1)
-		p, err := e.svc.AuditLog(e.ctx, ana.ID, tm.ID, q)
+		p, err := e.svc.AuditLog(e.ctx, team.AuditLogParams{ActorID: ana.ID, TeamID: tm.ID, Query: q})
 		require.NoError(t, err)
 		got = append(got, p.Events...)
 		switch {
@@ -381,7 +389,9 @@ func TestAuditLog_AUD3_BadQuery(t *testing.T) {
 		e.hostEvent(ana.ID, tm.ID, "doc.viewed")
 	}
 	for _, read := range map[string]func(q audit.Query) (audit.Page, error){
-		"AuditLog":     func(q audit.Query) (audit.Page, error) { return e.svc.AuditLog(e.ctx, ana.ID, tm.ID, q) },
+		"AuditLog": func(q audit.Query) (audit.Page, error) {
+			return e.svc.AuditLog(e.ctx, team.AuditLogParams{ActorID: ana.ID, TeamID: tm.ID, Query: q})
+		},
 		"HostAuditLog": func(q audit.Query) (audit.Page, error) { return e.svc.HostAuditLog(e.ctx, tm.ID, q) },
 	} {
 		_, err := read(audit.Query{Cursor: "not-a-cursor"})
@@ -511,7 +521,7 @@ func TestHostAuditLog_DEL3(t *testing.T) {
 	e.join(ana.ID, tm, bob, rbac.RoleAdmin)
 	e.hostEvent(bob.ID, tm.ID, "doc.viewed")
 	before := e.auditTrail(tm.ID)
-	p, err := e.svc.AuditLog(e.ctx, bob.ID, tm.ID, audit.Query{Limit: audit.MaxLimit})
+	p, err := e.svc.AuditLog(e.ctx, team.AuditLogParams{ActorID: bob.ID, TeamID: tm.ID, Query: audit.Query{Limit: audit.MaxLimit}})
 	require.NoError(t, err)
 	require.Equal(t, before, p.Events)
 
@@ -531,7 +541,7 @@ func TestHostAuditLog_DEL3(t *testing.T) {
 	require.Equal(t, []audit.Event{last}, p.Events)
 
 	for _, former := range []team.User{ana, bob} {
-		_, err := e.svc.AuditLog(e.ctx, former.ID, tm.ID, audit.Query{})
+		_, err := e.svc.AuditLog(e.ctx, team.AuditLogParams{ActorID: former.ID, TeamID: tm.ID})
 		requireRefused(t, err, team.ErrNotMember)
 	}
 	_, err = e.svc.HostAuditLog(e.ctx, "team-nobody", audit.Query{})
@@ -555,7 +565,7 @@ func TestAuditReadsPassOnStoreErrors(t *testing.T) {
 	tm := e.teamOf(ana, "Docs")
 	svc, err := team.New(errorStore{e.st})
 	require.NoError(t, err)
-	_, err = svc.AuditLog(e.ctx, ana.ID, tm.ID, audit.Query{})
+	_, err = svc.AuditLog(e.ctx, team.AuditLogParams{ActorID: ana.ID, TeamID: tm.ID})
 	require.ErrorIs(t, err, errAuditRead)
 	_, err = svc.HostAuditLog(e.ctx, tm.ID, audit.Query{})
 	require.ErrorIs(t, err, errAuditRead)

@@ -74,7 +74,7 @@ func TestRES3_NonMembersAreDenied(t *testing.T) {
 	requireRefused(t, e.svc.Authorize(e.ctx, max.ID, b.ID, rbac.View, res), team.ErrNotMember)
 	requireRefused(t, e.svc.Authorize(e.ctx, "user-stranger", a.ID, rbac.View, res), team.ErrNotMember)
 	requireRefused(t, e.svc.Authorize(e.ctx, max.ID, "no-such-team", rbac.View, res), team.ErrNotMember)
-	require.NoError(t, e.svc.RemoveMember(e.ctx, ana.ID, a.ID, max.ID))
+	require.NoError(t, e.svc.RemoveMember(e.ctx, team.RemoveMemberParams{ActorID: ana.ID, TeamID: a.ID, UserID: max.ID}))
 	requireRefused(t, e.svc.Authorize(e.ctx, max.ID, a.ID, rbac.View, res), team.ErrNotMember)
 	requireRefused(t, e.svc.Authorize(e.ctx, max.ID, a.ID, rbac.Action(99), res), team.ErrInvalidInput)
 }

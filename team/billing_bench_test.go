@@ -35,7 +35,7 @@ func benchRecordUsage(b *testing.B, meta map[string]string) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
-		if _, err := e.svc.RecordUsage(e.ctx, dev.ID, tm.ID, team.Usage{Amount: 3, IdempotencyKey: keys[i], Metadata: meta}); err != nil {
+		if _, err := e.svc.RecordUsage(e.ctx, team.RecordUsageParams{ActorID: dev.ID, TeamID: tm.ID, Amount: 3, IdempotencyKey: keys[i], Metadata: meta}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -48,7 +48,9 @@ func TestRecordUsage_Concurrent_BalanceInvariant(t *testing.T) {
 			<-start
 			for i := range perGoroutine {
 				amount := 1 + rng.Int64N(40)
-				rec, err := e.svc.RecordUsage(e.ctx, actor, tm.ID, team.Usage{
+				rec, err := e.svc.RecordUsage(e.ctx, team.RecordUsageParams{
+					ActorID:        actor,
+					TeamID:         tm.ID,
 					Amount:         amount,
 					IdempotencyKey: "g" + strconv.Itoa(g) + "-" + strconv.Itoa(i),
 				})
@@ -70,7 +72,7 @@ func TestRecordUsage_Concurrent_BalanceInvariant(t *testing.T) {
 	for range 4 {
 		wg.Go(func() {
 			<-start
-			_, err := e.svc.TopUp(e.ctx, owner.ID, tm.ID, 250)
+			_, err := e.svc.TopUp(e.ctx, team.TopUpParams{ActorID: owner.ID, TeamID: tm.ID, Amount: 250})
 			if err != nil {
 				t.Errorf("top-up: %v", err)
 			}
@@ -117,7 +119,7 @@ func TestRecordUsage_Concurrent_RetriesChargeOnce(t *testing.T) {
 	for g := range goroutines {
 		wg.Go(func() {
 			<-start
-			rec, err := e.svc.RecordUsage(e.ctx, dev.ID, tm.ID, team.Usage{Amount: 25, IdempotencyKey: "the-one"})
+			rec, err := e.svc.RecordUsage(e.ctx, team.RecordUsageParams{ActorID: dev.ID, TeamID: tm.ID, Amount: 25, IdempotencyKey: "the-one"})
 			if err != nil {
 				t.Errorf("retry %d: %v", g, err)
 				return
@@ -173,7 +175,9 @@ func TestRecordUsage_Concurrent_TransferRace(t *testing.T) {
 				if i == 40 {
 					<-transfers
 				}
-				rec, err := e.svc.RecordUsage(e.ctx, actor, tm.ID, team.Usage{
+				rec, err := e.svc.RecordUsage(e.ctx, team.RecordUsageParams{
+					ActorID:        actor,
+					TeamID:         tm.ID,
 					Amount:         int64(1 + (g*50+i)%13),
 					IdempotencyKey: actor + "-" + strconv.Itoa(i),
 				})
@@ -201,7 +205,7 @@ func TestRecordUsage_Concurrent_TransferRace(t *testing.T) {
 				}
 				time.Sleep(50 * time.Microsecond)
 			}
-			if err := e.svc.TransferOwnership(e.ctx, from.ID, tm.ID, team.Transfer{NewOwnerID: to.ID, ConfirmNewOwnerID: to.ID}); err != nil {
+			if err := e.svc.TransferOwnership(e.ctx, team.TransferOwnershipParams{ActorID: from.ID, TeamID: tm.ID, NewOwnerID: to.ID, ConfirmNewOwnerID: to.ID}); err != nil {
 				t.Errorf("transfer: %v", err)
 				return
 			}

@@ -80,7 +80,7 @@ func (e *billEnv) account(userID string) billing.Account {
 // setPlan changes u's plan through u's personal team.
 func (e *billEnv) setPlan(u team.User, plan billing.Plan) {
 	e.t.Helper()
-	_, err := e.svc.ChangePlan(e.ctx, u.ID, e.personal(u.ID).ID, plan)
+	_, err := e.svc.ChangePlan(e.ctx, team.ChangePlanParams{ActorID: u.ID, TeamID: e.personal(u.ID).ID, Plan: plan})
 	require.NoError(e.t, err)
 }
 
@@ -93,7 +93,7 @@ func (e *billEnv) fund(u team.User, amount int64) {
 // topUp tops up teamID's account as actorID and requires success.
 func (e *billEnv) topUp(actorID, teamID string, amount int64) {
 	e.t.Helper()
-	_, err := e.svc.TopUp(e.ctx, actorID, teamID, amount)
+	_, err := e.svc.TopUp(e.ctx, team.TopUpParams{ActorID: actorID, TeamID: teamID, Amount: amount})
 	require.NoError(e.t, err)
 }
 
@@ -104,7 +104,7 @@ func (e *billEnv) newTeam(owner team.User, name string) team.Team {
 	if e.account(owner.ID).Plan != billing.PlanEnterprise {
 		e.setPlan(owner, billing.PlanEnterprise)
 	}
-	tm, err := e.svc.CreateTeam(e.ctx, owner, team.CreateTeamParams{Name: name})
+	tm, err := e.svc.CreateTeam(e.ctx, team.CreateTeamParams{Owner: owner, Name: name})
 	require.NoError(e.t, err)
 	return tm
 }
@@ -124,7 +124,7 @@ func (e *billEnv) fundedTeam(owner team.User, name string, balance int64, member
 // join invites u to tm with role (inviterID invites) and accepts.
 func (e *billEnv) join(tm team.Team, inviterID string, u team.User, role string) {
 	e.t.Helper()
-	_, err := e.svc.Invite(e.ctx, inviterID, tm.ID, u.Email, role)
+	_, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: inviterID, TeamID: tm.ID, Email: u.Email, Role: role})
 	require.NoError(e.t, err)
 	e.mu.Lock()
 	token := e.tokens[strings.ToLower(u.Email)]
@@ -136,7 +136,7 @@ func (e *billEnv) join(tm team.Team, inviterID string, u team.User, role string)
 // charge records usage with a fresh key and requires success.
 func (e *billEnv) charge(actorID, teamID string, amount int64, key string) billing.UsageRecord {
 	e.t.Helper()
-	rec, err := e.svc.RecordUsage(e.ctx, actorID, teamID, team.Usage{Amount: amount, IdempotencyKey: key})
+	rec, err := e.svc.RecordUsage(e.ctx, team.RecordUsageParams{ActorID: actorID, TeamID: teamID, Amount: amount, IdempotencyKey: key})
 	require.NoError(e.t, err)
 	return rec
 }
@@ -191,7 +191,7 @@ func TestRecordUsage_BILL2_RecordAndDeduction(t *testing.T) {
 	events := e.auditCount(tm.ID)
 	meta := map[string]string{"resource": "agent-7", "model": "large"}
 
-	rec, err := e.svc.RecordUsage(e.ctx, dev.ID, tm.ID, team.Usage{Amount: 250, IdempotencyKey: "req-42", Metadata: meta})
+	rec, err := e.svc.RecordUsage(e.ctx, team.RecordUsageParams{ActorID: dev.ID, TeamID: tm.ID, Amount: 250, IdempotencyKey: "req-42", Metadata: meta})
 	require.NoError(t, err)
 	meta["resource"] = "changed after the call"
 
@@ -219,7 +219,7 @@ func TestRecordUsage_BILL3_InsufficientBalance(t *testing.T) {
 	tm := e.fundedTeam(owner, "Acme", 50, dev)
 	before := e.st.Snapshot()
 
-	_, err := e.svc.RecordUsage(e.ctx, dev.ID, tm.ID, team.Usage{Amount: 51, IdempotencyKey: "big"})
+	_, err := e.svc.RecordUsage(e.ctx, team.RecordUsageParams{ActorID: dev.ID, TeamID: tm.ID, Amount: 51, IdempotencyKey: "big"})
 	require.ErrorIs(t, err, team.ErrInsufficientBalance)
 	var ib *billing.InsufficientBalanceError
 	require.ErrorAs(t, err, &ib)
@@ -245,14 +245,14 @@ func TestRecordUsage_BILL4_Idempotency(t *testing.T) {
 
 	first := e.charge(dev.ID, tm.ID, 100, "op-1")
 	e.clock.Advance(time.Minute)
-	again, err := e.svc.RecordUsage(e.ctx, dev.ID, tm.ID, team.Usage{Amount: 100, IdempotencyKey: "op-1", Metadata: map[string]string{"retry": "1"}})
+	again, err := e.svc.RecordUsage(e.ctx, team.RecordUsageParams{ActorID: dev.ID, TeamID: tm.ID, Amount: 100, IdempotencyKey: "op-1", Metadata: map[string]string{"retry": "1"}})
 	require.NoError(t, err)
 	require.Equal(t, first, again)
 	require.Equal(t, int64(900), e.account(owner.ID).Balance, "charged once")
 
-	_, err = e.svc.RecordUsage(e.ctx, dev.ID, tm.ID, team.Usage{Amount: 101, IdempotencyKey: "op-1"})
+	_, err = e.svc.RecordUsage(e.ctx, team.RecordUsageParams{ActorID: dev.ID, TeamID: tm.ID, Amount: 101, IdempotencyKey: "op-1"})
 	require.ErrorIs(t, err, team.ErrIdempotencyConflict)
-	_, err = e.svc.RecordUsage(e.ctx, other.ID, tm.ID, team.Usage{Amount: 100, IdempotencyKey: "op-1"})
+	_, err = e.svc.RecordUsage(e.ctx, team.RecordUsageParams{ActorID: other.ID, TeamID: tm.ID, Amount: 100, IdempotencyKey: "op-1"})
 	require.ErrorIs(t, err, team.ErrIdempotencyConflict)
 	require.Equal(t, int64(900), e.account(owner.ID).Balance)
 	require.Len(t, e.st.Snapshot().Usage, 1)
@@ -291,7 +291,7 @@ func TestRecordUsage_WhoMayCharge(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.actor, func(t *testing.T) {
 			before := e.account(owner.ID).Balance
-			_, err := e.svc.RecordUsage(e.ctx, tc.actor, tm.ID, team.Usage{Amount: 5, IdempotencyKey: "k-" + tc.actor})
+			_, err := e.svc.RecordUsage(e.ctx, team.RecordUsageParams{ActorID: tc.actor, TeamID: tm.ID, Amount: 5, IdempotencyKey: "k-" + tc.actor})
 			if tc.wantErr != nil {
 				require.ErrorIs(t, err, tc.wantErr)
 				require.Equal(t, before, e.account(owner.ID).Balance)
@@ -303,17 +303,17 @@ func TestRecordUsage_WhoMayCharge(t *testing.T) {
 	}
 
 	t.Run("removed member", func(t *testing.T) {
-		require.NoError(t, e.svc.RemoveMember(e.ctx, owner.ID, tm.ID, rbac.RoleDeveloper))
-		_, err := e.svc.RecordUsage(e.ctx, rbac.RoleDeveloper, tm.ID, team.Usage{Amount: 5, IdempotencyKey: "after-removal"})
+		require.NoError(t, e.svc.RemoveMember(e.ctx, team.RemoveMemberParams{ActorID: owner.ID, TeamID: tm.ID, UserID: rbac.RoleDeveloper}))
+		_, err := e.svc.RecordUsage(e.ctx, team.RecordUsageParams{ActorID: rbac.RoleDeveloper, TeamID: tm.ID, Amount: 5, IdempotencyKey: "after-removal"})
 		require.ErrorIs(t, err, team.ErrNotMember)
 	})
 	t.Run("unknown team", func(t *testing.T) {
-		_, err := e.svc.RecordUsage(e.ctx, owner.ID, "no-such-team", team.Usage{Amount: 5, IdempotencyKey: "x"})
+		_, err := e.svc.RecordUsage(e.ctx, team.RecordUsageParams{ActorID: owner.ID, TeamID: "no-such-team", Amount: 5, IdempotencyKey: "x"})
 		require.ErrorIs(t, err, team.ErrNotMember)
 	})
 	t.Run("deleted team", func(t *testing.T) {
 		require.NoError(t, e.svc.DeleteTeam(e.ctx, owner.ID, tm.ID))
-		_, err := e.svc.RecordUsage(e.ctx, owner.ID, tm.ID, team.Usage{Amount: 5, IdempotencyKey: "after-delete"})
+		_, err := e.svc.RecordUsage(e.ctx, team.RecordUsageParams{ActorID: owner.ID, TeamID: tm.ID, Amount: 5, IdempotencyKey: "after-delete"})
 		require.ErrorIs(t, err, team.ErrNotMember)
 	})
 }
@@ -325,7 +325,7 @@ func TestRecordUsage_ViewerDenied(t *testing.T) {
 	tm := e.newTeam(owner, "Acme")
 	e.join(tm, owner.ID, viewer, rbac.RoleViewer)
 	e.topUp(owner.ID, tm.ID, 10)
-	_, err := e.svc.RecordUsage(e.ctx, viewer.ID, tm.ID, team.Usage{Amount: 1, IdempotencyKey: "v"})
+	_, err := e.svc.RecordUsage(e.ctx, team.RecordUsageParams{ActorID: viewer.ID, TeamID: tm.ID, Amount: 1, IdempotencyKey: "v"})
 	require.ErrorIs(t, err, team.ErrPermissionDenied)
 	require.Equal(t, int64(10), e.account(owner.ID).Balance)
 }
@@ -340,7 +340,7 @@ func TestRecordUsage_SuspendedAccount(t *testing.T) {
 	require.NoError(t, err)
 	before := e.st.Snapshot()
 
-	_, err = e.svc.RecordUsage(e.ctx, dev.ID, tm.ID, team.Usage{Amount: 1, IdempotencyKey: "s"})
+	_, err = e.svc.RecordUsage(e.ctx, team.RecordUsageParams{ActorID: dev.ID, TeamID: tm.ID, Amount: 1, IdempotencyKey: "s"})
 	require.ErrorIs(t, err, team.ErrInvalidAccount)
 	require.Equal(t, before, e.st.Snapshot())
 
@@ -366,22 +366,22 @@ func TestRecordUsage_InvalidInput(t *testing.T) {
 		name    string
 		actor   string
 		teamID  string
-		u       team.Usage
+		u       team.RecordUsageParams
 		wantErr error
 	}{
-		{name: "zero amount", u: team.Usage{Amount: 0, IdempotencyKey: "k"}, wantErr: team.ErrInvalidAmount},
-		{name: "negative amount", u: team.Usage{Amount: -5, IdempotencyKey: "k"}, wantErr: team.ErrInvalidAmount},
-		{name: "min amount", u: team.Usage{Amount: math.MinInt64, IdempotencyKey: "k"}, wantErr: team.ErrInvalidAmount},
-		{name: "empty actor", actor: "-", u: team.Usage{Amount: 1, IdempotencyKey: "k"}, wantErr: team.ErrInvalidInput},
-		{name: "empty team", teamID: "-", u: team.Usage{Amount: 1, IdempotencyKey: "k"}, wantErr: team.ErrInvalidInput},
-		{name: "empty key", u: team.Usage{Amount: 1}, wantErr: team.ErrInvalidInput},
-		{name: "long key", u: team.Usage{Amount: 1, IdempotencyKey: strings.Repeat("k", team.MaxIdempotencyKeyLength+1)}, wantErr: team.ErrInvalidInput},
-		{name: "control in key", u: team.Usage{Amount: 1, IdempotencyKey: "a\nb"}, wantErr: team.ErrInvalidInput},
-		{name: "bad utf8 key", u: team.Usage{Amount: 1, IdempotencyKey: "a\xffb"}, wantErr: team.ErrInvalidInput},
-		{name: "too many metadata entries", u: team.Usage{Amount: 1, IdempotencyKey: "k", Metadata: tooMany}, wantErr: team.ErrInvalidInput},
-		{name: "long metadata key", u: team.Usage{Amount: 1, IdempotencyKey: "k", Metadata: map[string]string{long: "v"}}, wantErr: team.ErrInvalidInput},
-		{name: "empty metadata key", u: team.Usage{Amount: 1, IdempotencyKey: "k", Metadata: map[string]string{"": "v"}}, wantErr: team.ErrInvalidInput},
-		{name: "long metadata value", u: team.Usage{Amount: 1, IdempotencyKey: "k", Metadata: map[string]string{"k": long}}, wantErr: team.ErrInvalidInput},
+		{name: "zero amount", u: team.RecordUsageParams{Amount: 0, IdempotencyKey: "k"}, wantErr: team.ErrInvalidAmount},
+		{name: "negative amount", u: team.RecordUsageParams{Amount: -5, IdempotencyKey: "k"}, wantErr: team.ErrInvalidAmount},
+		{name: "min amount", u: team.RecordUsageParams{Amount: math.MinInt64, IdempotencyKey: "k"}, wantErr: team.ErrInvalidAmount},
+		{name: "empty actor", actor: "-", u: team.RecordUsageParams{Amount: 1, IdempotencyKey: "k"}, wantErr: team.ErrInvalidInput},
+		{name: "empty team", teamID: "-", u: team.RecordUsageParams{Amount: 1, IdempotencyKey: "k"}, wantErr: team.ErrInvalidInput},
+		{name: "empty key", u: team.RecordUsageParams{Amount: 1}, wantErr: team.ErrInvalidInput},
+		{name: "long key", u: team.RecordUsageParams{Amount: 1, IdempotencyKey: strings.Repeat("k", team.MaxIdempotencyKeyLength+1)}, wantErr: team.ErrInvalidInput},
+		{name: "control in key", u: team.RecordUsageParams{Amount: 1, IdempotencyKey: "a\nb"}, wantErr: team.ErrInvalidInput},
+		{name: "bad utf8 key", u: team.RecordUsageParams{Amount: 1, IdempotencyKey: "a\xffb"}, wantErr: team.ErrInvalidInput},
+		{name: "too many metadata entries", u: team.RecordUsageParams{Amount: 1, IdempotencyKey: "k", Metadata: tooMany}, wantErr: team.ErrInvalidInput},
+		{name: "long metadata key", u: team.RecordUsageParams{Amount: 1, IdempotencyKey: "k", Metadata: map[string]string{long: "v"}}, wantErr: team.ErrInvalidInput},
+		{name: "empty metadata key", u: team.RecordUsageParams{Amount: 1, IdempotencyKey: "k", Metadata: map[string]string{"": "v"}}, wantErr: team.ErrInvalidInput},
+		{name: "long metadata value", u: team.RecordUsageParams{Amount: 1, IdempotencyKey: "k", Metadata: map[string]string{"k": long}}, wantErr: team.ErrInvalidInput},
 	}
 	before := e.st.Snapshot()
 	for _, tc := range tests {
@@ -393,7 +393,9 @@ func TestRecordUsage_InvalidInput(t *testing.T) {
 			if tc.teamID == "-" {
 				teamID = ""
 			}
-			_, err := e.svc.RecordUsage(e.ctx, actor, teamID, tc.u)
+			u := tc.u
+			u.ActorID, u.TeamID = actor, teamID
+			_, err := e.svc.RecordUsage(e.ctx, u)
 			require.ErrorIs(t, err, tc.wantErr)
 			require.Equal(t, before, e.st.Snapshot())
 		})
@@ -403,7 +405,7 @@ func TestRecordUsage_InvalidInput(t *testing.T) {
 	for i := range team.MaxUsageMetadataKeys {
 		atLimit[strconv.Itoa(i)+strings.Repeat("k", team.MaxUsageMetadataLength-3)] = strings.Repeat("v", team.MaxUsageMetadataLength)
 	}
-	_, err := e.svc.RecordUsage(e.ctx, ana.ID, pt, team.Usage{Amount: 1, IdempotencyKey: strings.Repeat("k", team.MaxIdempotencyKeyLength), Metadata: atLimit})
+	_, err := e.svc.RecordUsage(e.ctx, team.RecordUsageParams{ActorID: ana.ID, TeamID: pt, Amount: 1, IdempotencyKey: strings.Repeat("k", team.MaxIdempotencyKeyLength), Metadata: atLimit})
 	require.NoError(t, err)
 }
 
@@ -453,7 +455,7 @@ func TestTopUp_BILL6_Permission(t *testing.T) {
 			e, tm, owner, actorID := billRoleEnv(t, c)
 			before := e.st.Snapshot()
 
-			acct, err := e.svc.TopUp(e.ctx, actorID, tm.ID, 300)
+			acct, err := e.svc.TopUp(e.ctx, team.TopUpParams{ActorID: actorID, TeamID: tm.ID, Amount: 300})
 			if !c.allowed {
 				require.ErrorIs(t, err, team.ErrPermissionDenied)
 				require.Equal(t, before, e.st.Snapshot(), "nothing changed")
@@ -494,7 +496,7 @@ func TestChangePlan_BILL6_Permission(t *testing.T) {
 			e, tm, owner, actorID := billRoleEnv(t, c)
 			before := e.st.Snapshot()
 
-			acct, err := e.svc.ChangePlan(e.ctx, actorID, tm.ID, billing.PlanTeam)
+			acct, err := e.svc.ChangePlan(e.ctx, team.ChangePlanParams{ActorID: actorID, TeamID: tm.ID, Plan: billing.PlanTeam})
 			if !c.allowed {
 				require.ErrorIs(t, err, team.ErrPermissionDenied)
 				require.Equal(t, before, e.st.Snapshot(), "nothing changed")
@@ -537,13 +539,13 @@ func TestBilling_OtherTeamRefused(t *testing.T) {
 	a, b := e.user("a"), e.user("b")
 	ta := e.newTeam(a, "A")
 	before := e.st.Snapshot()
-	_, err := e.svc.TopUp(e.ctx, b.ID, ta.ID, 10)
+	_, err := e.svc.TopUp(e.ctx, team.TopUpParams{ActorID: b.ID, TeamID: ta.ID, Amount: 10})
 	require.ErrorIs(t, err, team.ErrNotMember)
-	_, err = e.svc.ChangePlan(e.ctx, b.ID, ta.ID, billing.PlanFree)
+	_, err = e.svc.ChangePlan(e.ctx, team.ChangePlanParams{ActorID: b.ID, TeamID: ta.ID, Plan: billing.PlanFree})
 	require.ErrorIs(t, err, team.ErrNotMember)
 	_, err = e.svc.BillingAccount(e.ctx, b.ID, ta.ID)
 	require.ErrorIs(t, err, team.ErrNotMember)
-	_, err = e.svc.UsageSummary(e.ctx, b.ID, ta.ID, time.Time{}, time.Time{})
+	_, err = e.svc.UsageSummary(e.ctx, team.UsageSummaryParams{ActorID: b.ID, TeamID: ta.ID})
 	require.ErrorIs(t, err, team.ErrNotMember)
 	require.Equal(t, before, e.st.Snapshot())
 }
@@ -557,11 +559,11 @@ func TestTopUp_InvalidAmount(t *testing.T) {
 	e.fund(ana, math.MaxInt64-10)
 	before := e.st.Snapshot()
 	for _, amount := range []int64{0, -1, math.MinInt64, 11, math.MaxInt64} {
-		_, err := e.svc.TopUp(e.ctx, ana.ID, pt, amount)
+		_, err := e.svc.TopUp(e.ctx, team.TopUpParams{ActorID: ana.ID, TeamID: pt, Amount: amount})
 		require.ErrorIs(t, err, team.ErrInvalidAmount, "amount %d", amount)
 		require.Equal(t, before, e.st.Snapshot(), "amount %d", amount)
 	}
-	acct, err := e.svc.TopUp(e.ctx, ana.ID, pt, 10)
+	acct, err := e.svc.TopUp(e.ctx, team.TopUpParams{ActorID: ana.ID, TeamID: pt, Amount: 10})
 	require.NoError(t, err)
 	require.Equal(t, int64(math.MaxInt64), acct.Balance)
 }
@@ -573,10 +575,10 @@ func TestChangePlan_InvalidAndUnchanged(t *testing.T) {
 	pt := e.personal(ana.ID).ID
 	before := e.st.Snapshot()
 	for _, p := range []billing.Plan{"", "free", "GOLD"} {
-		_, err := e.svc.ChangePlan(e.ctx, ana.ID, pt, p)
+		_, err := e.svc.ChangePlan(e.ctx, team.ChangePlanParams{ActorID: ana.ID, TeamID: pt, Plan: p})
 		require.ErrorIs(t, err, team.ErrInvalidInput, "plan %q", p)
 	}
-	acct, err := e.svc.ChangePlan(e.ctx, ana.ID, pt, billing.PlanFree)
+	acct, err := e.svc.ChangePlan(e.ctx, team.ChangePlanParams{ActorID: ana.ID, TeamID: pt, Plan: billing.PlanFree})
 	require.NoError(t, err)
 	require.Equal(t, billing.PlanFree, acct.Plan)
 	require.Equal(t, before, e.st.Snapshot())
@@ -599,7 +601,7 @@ func TestUsageSummary_BILL5_Totals(t *testing.T) {
 	e.clock.Advance(time.Hour)
 	e.charge(owner.ID, tm.ID, 40, "d") // t0+2h
 
-	sum, err := e.svc.UsageSummary(e.ctx, owner.ID, tm.ID, t0, t0.Add(2*time.Hour))
+	sum, err := e.svc.UsageSummary(e.ctx, team.UsageSummaryParams{ActorID: owner.ID, TeamID: tm.ID, From: t0, To: t0.Add(2 * time.Hour)})
 	require.NoError(t, err)
 	require.Equal(t, billing.Summary{
 		TeamID: tm.ID, From: t0, To: t0.Add(2 * time.Hour), Amount: 60, Records: 3,
@@ -609,23 +611,23 @@ func TestUsageSummary_BILL5_Totals(t *testing.T) {
 		},
 	}, sum)
 
-	all, err := e.svc.UsageSummary(e.ctx, owner.ID, tm.ID, time.Time{}, time.Time{})
+	all, err := e.svc.UsageSummary(e.ctx, team.UsageSummaryParams{ActorID: owner.ID, TeamID: tm.ID})
 	require.NoError(t, err)
 	require.Equal(t, int64(100), all.Amount, "other teams' usage is not counted (TEAM-6)")
 	require.Equal(t, 4, all.Records)
 	require.Len(t, all.Members, 3)
 
-	later, err := e.svc.UsageSummary(e.ctx, owner.ID, tm.ID, t0.Add(time.Hour), time.Time{})
+	later, err := e.svc.UsageSummary(e.ctx, team.UsageSummaryParams{ActorID: owner.ID, TeamID: tm.ID, From: t0.Add(time.Hour)})
 	require.NoError(t, err)
 	require.Equal(t, int64(70), later.Amount)
 
-	none, err := e.svc.UsageSummary(e.ctx, owner.ID, tm.ID, t0.Add(-time.Hour), t0)
+	none, err := e.svc.UsageSummary(e.ctx, team.UsageSummaryParams{ActorID: owner.ID, TeamID: tm.ID, From: t0.Add(-time.Hour), To: t0})
 	require.NoError(t, err)
 	require.Zero(t, none.Amount)
 	require.Empty(t, none.Members)
 
 	for _, to := range []time.Time{t0, t0.Add(-time.Second)} {
-		_, err = e.svc.UsageSummary(e.ctx, owner.ID, tm.ID, t0, to)
+		_, err = e.svc.UsageSummary(e.ctx, team.UsageSummaryParams{ActorID: owner.ID, TeamID: tm.ID, From: t0, To: to})
 		require.ErrorIs(t, err, team.ErrInvalidInput)
 	}
 }
@@ -639,7 +641,7 @@ func TestUsageSummary_BILL5_Permission(t *testing.T) {
 			e, tm, owner, actorID := billRoleEnv(t, c)
 			e.topUp(owner.ID, tm.ID, 100)
 			e.charge(owner.ID, tm.ID, 7, "u")
-			sum, err := e.svc.UsageSummary(e.ctx, actorID, tm.ID, time.Time{}, time.Time{})
+			sum, err := e.svc.UsageSummary(e.ctx, team.UsageSummaryParams{ActorID: actorID, TeamID: tm.ID})
 			if !c.allowed {
 				require.ErrorIs(t, err, team.ErrPermissionDenied)
 				require.Zero(t, sum.Amount)
@@ -663,7 +665,7 @@ func TestTransfer_OWN2_BillingFollowsOwner(t *testing.T) {
 	e.fund(newOwner, 500)
 
 	before := e.charge(dev.ID, tm.ID, 100, "before")
-	require.NoError(t, e.svc.TransferOwnership(e.ctx, oldOwner.ID, tm.ID, team.Transfer{NewOwnerID: newOwner.ID, ConfirmNewOwnerID: newOwner.ID}))
+	require.NoError(t, e.svc.TransferOwnership(e.ctx, team.TransferOwnershipParams{ActorID: oldOwner.ID, TeamID: tm.ID, NewOwnerID: newOwner.ID, ConfirmNewOwnerID: newOwner.ID}))
 	after := e.charge(dev.ID, tm.ID, 60, "after")
 
 	require.Equal(t, e.account(oldOwner.ID).ID, before.AccountID)
@@ -677,7 +679,7 @@ func TestTransfer_OWN2_BillingFollowsOwner(t *testing.T) {
 	acct, err := e.svc.BillingAccount(e.ctx, newOwner.ID, tm.ID)
 	require.NoError(t, err)
 	require.Equal(t, e.account(newOwner.ID).ID, acct.ID)
-	acct, err = e.svc.TopUp(e.ctx, newOwner.ID, tm.ID, 1)
+	acct, err = e.svc.TopUp(e.ctx, team.TopUpParams{ActorID: newOwner.ID, TeamID: tm.ID, Amount: 1})
 	require.NoError(t, err)
 	require.Equal(t, int64(441), acct.Balance, "top-ups go to the new owner's account too")
 }
@@ -693,7 +695,7 @@ func TestTransfer_OWN4_SuspendedAccountRefused(t *testing.T) {
 	require.NoError(t, err)
 	before := e.st.Snapshot()
 
-	err = e.svc.TransferOwnership(e.ctx, owner.ID, tm.ID, team.Transfer{NewOwnerID: heir.ID, ConfirmNewOwnerID: heir.ID})
+	err = e.svc.TransferOwnership(e.ctx, team.TransferOwnershipParams{ActorID: owner.ID, TeamID: tm.ID, NewOwnerID: heir.ID, ConfirmNewOwnerID: heir.ID})
 	require.ErrorIs(t, err, team.ErrInvalidAccount)
 	require.Equal(t, before, e.st.Snapshot(), "owner, roles, epochs and audit unchanged")
 	got, err := e.st.Team(e.ctx, tm.ID)
@@ -702,7 +704,7 @@ func TestTransfer_OWN4_SuspendedAccountRefused(t *testing.T) {
 
 	_, err = e.svc.SetAccountStatus(e.ctx, heir.ID, billing.StatusActive)
 	require.NoError(t, err)
-	require.NoError(t, e.svc.TransferOwnership(e.ctx, owner.ID, tm.ID, team.Transfer{NewOwnerID: heir.ID, ConfirmNewOwnerID: heir.ID}))
+	require.NoError(t, e.svc.TransferOwnership(e.ctx, team.TransferOwnershipParams{ActorID: owner.ID, TeamID: tm.ID, NewOwnerID: heir.ID, ConfirmNewOwnerID: heir.ID}))
 }
 
 // Rule TEAM-4, against the plan entitlement: FREE cannot own a
@@ -712,7 +714,7 @@ func TestCreateTeam_TEAM4_Entitlement(t *testing.T) {
 	e := newBillEnv(t)
 	ana := e.user("ana")
 	create := func(name string) error {
-		_, err := e.svc.CreateTeam(e.ctx, ana, team.CreateTeamParams{Name: name})
+		_, err := e.svc.CreateTeam(e.ctx, team.CreateTeamParams{Owner: ana, Name: name})
 		return err
 	}
 
@@ -739,7 +741,7 @@ func TestCreateTeam_TEAM4_Entitlement(t *testing.T) {
 	e.setPlan(bob, billing.PlanEnterprise)
 	_, err = e.svc.SetAccountStatus(e.ctx, bob.ID, billing.StatusSuspended)
 	require.NoError(t, err)
-	_, err = e.svc.CreateTeam(e.ctx, bob, team.CreateTeamParams{Name: "suspended"})
+	_, err = e.svc.CreateTeam(e.ctx, team.CreateTeamParams{Owner: bob, Name: "suspended"})
 	require.ErrorIs(t, err, team.ErrInvalidAccount)
 	require.NotErrorIs(t, err, team.ErrSubscriptionRequired)
 }
@@ -750,10 +752,10 @@ func TestCreateTeam_TEAM4_WithPlans(t *testing.T) {
 	ana := e.user("ana")
 	e.setPlan(ana, billing.PlanTeam)
 	for i := range 3 {
-		_, err := e.svc.CreateTeam(e.ctx, ana, team.CreateTeamParams{Name: "t" + strconv.Itoa(i)})
+		_, err := e.svc.CreateTeam(e.ctx, team.CreateTeamParams{Owner: ana, Name: "t" + strconv.Itoa(i)})
 		require.NoError(t, err)
 	}
-	_, err := e.svc.CreateTeam(e.ctx, ana, team.CreateTeamParams{Name: "t3"})
+	_, err := e.svc.CreateTeam(e.ctx, team.CreateTeamParams{Owner: ana, Name: "t3"})
 	require.ErrorIs(t, err, team.ErrTeamLimit)
 }
 
@@ -801,7 +803,7 @@ func TestSetAccountStatus_AfterUpgrade(t *testing.T) {
 	ana := e.user("ana")
 	e.setPlan(ana, billing.PlanTeam)
 	old := e.personal(ana.ID)
-	_, personal, err := e.svc.UpgradeToCollaboration(e.ctx, ana.ID, old.ID, "Ana & co")
+	_, personal, err := e.svc.UpgradeToCollaboration(e.ctx, team.UpgradeToCollaborationParams{ActorID: ana.ID, TeamID: old.ID, Name: "Ana & co"})
 	require.NoError(t, err)
 	oldEvents := e.auditCount(old.ID)
 
@@ -836,15 +838,15 @@ func TestRecordUsage_UsesBatcher(t *testing.T) {
 	ana := team.User{ID: "ana", Email: "ana@example.com"}
 	pt, err := svc.EnsurePersonalTeam(ctx, ana)
 	require.NoError(t, err)
-	_, err = svc.TopUp(ctx, ana.ID, pt.ID, 10)
+	_, err = svc.TopUp(ctx, team.TopUpParams{ActorID: ana.ID, TeamID: pt.ID, Amount: 10})
 	require.NoError(t, err)
 
-	rec, err := svc.RecordUsage(ctx, ana.ID, pt.ID, team.Usage{Amount: 4, IdempotencyKey: "b1"})
+	rec, err := svc.RecordUsage(ctx, team.RecordUsageParams{ActorID: ana.ID, TeamID: pt.ID, Amount: 4, IdempotencyKey: "b1"})
 	require.NoError(t, err)
-	again, err := svc.RecordUsage(ctx, ana.ID, pt.ID, team.Usage{Amount: 4, IdempotencyKey: "b1"})
+	again, err := svc.RecordUsage(ctx, team.RecordUsageParams{ActorID: ana.ID, TeamID: pt.ID, Amount: 4, IdempotencyKey: "b1"})
 	require.NoError(t, err)
 	require.Equal(t, rec, again)
-	_, err = svc.RecordUsage(ctx, ana.ID, pt.ID, team.Usage{Amount: 7, IdempotencyKey: "b2"})
+	_, err = svc.RecordUsage(ctx, team.RecordUsageParams{ActorID: ana.ID, TeamID: pt.ID, Amount: 7, IdempotencyKey: "b2"})
 	require.ErrorIs(t, err, team.ErrInsufficientBalance)
 
 	require.Equal(t, map[string]int{pt.ID: 3}, bs.calls)

@@ -24,7 +24,7 @@ func TestSEC3_ConcurrentInvitesNeverExceedSeats(t *testing.T) {
 	tm := e.teamOf(ana, "Agency")
 
 	errs := concurrently(200, func(i int) error {
-		_, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, fmt.Sprintf("guest%03d@example.com", i), "")
+		_, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: fmt.Sprintf("guest%03d@example.com", i)})
 		return err
 	})
 	granted := countOK(t, errs, team.ErrSeatLimit)
@@ -59,11 +59,13 @@ func TestSEC3_ConcurrentOwnershipChangesKeepOneOwner(t *testing.T) {
 		for i, actor := range users {
 			target := users[(i+round+1)%len(users)]
 			calls := []func() error{
-				func() error { return e.svc.TransferOwnership(e.ctx, actor.ID, tm.ID, transferTo(target)) },
+				func() error { return e.svc.TransferOwnership(e.ctx, transferTo(actor.ID, tm.ID, target)) },
 				func() error { return e.svc.Leave(e.ctx, actor.ID, tm.ID) },
-				func() error { return e.svc.RemoveMember(e.ctx, actor.ID, tm.ID, target.ID) },
 				func() error {
-					_, err := e.svc.ChangeRole(e.ctx, actor.ID, tm.ID, target.ID, rbac.RoleAdmin)
+					return e.svc.RemoveMember(e.ctx, team.RemoveMemberParams{ActorID: actor.ID, TeamID: tm.ID, UserID: target.ID})
+				},
+				func() error {
+					_, err := e.svc.ChangeRole(e.ctx, team.ChangeRoleParams{ActorID: actor.ID, TeamID: tm.ID, UserID: target.ID, Role: rbac.RoleAdmin})
 					return err
 				},
 			}
@@ -100,9 +102,9 @@ func TestSEC3_ConcurrentAcceptsCreateOneMembership(t *testing.T) {
 	ana, zoe := user("ana"), user("zoe")
 	tm := e.teamOf(ana, "Agency")
 	e.register(zoe)
-	inv, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, zoe.Email, "")
+	inv, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: zoe.Email})
 	require.NoError(t, err)
-	tok := e.out.token(t, inv.ID)
+	tok := e.out.token(t, inv.Invitation.ID)
 
 	errs := concurrently(50, func(int) error {
 		_, err := e.svc.AcceptInvitation(e.ctx, zoe, tok)
@@ -225,17 +227,17 @@ func TestINV6_ResendDuringAcceptKillsOldLink(t *testing.T) {
 	rs := &racingStore{Memory: e.st}
 	svc, err := team.New(rs, team.WithClock(e.clock.Now), team.WithIDs(seqIDs("r-")), team.WithRandom(&countingReader{}), team.WithNotifier(e.out))
 	require.NoError(t, err)
-	inv, err := svc.Invite(e.ctx, ana.ID, tm.ID, zoe.Email, "")
+	inv, err := svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: zoe.Email})
 	require.NoError(t, err)
-	oldTok := e.out.token(t, inv.ID)
+	oldTok := e.out.token(t, inv.Invitation.ID)
 	rs.hook = func() {
-		_, err := svc.ResendInvitation(e.ctx, ana.ID, tm.ID, inv.ID)
+		_, err := svc.ResendInvitation(e.ctx, team.ResendInvitationParams{ActorID: ana.ID, TeamID: tm.ID, InvitationID: inv.Invitation.ID})
 		require.NoError(t, err)
 	}
 	_, err = svc.AcceptInvitation(e.ctx, zoe, oldTok)
 	requireRefused(t, err, team.ErrNotFound)
 	_, err = e.member(tm.ID, zoe.ID)
 	require.ErrorIs(t, err, team.ErrNotFound)
-	_, err = svc.AcceptInvitation(e.ctx, zoe, e.out.token(t, inv.ID))
+	_, err = svc.AcceptInvitation(e.ctx, zoe, e.out.token(t, inv.Invitation.ID))
 	require.NoError(t, err)
 }

@@ -98,7 +98,7 @@ func TestDEL3_DeleteRemovesMembershipsKeepsAuditTrail(t *testing.T) {
 	ana, max := user("ana"), user("max")
 	tm := e.teamOf(ana, "Agency")
 	e.join(ana.ID, tm, max, rbac.RoleMember)
-	inv, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, "zoe@example.com", "")
+	inv, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: "zoe@example.com"})
 	require.NoError(t, err)
 	trail := e.actions(tm.ID)
 
@@ -114,7 +114,7 @@ func TestDEL3_DeleteRemovesMembershipsKeepsAuditTrail(t *testing.T) {
 	pending, err := e.st.Invitations(e.ctx, tm.ID, team.InvitationPending)
 	require.NoError(t, err)
 	require.Empty(t, pending)
-	_, err = e.svc.AcceptInvitation(e.ctx, user("zoe"), e.out.token(t, inv.ID))
+	_, err = e.svc.AcceptInvitation(e.ctx, user("zoe"), e.out.token(t, inv.Invitation.ID))
 	requireRefused(t, err, team.ErrNotFound)
 
 	require.Equal(t, append(trail, audit.TeamDeleted), e.actions(tm.ID), "the trail stays, with TeamDeleted last")
@@ -130,7 +130,7 @@ func TestDEL3_DeleteRemovesMembershipsKeepsAuditTrail(t *testing.T) {
 	}
 	// The owner's slot is free again (CountOwnedTeams counts live teams).
 	e.setAccount(ana.ID, billing.PlanTeam, billing.StatusActive)
-	_, err = e.svc.CreateTeam(e.ctx, ana, team.CreateTeamParams{Name: "Agency 2"})
+	_, err = e.svc.CreateTeam(e.ctx, team.CreateTeamParams{Owner: ana, Name: "Agency 2"})
 	require.NoError(t, err)
 }
 
@@ -154,7 +154,7 @@ func TestDEL1_OnlyOwnerEvenWhenPolicyGrantsPermission(t *testing.T) {
 	requireRefused(t, e.requireUnchanged(func() error { return e.svc.DeleteTeam(e.ctx, dep.ID, tm.ID) }), team.ErrPermissionDenied)
 	_, err = e.svc.DeletionPreflight(e.ctx, dep.ID, tm.ID)
 	requireRefused(t, err, team.ErrPermissionDenied)
-	requireRefused(t, e.requireUnchanged(func() error { return e.svc.TransferOwnership(e.ctx, dep.ID, tm.ID, transferTo(sam)) }), team.ErrPermissionDenied)
-	require.NoError(t, e.svc.TransferOwnership(e.ctx, ana.ID, tm.ID, transferTo(dep)))
+	requireRefused(t, e.requireUnchanged(func() error { return e.svc.TransferOwnership(e.ctx, transferTo(dep.ID, tm.ID, sam)) }), team.ErrPermissionDenied)
+	require.NoError(t, e.svc.TransferOwnership(e.ctx, transferTo(ana.ID, tm.ID, dep)))
 	require.NoError(t, e.svc.DeleteTeam(e.ctx, dep.ID, tm.ID))
 }

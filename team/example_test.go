@@ -44,13 +44,13 @@ func subscribe(ctx context.Context, svc *team.Service, u team.User, tokens int64
 	if err != nil {
 		panic(err)
 	}
-	if _, err := svc.ChangePlan(ctx, u.ID, personal.ID, billing.PlanTeam); err != nil {
+	if _, err := svc.ChangePlan(ctx, team.ChangePlanParams{ActorID: u.ID, TeamID: personal.ID, Plan: billing.PlanTeam}); err != nil {
 		panic(err)
 	}
 	if tokens == 0 {
 		return
 	}
-	if _, err := svc.TopUp(ctx, u.ID, personal.ID, tokens); err != nil {
+	if _, err := svc.TopUp(ctx, team.TopUpParams{ActorID: u.ID, TeamID: personal.ID, Amount: tokens}); err != nil {
 		panic(err)
 	}
 }
@@ -77,13 +77,13 @@ func ExampleService_Invite() {
 	bo := team.User{ID: "bo", Email: "bo@example.com"}
 
 	_, _ = svc.EnsurePersonalTeam(ctx, ana) // registration opens a FREE account
-	_, err := svc.CreateTeam(ctx, ana, team.CreateTeamParams{Name: "Acme"})
+	_, err := svc.CreateTeam(ctx, team.CreateTeamParams{Owner: ana, Name: "Acme"})
 	fmt.Println("on the FREE plan:", errors.Is(err, team.ErrSubscriptionRequired))
 
 	subscribe(ctx, svc, ana, 100)
-	acme, _ := svc.CreateTeam(ctx, ana, team.CreateTeamParams{Name: "Acme"})
-	inv, _ := svc.Invite(ctx, ana.ID, acme.ID, "bo@example.com", rbac.RoleAdmin)
-	fmt.Println("invitation:", inv.Email, inv.Role, inv.Status)
+	acme, _ := svc.CreateTeam(ctx, team.CreateTeamParams{Owner: ana, Name: "Acme"})
+	inv, _ := svc.Invite(ctx, team.InviteParams{ActorID: ana.ID, TeamID: acme.ID, Email: "bo@example.com", Role: rbac.RoleAdmin})
+	fmt.Println("invitation:", inv.Invitation.Email, inv.Invitation.Role, inv.Invitation.Status)
 
 	_, err = svc.AcceptInvitation(ctx, team.User{ID: "eve", Email: "eve@example.com"}, mail["bo@example.com"])
 	fmt.Println("wrong email:", errors.Is(err, team.ErrEmailMismatch))
@@ -104,8 +104,8 @@ func ExampleService_Authorize() {
 	ana := team.User{ID: "ana", Email: "ana@example.com"}
 	cy := team.User{ID: "cy", Email: "cy@example.com"}
 	subscribe(ctx, svc, ana, 0)
-	acme, _ := svc.CreateTeam(ctx, ana, team.CreateTeamParams{Name: "Acme"})
-	_, _ = svc.Invite(ctx, ana.ID, acme.ID, cy.Email, rbac.RoleMember)
+	acme, _ := svc.CreateTeam(ctx, team.CreateTeamParams{Owner: ana, Name: "Acme"})
+	_, _ = svc.Invite(ctx, team.InviteParams{ActorID: ana.ID, TeamID: acme.ID, Email: cy.Email, Role: rbac.RoleMember})
 	_, _ = svc.AcceptInvitation(ctx, cy, mail[cy.Email])
 
 	own := team.Resource{Type: "agent", ID: "a1", CreatorID: "cy"}
@@ -130,15 +130,15 @@ func ExampleService_TransferOwnership() {
 	bo := team.User{ID: "bo", Email: "bo@example.com"}
 	subscribe(ctx, svc, ana, 100)
 	subscribe(ctx, svc, bo, 100)
-	acme, _ := svc.CreateTeam(ctx, ana, team.CreateTeamParams{Name: "Acme"})
-	_, _ = svc.Invite(ctx, ana.ID, acme.ID, bo.Email, rbac.RoleAdmin)
+	acme, _ := svc.CreateTeam(ctx, team.CreateTeamParams{Owner: ana, Name: "Acme"})
+	_, _ = svc.Invite(ctx, team.InviteParams{ActorID: ana.ID, TeamID: acme.ID, Email: bo.Email, Role: rbac.RoleAdmin})
 	_, _ = svc.AcceptInvitation(ctx, bo, mail[bo.Email])
 
-	before, _ := svc.RecordUsage(ctx, "bo", acme.ID, team.Usage{Amount: 30, IdempotencyKey: "run-1"})
-	err := svc.TransferOwnership(ctx, "ana", acme.ID, team.Transfer{NewOwnerID: "bo", ConfirmNewOwnerID: "cy"})
+	before, _ := svc.RecordUsage(ctx, team.RecordUsageParams{ActorID: "bo", TeamID: acme.ID, Amount: 30, IdempotencyKey: "run-1"})
+	err := svc.TransferOwnership(ctx, team.TransferOwnershipParams{ActorID: "ana", TeamID: acme.ID, NewOwnerID: "bo", ConfirmNewOwnerID: "cy"})
 	fmt.Println("unconfirmed:", errors.Is(err, team.ErrConfirmationMismatch))
-	_ = svc.TransferOwnership(ctx, "ana", acme.ID, team.Transfer{NewOwnerID: "bo", ConfirmNewOwnerID: "bo"})
-	after, _ := svc.RecordUsage(ctx, "bo", acme.ID, team.Usage{Amount: 20, IdempotencyKey: "run-2"})
+	_ = svc.TransferOwnership(ctx, team.TransferOwnershipParams{ActorID: "ana", TeamID: acme.ID, NewOwnerID: "bo", ConfirmNewOwnerID: "bo"})
+	after, _ := svc.RecordUsage(ctx, team.RecordUsageParams{ActorID: "bo", TeamID: acme.ID, Amount: 20, IdempotencyKey: "run-2"})
 
 	owners, _ := svc.BillingAccount(ctx, "bo", acme.ID) // acme's account is now bo's
 	fmt.Println("charges before and after on different accounts:", before.AccountID != after.AccountID)
@@ -158,7 +158,7 @@ func ExampleService_DeleteTeam() {
 		func(context.Context, string) (map[string]int, error) { return left, nil })))
 	ana := team.User{ID: "ana", Email: "ana@example.com"}
 	subscribe(ctx, svc, ana, 0)
-	acme, _ := svc.CreateTeam(ctx, ana, team.CreateTeamParams{Name: "Acme"})
+	acme, _ := svc.CreateTeam(ctx, team.CreateTeamParams{Owner: ana, Name: "Acme"})
 
 	err := svc.DeleteTeam(ctx, "ana", acme.ID)
 	var remain *team.ResourcesRemainError
@@ -179,11 +179,11 @@ func ExampleService_AuditLog() {
 	svc, _ := newExampleService()
 	ana := team.User{ID: "ana", Email: "ana@example.com"}
 	subscribe(ctx, svc, ana, 0)
-	acme, _ := svc.CreateTeam(ctx, ana, team.CreateTeamParams{Name: "Acme"})
-	_, _ = svc.Invite(ctx, "ana", acme.ID, "bo@example.com", rbac.RoleMember)
-	_, _ = svc.RecordEvent(ctx, "ana", acme.ID, team.HostEvent{Action: "document.exported", Target: "doc-7"})
+	acme, _ := svc.CreateTeam(ctx, team.CreateTeamParams{Owner: ana, Name: "Acme"})
+	_, _ = svc.Invite(ctx, team.InviteParams{ActorID: "ana", TeamID: acme.ID, Email: "bo@example.com", Role: rbac.RoleMember})
+	_, _ = svc.RecordEvent(ctx, team.RecordEventParams{ActorID: "ana", TeamID: acme.ID, Action: "document.exported", Target: "doc-7"})
 
-	page, _ := svc.AuditLog(ctx, "ana", acme.ID, audit.Query{Limit: 2})
+	page, _ := svc.AuditLog(ctx, team.AuditLogParams{ActorID: "ana", TeamID: acme.ID, Query: audit.Query{Limit: 2}})
 	for page.NextCursor != "" || len(page.Events) > 0 {
 		for _, e := range page.Events {
 			fmt.Println(e.Seq, e.Action, e.Target == "doc-7")
@@ -191,7 +191,7 @@ func ExampleService_AuditLog() {
 		if page.NextCursor == "" {
 			break
 		}
-		page, _ = svc.AuditLog(ctx, "ana", acme.ID, audit.Query{Limit: 2, Cursor: page.NextCursor})
+		page, _ = svc.AuditLog(ctx, team.AuditLogParams{ActorID: "ana", TeamID: acme.ID, Query: audit.Query{Limit: 2, Cursor: page.NextCursor}})
 	}
 	fmt.Println("chain:", svc.VerifyAuditChain(ctx, acme.ID))
 	// Output:

@@ -343,27 +343,27 @@ func newFltWorld(t *testing.T) *fltWorld {
 			w.pers0 = p.ID
 		}
 	}
-	_, err = svc.ChangePlan(w.ctx, "u0", w.pers0, billing.PlanEnterprise)
+	_, err = svc.ChangePlan(w.ctx, team.ChangePlanParams{ActorID: "u0", TeamID: w.pers0, Plan: billing.PlanEnterprise})
 	require.NoError(t, err)
-	tm, err := svc.CreateTeam(w.ctx, w.users[0], team.CreateTeamParams{Name: "Faulty"})
+	tm, err := svc.CreateTeam(w.ctx, team.CreateTeamParams{Owner: w.users[0], Name: "Faulty"})
 	require.NoError(t, err)
 	w.teamT = tm.ID
-	_, err = svc.TopUp(w.ctx, "u0", tm.ID, 1000)
+	_, err = svc.TopUp(w.ctx, team.TopUpParams{ActorID: "u0", TeamID: tm.ID, Amount: 1000})
 	require.NoError(t, err)
 	for i, role := range []string{"", rbac.RoleAdmin, rbac.RoleMember, rbac.RoleMember} {
 		if i == 0 {
 			continue
 		}
-		inv, err := svc.Invite(w.ctx, "u0", tm.ID, w.users[i].Email, role)
+		inv, err := svc.Invite(w.ctx, team.InviteParams{ActorID: "u0", TeamID: tm.ID, Email: w.users[i].Email, Role: role})
 		require.NoError(t, err)
 		if i == 3 {
-			w.inv, w.token = inv.ID, tokens[inv.ID]
+			w.inv, w.token = inv.Invitation.ID, tokens[inv.Invitation.ID]
 			break
 		}
-		_, err = svc.AcceptInvitation(w.ctx, w.users[i], tokens[inv.ID])
+		_, err = svc.AcceptInvitation(w.ctx, w.users[i], tokens[inv.Invitation.ID])
 		require.NoError(t, err)
 	}
-	_, err = svc.RecordUsage(w.ctx, "u2", tm.ID, team.Usage{Amount: 10, IdempotencyKey: "seed"})
+	_, err = svc.RecordUsage(w.ctx, team.RecordUsageParams{ActorID: "u2", TeamID: tm.ID, Amount: 10, IdempotencyKey: "seed"})
 	require.NoError(t, err)
 	w.fs.calls, w.fs.trace = 0, nil
 	return w
@@ -376,47 +376,57 @@ var fltCases = []struct {
 }{
 	{"EnsurePersonalTeam", func(w *fltWorld) error { _, err := w.svc.EnsurePersonalTeam(w.ctx, w.users[5]); return err }},
 	{"UpgradeToCollaboration", func(w *fltWorld) error {
-		_, _, err := w.svc.UpgradeToCollaboration(w.ctx, "u0", w.pers0, "Upgraded")
+		_, _, err := w.svc.UpgradeToCollaboration(w.ctx, team.UpgradeToCollaborationParams{ActorID: "u0", TeamID: w.pers0, Name: "Upgraded"})
 		return err
 	}},
 	{"CreateTeam", func(w *fltWorld) error {
-		_, err := w.svc.CreateTeam(w.ctx, w.users[0], team.CreateTeamParams{Name: "Beta", Settings: map[string]string{"k": "v"}})
+		_, err := w.svc.CreateTeam(w.ctx, team.CreateTeamParams{Owner: w.users[0], Name: "Beta", Settings: map[string]string{"k": "v"}})
 		return err
 	}},
 	{"UpdateTeam", func(w *fltWorld) error {
 		name := "Renamed"
-		_, err := w.svc.UpdateTeam(w.ctx, "u1", w.teamT, team.TeamUpdate{Name: &name})
+		_, err := w.svc.UpdateTeam(w.ctx, team.UpdateTeamParams{ActorID: "u1", TeamID: w.teamT, Name: &name})
 		return err
 	}},
 	{"Invite", func(w *fltWorld) error {
-		_, err := w.svc.Invite(w.ctx, "u1", w.teamT, "u4@example.com", rbac.RoleViewer)
+		_, err := w.svc.Invite(w.ctx, team.InviteParams{ActorID: "u1", TeamID: w.teamT, Email: "u4@example.com", Role: rbac.RoleViewer})
 		return err
 	}},
-	{"ResendInvitation", func(w *fltWorld) error { _, err := w.svc.ResendInvitation(w.ctx, "u1", w.teamT, w.inv); return err }},
-	{"CancelInvitation", func(w *fltWorld) error { return w.svc.CancelInvitation(w.ctx, "u0", w.teamT, w.inv) }},
+	{"ResendInvitation", func(w *fltWorld) error {
+		_, err := w.svc.ResendInvitation(w.ctx, team.ResendInvitationParams{ActorID: "u1", TeamID: w.teamT, InvitationID: w.inv})
+		return err
+	}},
+	{"CancelInvitation", func(w *fltWorld) error {
+		return w.svc.CancelInvitation(w.ctx, team.CancelInvitationParams{ActorID: "u0", TeamID: w.teamT, InvitationID: w.inv})
+	}},
 	{"DeclineInvitation", func(w *fltWorld) error { return w.svc.DeclineInvitation(w.ctx, w.users[3], w.inv) }},
 	{"AcceptInvitation", func(w *fltWorld) error { _, err := w.svc.AcceptInvitation(w.ctx, w.users[3], w.token); return err }},
 	{"ChangeRole", func(w *fltWorld) error {
-		_, err := w.svc.ChangeRole(w.ctx, "u1", w.teamT, "u2", rbac.RoleViewer)
+		_, err := w.svc.ChangeRole(w.ctx, team.ChangeRoleParams{ActorID: "u1", TeamID: w.teamT, UserID: "u2", Role: rbac.RoleViewer})
 		return err
 	}},
-	{"RemoveMember", func(w *fltWorld) error { return w.svc.RemoveMember(w.ctx, "u1", w.teamT, "u2") }},
+	{"RemoveMember", func(w *fltWorld) error {
+		return w.svc.RemoveMember(w.ctx, team.RemoveMemberParams{ActorID: "u1", TeamID: w.teamT, UserID: "u2"})
+	}},
 	{"Leave", func(w *fltWorld) error { return w.svc.Leave(w.ctx, "u2", w.teamT) }},
 	{"TransferOwnership", func(w *fltWorld) error {
-		return w.svc.TransferOwnership(w.ctx, "u0", w.teamT, team.Transfer{NewOwnerID: "u1", ConfirmNewOwnerID: "u1"})
+		return w.svc.TransferOwnership(w.ctx, team.TransferOwnershipParams{ActorID: "u0", TeamID: w.teamT, NewOwnerID: "u1", ConfirmNewOwnerID: "u1"})
 	}},
 	{"DeleteTeam", func(w *fltWorld) error { return w.svc.DeleteTeam(w.ctx, "u0", w.teamT) }},
 	{"RecordUsage", func(w *fltWorld) error {
-		_, err := w.svc.RecordUsage(w.ctx, "u2", w.teamT, team.Usage{Amount: 7, IdempotencyKey: "k1", Metadata: map[string]string{"m": "x"}})
+		_, err := w.svc.RecordUsage(w.ctx, team.RecordUsageParams{ActorID: "u2", TeamID: w.teamT, Amount: 7, IdempotencyKey: "k1", Metadata: map[string]string{"m": "x"}})
 		return err
 	}},
 	{"RecordUsageRetry", func(w *fltWorld) error {
-		_, err := w.svc.RecordUsage(w.ctx, "u2", w.teamT, team.Usage{Amount: 10, IdempotencyKey: "seed"})
+		_, err := w.svc.RecordUsage(w.ctx, team.RecordUsageParams{ActorID: "u2", TeamID: w.teamT, Amount: 10, IdempotencyKey: "seed"})
 		return err
 	}},
-	{"TopUp", func(w *fltWorld) error { _, err := w.svc.TopUp(w.ctx, "u1", w.teamT, 250); return err }},
+	{"TopUp", func(w *fltWorld) error {
+		_, err := w.svc.TopUp(w.ctx, team.TopUpParams{ActorID: "u1", TeamID: w.teamT, Amount: 250})
+		return err
+	}},
 	{"ChangePlan", func(w *fltWorld) error {
-		_, err := w.svc.ChangePlan(w.ctx, "u1", w.teamT, billing.PlanTeam)
+		_, err := w.svc.ChangePlan(w.ctx, team.ChangePlanParams{ActorID: "u1", TeamID: w.teamT, Plan: billing.PlanTeam})
 		return err
 	}},
 	{"SetAccountStatus", func(w *fltWorld) error {
@@ -424,7 +434,7 @@ var fltCases = []struct {
 		return err
 	}},
 	{"RecordEvent", func(w *fltWorld) error {
-		_, err := w.svc.RecordEvent(w.ctx, "u1", w.teamT, team.HostEvent{Action: "doc.deleted", Target: "d1"})
+		_, err := w.svc.RecordEvent(w.ctx, team.RecordEventParams{ActorID: "u1", TeamID: w.teamT, Action: "doc.deleted", Target: "d1"})
 		return err
 	}},
 }
@@ -474,10 +484,10 @@ func TestFaults_NotifierINV7(t *testing.T) {
 	w := newFltWorld(t)
 	w.fail.Store(true)
 	before := w.mem.Snapshot()
-	inv, err := w.svc.Invite(w.ctx, "u1", w.teamT, "u4@example.com", rbac.RoleViewer)
+	inv, err := w.svc.Invite(w.ctx, team.InviteParams{ActorID: "u1", TeamID: w.teamT, Email: "u4@example.com", Role: rbac.RoleViewer})
 	requireRefused(t, err, team.ErrNotifyFailed)
 	require.ErrorContains(t, err, "mail server down")
-	require.NotEmpty(t, inv.ID, "the stored invitation comes back with the error")
+	require.NotEmpty(t, inv.Invitation.ID, "the stored invitation comes back with the error")
 	after := w.mem.Snapshot()
 	require.Len(t, after.Invitations, len(before.Invitations)+1)
 	require.Len(t, after.AuditEvents[w.teamT], len(before.AuditEvents[w.teamT])+1)
@@ -486,7 +496,7 @@ func TestFaults_NotifierINV7(t *testing.T) {
 	require.Contains(t, pending, inv)
 
 	// Still down: the re-send changes the link (INV-6) and says so again.
-	_, err = w.svc.ResendInvitation(w.ctx, "u1", w.teamT, inv.ID)
+	_, err = w.svc.ResendInvitation(w.ctx, team.ResendInvitationParams{ActorID: "u1", TeamID: w.teamT, InvitationID: inv.Invitation.ID})
 	requireRefused(t, err, team.ErrNotifyFailed)
 
 	// Back up: the re-send delivers a link that works.
@@ -497,7 +507,7 @@ func TestFaults_NotifierINV7(t *testing.T) {
 		return nil
 	})))
 	require.NoError(t, err)
-	_, err = svc2.ResendInvitation(w.ctx, "u1", w.teamT, inv.ID)
+	_, err = svc2.ResendInvitation(w.ctx, team.ResendInvitationParams{ActorID: "u1", TeamID: w.teamT, InvitationID: inv.Invitation.ID})
 	require.NoError(t, err)
 	w.users[4].Email = "u4@example.com"
 	m, err := svc2.AcceptInvitation(w.ctx, w.users[4], token)
@@ -538,15 +548,15 @@ func TestFaults_MemoryWriteFault(t *testing.T) {
 	owner := team.User{ID: "o1", Email: "o1@example.com"}
 	p, err := svc.EnsurePersonalTeam(ctx, owner)
 	require.NoError(t, err)
-	_, err = svc.ChangePlan(ctx, owner.ID, p.ID, billing.PlanTeam)
+	_, err = svc.ChangePlan(ctx, team.ChangePlanParams{ActorID: owner.ID, TeamID: p.ID, Plan: billing.PlanTeam})
 	require.NoError(t, err)
-	tm, err := svc.CreateTeam(ctx, owner, team.CreateTeamParams{Name: "Hooked"})
+	tm, err := svc.CreateTeam(ctx, team.CreateTeamParams{Owner: owner, Name: "Hooked"})
 	require.NoError(t, err)
 	for k := int64(1); ; k++ {
 		n.Store(0)
 		failAt.Store(k)
 		before := mem.Snapshot()
-		_, err := svc.Invite(ctx, owner.ID, tm.ID, fmt.Sprintf("x%d@example.com", k), rbac.RoleMember)
+		_, err := svc.Invite(ctx, team.InviteParams{ActorID: owner.ID, TeamID: tm.ID, Email: fmt.Sprintf("x%d@example.com", k), Role: rbac.RoleMember})
 		if err == nil {
 			require.Less(t, n.Load(), k, "the fault at write %d was not reached", k)
 			break

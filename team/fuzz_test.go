@@ -122,17 +122,17 @@ func FuzzInvitationToken(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.ChangePlan(ctx, ana.ID, p.ID, billing.PlanTeam); err != nil {
+		if _, err := svc.ChangePlan(ctx, team.ChangePlanParams{ActorID: ana.ID, TeamID: p.ID, Plan: billing.PlanTeam}); err != nil {
 			t.Fatal(err)
 		}
-		tm, err := svc.CreateTeam(ctx, ana, team.CreateTeamParams{Name: "Fuzz"})
+		tm, err := svc.CreateTeam(ctx, team.CreateTeamParams{Owner: ana, Name: "Fuzz"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := svc.EnsurePersonalTeam(ctx, bo); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.Invite(ctx, ana.ID, tm.ID, bo.Email, rbac.RoleMember); err != nil {
+		if _, err := svc.Invite(ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: bo.Email, Role: rbac.RoleMember}); err != nil {
 			t.Fatal(err)
 		}
 		before := mem.Snapshot()

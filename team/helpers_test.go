@@ -165,7 +165,7 @@ func (e *env) teamOf(owner team.User, name string) team.Team {
 	e.t.Helper()
 	e.register(owner)
 	e.setAccount(owner.ID, billing.PlanEnterprise, billing.StatusActive)
-	tm, err := e.svc.CreateTeam(e.ctx, owner, team.CreateTeamParams{Name: name})
+	tm, err := e.svc.CreateTeam(e.ctx, team.CreateTeamParams{Owner: owner, Name: name})
 	require.NoError(e.t, err)
 	return tm
 }
@@ -174,9 +174,9 @@ func (e *env) teamOf(owner team.User, name string) team.Team {
 func (e *env) join(actorID string, tm team.Team, u team.User, role string) team.Member {
 	e.t.Helper()
 	e.register(u)
-	inv, err := e.svc.Invite(e.ctx, actorID, tm.ID, u.Email, role)
+	inv, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: actorID, TeamID: tm.ID, Email: u.Email, Role: role})
 	require.NoError(e.t, err)
-	m, err := e.svc.AcceptInvitation(e.ctx, u, e.out.token(e.t, inv.ID))
+	m, err := e.svc.AcceptInvitation(e.ctx, u, e.out.token(e.t, inv.Invitation.ID))
 	require.NoError(e.t, err)
 	return m
 }

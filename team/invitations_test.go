@@ -45,18 +45,21 @@ func TestINV1_InvitePermissionAndCeiling(t *testing.T) {
 	} {
 		email := fmt.Sprintf("new-%s-%s@example.com", c.actor.ID, c.role)
 		if c.want != nil {
-			err := e.requireUnchanged(func() error { _, err := e.svc.Invite(e.ctx, c.actor.ID, tm.ID, email, c.role); return err })
+			err := e.requireUnchanged(func() error {
+				_, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: c.actor.ID, TeamID: tm.ID, Email: email, Role: c.role})
+				return err
+			})
 			requireRefused(t, err, c.want)
 			continue
 		}
-		inv, err := e.svc.Invite(e.ctx, c.actor.ID, tm.ID, email, c.role)
+		inv, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: c.actor.ID, TeamID: tm.ID, Email: email, Role: c.role})
 		require.NoError(t, err, "%s inviting to %q", c.actor.ID, c.role)
 		want := c.role
 		if want == "" {
 			want = rbac.RoleMember
 		}
-		require.Equal(t, want, inv.Role)
-		require.Equal(t, c.actor.ID, inv.InviterID)
+		require.Equal(t, want, inv.Invitation.Role)
+		require.Equal(t, c.actor.ID, inv.Invitation.InviterID)
 	}
 
 	// Platform: an admin invites a developer; a finance admin invites nobody.
@@ -64,11 +67,11 @@ func TestINV1_InvitePermissionAndCeiling(t *testing.T) {
 	own, fin := user("own"), user("fin")
 	pt := p.teamOf(own, "Platform team")
 	p.join(own.ID, pt, fin, rbac.RoleFinanceAdmin)
-	_, err := p.svc.Invite(p.ctx, own.ID, pt.ID, "dev@example.com", rbac.RoleDeveloper)
+	_, err := p.svc.Invite(p.ctx, team.InviteParams{ActorID: own.ID, TeamID: pt.ID, Email: "dev@example.com", Role: rbac.RoleDeveloper})
 	require.NoError(t, err)
-	_, err = p.svc.Invite(p.ctx, fin.ID, pt.ID, "b@example.com", rbac.RoleBasicUser)
+	_, err = p.svc.Invite(p.ctx, team.InviteParams{ActorID: fin.ID, TeamID: pt.ID, Email: "b@example.com", Role: rbac.RoleBasicUser})
 	requireRefused(t, err, team.ErrPermissionDenied)
-	_, err = p.svc.Invite(p.ctx, own.ID, pt.ID, "v@example.com", rbac.RoleViewer)
+	_, err = p.svc.Invite(p.ctx, team.InviteParams{ActorID: own.ID, TeamID: pt.ID, Email: "v@example.com", Role: rbac.RoleViewer})
 	requireRefused(t, err, team.ErrUnknownRole)
 }
 
@@ -77,7 +80,10 @@ func TestINV1_UnknownRoleIsInvalidInput(t *testing.T) {
 	e := newEnv(t)
 	ana := user("ana")
 	tm := e.teamOf(ana, "Agency")
-	err := e.requireUnchanged(func() error { _, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, "x@example.com", "superuser"); return err })
+	err := e.requireUnchanged(func() error {
+		_, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: "x@example.com", Role: "superuser"})
+		return err
+	})
 	require.ErrorIs(t, err, team.ErrInvalidInput)
 	require.ErrorIs(t, err, team.ErrUnknownRole)
 	var ie *team.InputError
@@ -94,36 +100,36 @@ func TestINV2_EmailNormalisedAndDuplicatesRefused(t *testing.T) {
 	tm := e.teamOf(ana, "Agency")
 	e.join(ana.ID, tm, max, rbac.RoleMember)
 
-	inv, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, "  Zoe@Example.COM ", rbac.RoleViewer)
+	inv, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: "  Zoe@Example.COM ", Role: rbac.RoleViewer})
 	require.NoError(t, err)
-	require.Equal(t, "zoe@example.com", inv.Email)
-	require.Equal(t, team.InvitationPending, inv.Status)
+	require.Equal(t, "zoe@example.com", inv.Invitation.Email)
+	require.Equal(t, team.InvitationPending, inv.Invitation.Status)
 
 	requireRefused(t, e.requireUnchanged(func() error {
-		_, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, "ZOE@example.com", rbac.RoleMember)
+		_, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: "ZOE@example.com", Role: rbac.RoleMember})
 		return err
 	}), team.ErrAlreadyInvited)
 	requireRefused(t, e.requireUnchanged(func() error {
-		_, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, " MAX@example.com", rbac.RoleMember)
+		_, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: " MAX@example.com", Role: rbac.RoleMember})
 		return err
 	}), team.ErrAlreadyMember)
 	requireRefused(t, e.requireUnchanged(func() error {
-		_, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, "zoe at example.com", rbac.RoleMember)
+		_, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: "zoe at example.com", Role: rbac.RoleMember})
 		return err
 	}), team.ErrInvalidInput)
 
 	// Once expired, a new invitation replaces the old one.
 	e.clock.Advance(team.DefaultInvitationTTL)
-	again, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, "zoe@example.com", rbac.RoleMember)
+	again, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: "zoe@example.com", Role: rbac.RoleMember})
 	require.NoError(t, err)
-	require.NotEqual(t, inv.ID, again.ID)
-	old, err := e.st.Invitation(e.ctx, inv.ID)
+	require.NotEqual(t, inv.Invitation.ID, again.Invitation.ID)
+	old, err := e.st.Invitation(e.ctx, inv.Invitation.ID)
 	require.NoError(t, err)
 	require.Equal(t, team.InvitationExpired, old.Status)
 	pending, err := e.svc.Invitations(e.ctx, max.ID, tm.ID)
 	require.NoError(t, err)
 	require.Len(t, pending, 1)
-	require.Equal(t, again.ID, pending[0].ID)
+	require.Equal(t, again.Invitation.ID, pending[0].ID)
 }
 
 // Rule INV-3: members plus pending invitations never exceed the seat limit;
@@ -133,29 +139,32 @@ func TestINV3_SeatLimitCountsMembersAndPendingInvitations(t *testing.T) {
 	ana, max := user("ana"), user("max")
 	tm := e.teamOf(ana, "Agency")
 	e.join(ana.ID, tm, max, rbac.RoleMember) // 2 members
-	first, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, "a@example.com", "")
+	first, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: "a@example.com"})
 	require.NoError(t, err)
-	_, err = e.svc.Invite(e.ctx, ana.ID, tm.ID, "b@example.com", "")
+	_, err = e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: "b@example.com"})
 	require.NoError(t, err)
 
-	err = e.requireUnchanged(func() error { _, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, "c@example.com", ""); return err })
+	err = e.requireUnchanged(func() error {
+		_, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: "c@example.com"})
+		return err
+	})
 	requireRefused(t, err, team.ErrSeatLimit)
 	var se *team.SeatLimitError
 	require.ErrorAs(t, err, &se)
 	require.Equal(t, team.SeatLimitError{TeamID: tm.ID, Limit: 4, Used: 4}, *se)
 
 	// Cancelling frees a seat.
-	require.NoError(t, e.svc.CancelInvitation(e.ctx, ana.ID, tm.ID, first.ID))
-	_, err = e.svc.Invite(e.ctx, ana.ID, tm.ID, "c@example.com", "")
+	require.NoError(t, e.svc.CancelInvitation(e.ctx, team.CancelInvitationParams{ActorID: ana.ID, TeamID: tm.ID, InvitationID: first.Invitation.ID}))
+	_, err = e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: "c@example.com"})
 	require.NoError(t, err)
 
 	// Expired invitations hold no seat; re-sending one takes it back, so the
 	// limit applies to the resend too.
 	e.clock.Advance(team.DefaultInvitationTTL + time.Second)
-	d, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, "d@example.com", "")
+	d, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: "d@example.com"})
 	require.NoError(t, err)
 	e.clock.Advance(time.Second)
-	_, err = e.svc.Invite(e.ctx, ana.ID, tm.ID, "e@example.com", "")
+	_, err = e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: "e@example.com"})
 	require.NoError(t, err) // 2 members + d + e
 	pending, err := e.st.Invitations(e.ctx, tm.ID, team.InvitationPending)
 	require.NoError(t, err)
@@ -166,10 +175,13 @@ func TestINV3_SeatLimitCountsMembersAndPendingInvitations(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, expired.ID)
-	err = e.requireUnchanged(func() error { _, err := e.svc.ResendInvitation(e.ctx, ana.ID, tm.ID, expired.ID); return err })
+	err = e.requireUnchanged(func() error {
+		_, err := e.svc.ResendInvitation(e.ctx, team.ResendInvitationParams{ActorID: ana.ID, TeamID: tm.ID, InvitationID: expired.ID})
+		return err
+	})
 	requireRefused(t, err, team.ErrSeatLimit)
-	require.NoError(t, e.svc.CancelInvitation(e.ctx, ana.ID, tm.ID, d.ID))
-	_, err = e.svc.ResendInvitation(e.ctx, ana.ID, tm.ID, expired.ID)
+	require.NoError(t, e.svc.CancelInvitation(e.ctx, team.CancelInvitationParams{ActorID: ana.ID, TeamID: tm.ID, InvitationID: d.Invitation.ID}))
+	_, err = e.svc.ResendInvitation(e.ctx, team.ResendInvitationParams{ActorID: ana.ID, TeamID: tm.ID, InvitationID: expired.ID})
 	require.NoError(t, err)
 }
 
@@ -183,20 +195,20 @@ func TestINV4_TokenHashedSingleUseAndExpiring(t *testing.T) {
 	e.register(zoe)
 	e.register(yan)
 
-	inv, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, zoe.Email, rbac.RoleViewer)
+	inv, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: zoe.Email, Role: rbac.RoleViewer})
 	require.NoError(t, err)
-	require.Equal(t, e.clock.Now().Add(ttl), inv.ExpiresAt)
-	tok := e.out.token(t, inv.ID)
+	require.Equal(t, e.clock.Now().Add(ttl), inv.Invitation.ExpiresAt)
+	tok := e.out.token(t, inv.Invitation.ID)
 	raw, err := base64.RawURLEncoding.DecodeString(tok)
 	require.NoError(t, err)
 	require.Len(t, raw, 32)
 	sum := sha256.Sum256([]byte(tok))
-	require.Equal(t, hex.EncodeToString(sum[:]), inv.TokenHash)
+	require.Equal(t, hex.EncodeToString(sum[:]), inv.Invitation.TokenHash)
 	require.NotContains(t, fmt.Sprintf("%+v", e.st.Snapshot()), tok, "the raw token is stored nowhere")
 
-	other, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, "other@example.com", rbac.RoleViewer)
+	other, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: "other@example.com", Role: rbac.RoleViewer})
 	require.NoError(t, err)
-	require.NotEqual(t, tok, e.out.token(t, other.ID), "every invitation gets its own token")
+	require.NotEqual(t, tok, e.out.token(t, other.Invitation.ID), "every invitation gets its own token")
 
 	// Single use.
 	_, err = e.svc.AcceptInvitation(e.ctx, zoe, tok)
@@ -204,10 +216,13 @@ func TestINV4_TokenHashedSingleUseAndExpiring(t *testing.T) {
 	requireRefused(t, e.requireUnchanged(func() error { _, err := e.svc.AcceptInvitation(e.ctx, zoe, tok); return err }), team.ErrInvitationUsed)
 
 	// Expiry.
-	late, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, yan.Email, rbac.RoleViewer)
+	late, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: yan.Email, Role: rbac.RoleViewer})
 	require.NoError(t, err)
 	e.clock.Advance(ttl)
-	requireRefused(t, e.requireUnchanged(func() error { _, err := e.svc.AcceptInvitation(e.ctx, yan, e.out.token(t, late.ID)); return err }), team.ErrInvitationExpired)
+	requireRefused(t, e.requireUnchanged(func() error {
+		_, err := e.svc.AcceptInvitation(e.ctx, yan, e.out.token(t, late.Invitation.ID))
+		return err
+	}), team.ErrInvitationExpired)
 }
 
 // Rule INV-5: accepting needs the invited, verified email; the user can list
@@ -216,14 +231,14 @@ func TestINV5_AcceptRequiresMatchingEmail(t *testing.T) {
 	e := newEnv(t)
 	ana, zoe, eve := user("ana"), user("zoe"), user("eve")
 	tm := e.teamOf(ana, "Agency")
-	inv, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, zoe.Email, rbac.RoleAdmin)
+	inv, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: zoe.Email, Role: rbac.RoleAdmin})
 	require.NoError(t, err)
-	tok := e.out.token(t, inv.ID)
+	tok := e.out.token(t, inv.Invitation.ID)
 
 	mine, err := e.svc.PendingInvitations(e.ctx, team.User{ID: zoe.ID, Email: "ZOE@example.com"})
 	require.NoError(t, err)
 	require.Len(t, mine, 1)
-	require.Equal(t, inv.ID, mine[0].ID)
+	require.Equal(t, inv.Invitation.ID, mine[0].ID)
 	none, err := e.svc.PendingInvitations(e.ctx, eve)
 	require.NoError(t, err)
 	require.Empty(t, none)
@@ -239,7 +254,7 @@ func TestINV5_AcceptRequiresMatchingEmail(t *testing.T) {
 	stored, err := e.member(tm.ID, zoe.ID)
 	require.NoError(t, err)
 	require.Equal(t, m, stored)
-	got, err := e.st.Invitation(e.ctx, inv.ID)
+	got, err := e.st.Invitation(e.ctx, inv.Invitation.ID)
 	require.NoError(t, err)
 	require.Equal(t, team.InvitationAccepted, got.Status)
 	mine, err = e.svc.PendingInvitations(e.ctx, zoe)
@@ -249,9 +264,12 @@ func TestINV5_AcceptRequiresMatchingEmail(t *testing.T) {
 
 	// A member invited under a new address cannot join twice.
 	zoe2 := team.User{ID: zoe.ID, Email: "zoe@new.example.com"}
-	inv2, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, zoe2.Email, rbac.RoleViewer)
+	inv2, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: zoe2.Email, Role: rbac.RoleViewer})
 	require.NoError(t, err)
-	requireRefused(t, e.requireUnchanged(func() error { _, err := e.svc.AcceptInvitation(e.ctx, zoe2, e.out.token(t, inv2.ID)); return err }), team.ErrAlreadyMember)
+	requireRefused(t, e.requireUnchanged(func() error {
+		_, err := e.svc.AcceptInvitation(e.ctx, zoe2, e.out.token(t, inv2.Invitation.ID))
+		return err
+	}), team.ErrAlreadyMember)
 }
 
 // Rule INV-6: cancel (invite permission), decline (invitee) and resend (new
@@ -264,39 +282,55 @@ func TestINV6_CancelDeclineResend(t *testing.T) {
 	e.join(ana.ID, tm, max, rbac.RoleMember)
 
 	// Cancel.
-	c, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, zoe.Email, "")
+	c, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: zoe.Email})
 	require.NoError(t, err)
-	requireRefused(t, e.requireUnchanged(func() error { return e.svc.CancelInvitation(e.ctx, max.ID, tm.ID, c.ID) }), team.ErrPermissionDenied)
-	require.NoError(t, e.svc.CancelInvitation(e.ctx, ana.ID, tm.ID, c.ID))
-	requireRefused(t, e.requireUnchanged(func() error { _, err := e.svc.AcceptInvitation(e.ctx, zoe, e.out.token(t, c.ID)); return err }), team.ErrInvitationCancelled)
-	requireRefused(t, e.requireUnchanged(func() error { return e.svc.CancelInvitation(e.ctx, ana.ID, tm.ID, c.ID) }), team.ErrInvitationCancelled)
-	requireRefused(t, e.requireUnchanged(func() error { _, err := e.svc.ResendInvitation(e.ctx, ana.ID, tm.ID, c.ID); return err }), team.ErrInvitationCancelled)
+	requireRefused(t, e.requireUnchanged(func() error {
+		return e.svc.CancelInvitation(e.ctx, team.CancelInvitationParams{ActorID: max.ID, TeamID: tm.ID, InvitationID: c.Invitation.ID})
+	}), team.ErrPermissionDenied)
+	require.NoError(t, e.svc.CancelInvitation(e.ctx, team.CancelInvitationParams{ActorID: ana.ID, TeamID: tm.ID, InvitationID: c.Invitation.ID}))
+	requireRefused(t, e.requireUnchanged(func() error {
+		_, err := e.svc.AcceptInvitation(e.ctx, zoe, e.out.token(t, c.Invitation.ID))
+		return err
+	}), team.ErrInvitationCancelled)
+	requireRefused(t, e.requireUnchanged(func() error {
+		return e.svc.CancelInvitation(e.ctx, team.CancelInvitationParams{ActorID: ana.ID, TeamID: tm.ID, InvitationID: c.Invitation.ID})
+	}), team.ErrInvitationCancelled)
+	requireRefused(t, e.requireUnchanged(func() error {
+		_, err := e.svc.ResendInvitation(e.ctx, team.ResendInvitationParams{ActorID: ana.ID, TeamID: tm.ID, InvitationID: c.Invitation.ID})
+		return err
+	}), team.ErrInvitationCancelled)
 
 	// Decline.
-	d, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, yan.Email, "")
+	d, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: yan.Email})
 	require.NoError(t, err)
-	requireRefused(t, e.requireUnchanged(func() error { return e.svc.DeclineInvitation(e.ctx, zoe, d.ID) }), team.ErrEmailMismatch)
-	require.NoError(t, e.svc.DeclineInvitation(e.ctx, yan, d.ID))
-	requireRefused(t, e.requireUnchanged(func() error { _, err := e.svc.AcceptInvitation(e.ctx, yan, e.out.token(t, d.ID)); return err }), team.ErrInvitationDeclined)
-	requireRefused(t, e.requireUnchanged(func() error { return e.svc.DeclineInvitation(e.ctx, yan, d.ID) }), team.ErrInvitationDeclined)
+	requireRefused(t, e.requireUnchanged(func() error { return e.svc.DeclineInvitation(e.ctx, zoe, d.Invitation.ID) }), team.ErrEmailMismatch)
+	require.NoError(t, e.svc.DeclineInvitation(e.ctx, yan, d.Invitation.ID))
+	requireRefused(t, e.requireUnchanged(func() error {
+		_, err := e.svc.AcceptInvitation(e.ctx, yan, e.out.token(t, d.Invitation.ID))
+		return err
+	}), team.ErrInvitationDeclined)
+	requireRefused(t, e.requireUnchanged(func() error { return e.svc.DeclineInvitation(e.ctx, yan, d.Invitation.ID) }), team.ErrInvitationDeclined)
 	requireRefused(t, e.requireUnchanged(func() error { return e.svc.DeclineInvitation(e.ctx, yan, "no-such-invitation") }), team.ErrNotFound)
 
 	// Resend: new token, new expiry, the old token is dead.
-	r, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, xia.Email, "")
+	r, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: xia.Email})
 	require.NoError(t, err)
-	oldTok := e.out.token(t, r.ID)
+	oldTok := e.out.token(t, r.Invitation.ID)
 	e.clock.Advance(time.Hour)
-	r2, err := e.svc.ResendInvitation(e.ctx, ana.ID, tm.ID, r.ID)
+	r2, err := e.svc.ResendInvitation(e.ctx, team.ResendInvitationParams{ActorID: ana.ID, TeamID: tm.ID, InvitationID: r.Invitation.ID})
 	require.NoError(t, err)
-	require.Equal(t, r.ID, r2.ID)
-	require.Equal(t, e.clock.Now().Add(team.DefaultInvitationTTL), r2.ExpiresAt)
-	require.NotEqual(t, r.TokenHash, r2.TokenHash)
-	newTok := e.out.token(t, r.ID)
+	require.Equal(t, r.Invitation.ID, r2.Invitation.ID)
+	require.Equal(t, e.clock.Now().Add(team.DefaultInvitationTTL), r2.Invitation.ExpiresAt)
+	require.NotEqual(t, r.Invitation.TokenHash, r2.Invitation.TokenHash)
+	newTok := e.out.token(t, r.Invitation.ID)
 	require.NotEqual(t, oldTok, newTok)
 	requireRefused(t, e.requireUnchanged(func() error { _, err := e.svc.AcceptInvitation(e.ctx, xia, oldTok); return err }), team.ErrNotFound)
 	_, err = e.svc.AcceptInvitation(e.ctx, xia, newTok)
 	require.NoError(t, err)
-	requireRefused(t, e.requireUnchanged(func() error { _, err := e.svc.ResendInvitation(e.ctx, ana.ID, tm.ID, r.ID); return err }), team.ErrInvitationUsed)
+	requireRefused(t, e.requireUnchanged(func() error {
+		_, err := e.svc.ResendInvitation(e.ctx, team.ResendInvitationParams{ActorID: ana.ID, TeamID: tm.ID, InvitationID: r.Invitation.ID})
+		return err
+	}), team.ErrInvitationUsed)
 
 	acts := e.actions(tm.ID)
 	require.Equal(t, []audit.Action{audit.InvitationSent, audit.InvitationCancelled, audit.InvitationSent, audit.InvitationDeclined,
@@ -323,17 +357,17 @@ func TestINV7_NotifierFailureKeepsInvitation(t *testing.T) {
 	svc, err := team.New(e.st, team.WithClock(e.clock.Now), team.WithIDs(seqIDs("n-")), team.WithRandom(&countingReader{}), team.WithNotifier(notifier))
 	require.NoError(t, err)
 
-	inv, err := svc.Invite(e.ctx, ana.ID, tm.ID, zoe.Email, rbac.RoleMember)
+	inv, err := svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: zoe.Email, Role: rbac.RoleMember})
 	requireRefused(t, err, team.ErrNotifyFailed)
 	require.ErrorIs(t, err, smtpDown)
 	require.Contains(t, err.Error(), "ResendInvitation")
-	require.NotEmpty(t, inv.ID, "the stored invitation is returned with the error")
-	stored, err := e.st.Invitation(e.ctx, inv.ID)
+	require.NotEmpty(t, inv.Invitation.ID, "the stored invitation is returned with the error")
+	stored, err := e.st.Invitation(e.ctx, inv.Invitation.ID)
 	require.NoError(t, err)
 	require.Equal(t, inv, stored)
 	require.Equal(t, team.InvitationPending, stored.Status)
 
-	again, err := svc.ResendInvitation(e.ctx, ana.ID, tm.ID, inv.ID)
+	again, err := svc.ResendInvitation(e.ctx, team.ResendInvitationParams{ActorID: ana.ID, TeamID: tm.ID, InvitationID: inv.Invitation.ID})
 	require.NoError(t, err)
 	require.Len(t, sent, 1)
 	require.Equal(t, again, sent[0].Invitation)
@@ -359,8 +393,8 @@ func TestINV4_NotifierRunsAfterCommit(t *testing.T) {
 			return err
 		})))
 	require.NoError(t, err)
-	inv, err := svc.Invite(e.ctx, ana.ID, tm.ID, "zoe@example.com", "")
+	inv, err := svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: "zoe@example.com"})
 	require.NoError(t, err)
 	require.Equal(t, inv, seen)
-	require.True(t, strings.HasPrefix(inv.ID, "n-"))
+	require.True(t, strings.HasPrefix(inv.Invitation.ID, "n-"))
 }

@@ -42,29 +42,29 @@ func TestMEM1_ChangeRoleWithinCeiling(t *testing.T) {
 	for _, c := range refusals {
 		t.Run(c.name, func(t *testing.T) {
 			requireRefused(t, e.requireUnchanged(func() error {
-				_, err := e.svc.ChangeRole(e.ctx, c.actor.ID, tm.ID, c.target.ID, c.role)
+				_, err := e.svc.ChangeRole(e.ctx, team.ChangeRoleParams{ActorID: c.actor.ID, TeamID: tm.ID, UserID: c.target.ID, Role: c.role})
 				return err
 			}), c.want)
 		})
 	}
 
-	m, err := e.svc.ChangeRole(e.ctx, ada.ID, tm.ID, max.ID, rbac.RoleViewer)
+	m, err := e.svc.ChangeRole(e.ctx, team.ChangeRoleParams{ActorID: ada.ID, TeamID: tm.ID, UserID: max.ID, Role: rbac.RoleViewer})
 	require.NoError(t, err)
 	require.Equal(t, rbac.RoleViewer, m.Role)
-	m, err = e.svc.ChangeRole(e.ctx, ada.ID, tm.ID, abe.ID, rbac.RoleMember)
+	m, err = e.svc.ChangeRole(e.ctx, team.ChangeRoleParams{ActorID: ada.ID, TeamID: tm.ID, UserID: abe.ID, Role: rbac.RoleMember})
 	require.NoError(t, err, "admins may change other admins")
 	require.Equal(t, rbac.RoleMember, m.Role)
-	m, err = e.svc.ChangeRole(e.ctx, ada.ID, tm.ID, ada.ID, rbac.RoleViewer)
+	m, err = e.svc.ChangeRole(e.ctx, team.ChangeRoleParams{ActorID: ada.ID, TeamID: tm.ID, UserID: ada.ID, Role: rbac.RoleViewer})
 	require.NoError(t, err, "lowering one's own role is allowed")
 	require.Equal(t, rbac.RoleViewer, m.Role)
 	requireRefused(t, e.requireUnchanged(func() error {
-		_, err := e.svc.ChangeRole(e.ctx, ada.ID, tm.ID, ada.ID, rbac.RoleAdmin)
+		_, err := e.svc.ChangeRole(e.ctx, team.ChangeRoleParams{ActorID: ada.ID, TeamID: tm.ID, UserID: ada.ID, Role: rbac.RoleAdmin})
 		return err
 	}), team.ErrPermissionDenied)
 
 	// The same role again changes nothing and records nothing.
 	before := e.st.Snapshot()
-	same, err := e.svc.ChangeRole(e.ctx, ana.ID, tm.ID, max.ID, rbac.RoleViewer)
+	same, err := e.svc.ChangeRole(e.ctx, team.ChangeRoleParams{ActorID: ana.ID, TeamID: tm.ID, UserID: max.ID, Role: rbac.RoleViewer})
 	require.NoError(t, err)
 	require.Equal(t, rbac.RoleViewer, same.Role)
 	require.Equal(t, before, e.st.Snapshot())
@@ -87,14 +87,14 @@ func TestROLE5_RoleChangeBumpsSessionEpoch(t *testing.T) {
 	require.Equal(t, uint64(e.clock.Now().UnixMicro()), ep, "a new membership starts at the clock's microseconds")
 	require.NoError(t, e.svc.Authorize(e.ctx, max.ID, tm.ID, rbac.Use, res))
 
-	_, err = e.svc.ChangeRole(e.ctx, ana.ID, tm.ID, max.ID, rbac.RoleViewer)
+	_, err = e.svc.ChangeRole(e.ctx, team.ChangeRoleParams{ActorID: ana.ID, TeamID: tm.ID, UserID: max.ID, Role: rbac.RoleViewer})
 	require.NoError(t, err)
 	ep1, err := e.svc.SessionEpoch(e.ctx, max.ID, tm.ID)
 	require.NoError(t, err)
 	require.Greater(t, ep1, ep)
 	requireRefused(t, e.svc.Authorize(e.ctx, max.ID, tm.ID, rbac.Use, res), team.ErrPermissionDenied)
 
-	_, err = e.svc.ChangeRole(e.ctx, ana.ID, tm.ID, max.ID, rbac.RoleAdmin)
+	_, err = e.svc.ChangeRole(e.ctx, team.ChangeRoleParams{ActorID: ana.ID, TeamID: tm.ID, UserID: max.ID, Role: rbac.RoleAdmin})
 	require.NoError(t, err)
 	ep2, err := e.svc.SessionEpoch(e.ctx, max.ID, tm.ID)
 	require.NoError(t, err)
@@ -106,7 +106,7 @@ func TestROLE5_RoleChangeBumpsSessionEpoch(t *testing.T) {
 
 	// Removed and invited again: the new membership's epoch is above every
 	// epoch the old one had, so sessions from the old membership stay stale.
-	require.NoError(t, e.svc.RemoveMember(e.ctx, ana.ID, tm.ID, max.ID))
+	require.NoError(t, e.svc.RemoveMember(e.ctx, team.RemoveMemberParams{ActorID: ana.ID, TeamID: tm.ID, UserID: max.ID}))
 	e.clock.Advance(1e9)
 	e.join(ana.ID, tm, max, rbac.RoleMember)
 	ep3, err := e.svc.SessionEpoch(e.ctx, max.ID, tm.ID)
@@ -124,18 +124,26 @@ func TestMEM2_RemoveMember(t *testing.T) {
 	e.join(ana.ID, tm, abe, rbac.RoleAdmin)
 	e.join(ana.ID, tm, max, rbac.RoleMember)
 
-	requireRefused(t, e.requireUnchanged(func() error { return e.svc.RemoveMember(e.ctx, max.ID, tm.ID, abe.ID) }), team.ErrPermissionDenied)
-	requireRefused(t, e.requireUnchanged(func() error { return e.svc.RemoveMember(e.ctx, ada.ID, tm.ID, ana.ID) }), team.ErrPermissionDenied)
-	requireRefused(t, e.requireUnchanged(func() error { return e.svc.RemoveMember(e.ctx, ada.ID, tm.ID, ada.ID) }), team.ErrInvalidInput)
-	requireRefused(t, e.requireUnchanged(func() error { return e.svc.RemoveMember(e.ctx, ada.ID, tm.ID, "user-nobody") }), team.ErrNotMember)
+	requireRefused(t, e.requireUnchanged(func() error {
+		return e.svc.RemoveMember(e.ctx, team.RemoveMemberParams{ActorID: max.ID, TeamID: tm.ID, UserID: abe.ID})
+	}), team.ErrPermissionDenied)
+	requireRefused(t, e.requireUnchanged(func() error {
+		return e.svc.RemoveMember(e.ctx, team.RemoveMemberParams{ActorID: ada.ID, TeamID: tm.ID, UserID: ana.ID})
+	}), team.ErrPermissionDenied)
+	requireRefused(t, e.requireUnchanged(func() error {
+		return e.svc.RemoveMember(e.ctx, team.RemoveMemberParams{ActorID: ada.ID, TeamID: tm.ID, UserID: ada.ID})
+	}), team.ErrInvalidInput)
+	requireRefused(t, e.requireUnchanged(func() error {
+		return e.svc.RemoveMember(e.ctx, team.RemoveMemberParams{ActorID: ada.ID, TeamID: tm.ID, UserID: "user-nobody"})
+	}), team.ErrNotMember)
 
 	require.NoError(t, e.svc.Authorize(e.ctx, max.ID, tm.ID, rbac.View, team.Resource{}))
-	require.NoError(t, e.svc.RemoveMember(e.ctx, ada.ID, tm.ID, max.ID))
+	require.NoError(t, e.svc.RemoveMember(e.ctx, team.RemoveMemberParams{ActorID: ada.ID, TeamID: tm.ID, UserID: max.ID}))
 	requireRefused(t, e.svc.Authorize(e.ctx, max.ID, tm.ID, rbac.View, team.Resource{}), team.ErrNotMember)
 	_, err := e.svc.Members(e.ctx, max.ID, tm.ID)
 	requireRefused(t, err, team.ErrNotMember)
 
-	require.NoError(t, e.svc.RemoveMember(e.ctx, ada.ID, tm.ID, abe.ID), "admins may remove other admins")
+	require.NoError(t, e.svc.RemoveMember(e.ctx, team.RemoveMemberParams{ActorID: ada.ID, TeamID: tm.ID, UserID: abe.ID}), "admins may remove other admins")
 	_, err = e.member(tm.ID, abe.ID)
 	require.ErrorIs(t, err, team.ErrNotFound)
 
@@ -155,7 +163,7 @@ func TestMEM3_Leave(t *testing.T) {
 	require.NoError(t, e.svc.Leave(e.ctx, vic.ID, tm.ID))
 	requireRefused(t, e.requireUnchanged(func() error { return e.svc.Leave(e.ctx, vic.ID, tm.ID) }), team.ErrNotMember)
 
-	require.NoError(t, e.svc.TransferOwnership(e.ctx, ana.ID, tm.ID, team.Transfer{NewOwnerID: max.ID, ConfirmNewOwnerID: max.ID}))
+	require.NoError(t, e.svc.TransferOwnership(e.ctx, team.TransferOwnershipParams{ActorID: ana.ID, TeamID: tm.ID, NewOwnerID: max.ID, ConfirmNewOwnerID: max.ID}))
 	require.NoError(t, e.svc.Leave(e.ctx, ana.ID, tm.ID), "after the transfer the old owner may leave")
 	requireRefused(t, e.requireUnchanged(func() error { return e.svc.Leave(e.ctx, max.ID, tm.ID) }), team.ErrOwnerCannotLeave)
 
@@ -176,9 +184,9 @@ func TestMEM4_ResourcesStayAndRejoinNeedsInvitation(t *testing.T) {
 	ana, max := user("ana"), user("max")
 	tm := e.teamOf(ana, "Agency")
 	e.register(max)
-	inv, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, max.Email, rbac.RoleMember)
+	inv, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: max.Email, Role: rbac.RoleMember})
 	require.NoError(t, err)
-	tok := e.out.token(t, inv.ID)
+	tok := e.out.token(t, inv.Invitation.ID)
 	_, err = e.svc.AcceptInvitation(e.ctx, max, tok)
 	require.NoError(t, err)
 
@@ -208,11 +216,11 @@ func TestMEM5_ListMembersAndInvitations(t *testing.T) {
 	joinedAna := e.clock.Now()
 	e.clock.Advance(1e9)
 	e.join(ana.ID, tm, vic, rbac.RoleViewer)
-	inv, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, "zoe@example.com", rbac.RoleMember)
+	inv, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: "zoe@example.com", Role: rbac.RoleMember})
 	require.NoError(t, err)
-	cancelled, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, "yan@example.com", rbac.RoleMember)
+	cancelled, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: "yan@example.com", Role: rbac.RoleMember})
 	require.NoError(t, err)
-	require.NoError(t, e.svc.CancelInvitation(e.ctx, ana.ID, tm.ID, cancelled.ID))
+	require.NoError(t, e.svc.CancelInvitation(e.ctx, team.CancelInvitationParams{ActorID: ana.ID, TeamID: tm.ID, InvitationID: cancelled.Invitation.ID}))
 
 	ms, err := e.svc.Members(e.ctx, vic.ID, tm.ID)
 	require.NoError(t, err)
@@ -225,7 +233,7 @@ func TestMEM5_ListMembersAndInvitations(t *testing.T) {
 
 	invs, err := e.svc.Invitations(e.ctx, vic.ID, tm.ID)
 	require.NoError(t, err)
-	require.Equal(t, []team.Invitation{inv}, invs)
+	require.Equal(t, []team.Invitation{inv.Invitation}, invs)
 
 	_, err = e.svc.Members(e.ctx, "user-out", tm.ID)
 	requireRefused(t, err, team.ErrNotMember)

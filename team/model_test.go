@@ -814,7 +814,7 @@ func (r *mdlRun) upgrade(actor, teamID, name string) {
 		}
 		return r.entitlement(actor)
 	}()
-	up, pers, err := r.svc.UpgradeToCollaboration(r.ctx, actor, teamID, name)
+	up, pers, err := r.svc.UpgradeToCollaboration(r.ctx, team.UpgradeToCollaborationParams{ActorID: actor, TeamID: teamID, Name: name})
 	r.expect(op, want, err, func() {
 		t := r.byID[teamID]
 		t.kind = team.Collaboration
@@ -843,7 +843,7 @@ func (r *mdlRun) createTeam(owner team.User, name string) {
 		}
 		return r.entitlement(owner.ID)
 	}()
-	got, err := r.svc.CreateTeam(r.ctx, owner, team.CreateTeamParams{Name: name})
+	got, err := r.svc.CreateTeam(r.ctx, team.CreateTeamParams{Owner: owner, Name: name})
 	r.expect(op, want, err, func() {
 		r.addTeam(&mdlTeam{id: got.ID, kind: team.Collaboration, name: strings.TrimSpace(name), owner: owner.ID, events: 1,
 			members: map[string]*mdlMember{owner.ID: {role: r.policy.Owner().Name, email: mdlNorm(owner.Email), epoch: r.firstEpoch()}}})
@@ -851,7 +851,7 @@ func (r *mdlRun) createTeam(owner team.User, name string) {
 }
 
 func (r *mdlRun) updateTeam(actor, teamID string) {
-	var upd team.TeamUpdate
+	upd := team.UpdateTeamParams{ActorID: actor, TeamID: teamID}
 	var name string
 	if !r.pct(5) {
 		name = r.pickName()
@@ -874,7 +874,7 @@ func (r *mdlRun) updateTeam(actor, teamID string) {
 		}
 		return nil
 	}()
-	_, err := r.svc.UpdateTeam(r.ctx, actor, teamID, upd)
+	_, err := r.svc.UpdateTeam(r.ctx, upd)
 	r.expect(op, want, err, func() {
 		t := r.byID[teamID]
 		t.name = strings.TrimSpace(name)
@@ -983,14 +983,14 @@ func (r *mdlRun) invite(actor, teamID, email, roleName string) {
 		return nil
 	}()
 	clear(r.delivered)
-	got, err := r.svc.Invite(r.ctx, actor, teamID, email, roleName)
+	got, err := r.svc.Invite(r.ctx, team.InviteParams{ActorID: actor, TeamID: teamID, Email: email, Role: roleName})
 	r.expect(op, want, err, func() {
 		if replaced != nil {
 			replaced.status = team.InvitationExpired
 		}
-		inv := &mdlInv{id: got.ID, teamID: teamID, email: norm, role: effRole, status: team.InvitationPending,
-			expires: r.now.Add(mdlTTL), token: r.delivered[got.ID]}
-		if got.ID == "" || got.Status != team.InvitationPending || got.Email != norm || got.Role != effRole {
+		inv := &mdlInv{id: got.Invitation.ID, teamID: teamID, email: norm, role: effRole, status: team.InvitationPending,
+			expires: r.now.Add(mdlTTL), token: r.delivered[got.Invitation.ID]}
+		if got.Invitation.ID == "" || got.Invitation.Status != team.InvitationPending || got.Invitation.Email != norm || got.Invitation.Role != effRole {
 			r.failf("%s: returned %+v (INV-7: the invitation comes back with ErrNotifyFailed too)", op, got)
 		}
 		if !r.notifyFails && inv.token == "" {
@@ -1065,7 +1065,7 @@ func (r *mdlRun) resend(actor, teamID, invID string) {
 		return nil
 	}()
 	clear(r.delivered)
-	_, err := r.svc.ResendInvitation(r.ctx, actor, teamID, invID)
+	_, err := r.svc.ResendInvitation(r.ctx, team.ResendInvitationParams{ActorID: actor, TeamID: teamID, InvitationID: invID})
 	r.expect(op, want, err, func() {
 		inv := r.invByID[invID]
 		if inv.token != "" {
@@ -1086,7 +1086,7 @@ func (r *mdlRun) cancel(actor, teamID, invID string) {
 		}
 		return mdlStatusErr(inv.status)
 	}()
-	err := r.svc.CancelInvitation(r.ctx, actor, teamID, invID)
+	err := r.svc.CancelInvitation(r.ctx, team.CancelInvitationParams{ActorID: actor, TeamID: teamID, InvitationID: invID})
 	r.expect(op, want, err, func() {
 		r.invByID[invID].status = team.InvitationCancelled
 		r.byID[teamID].events++
@@ -1255,7 +1255,7 @@ func (r *mdlRun) changeRole(actor, teamID, userID, roleName string) {
 		noop = target.role == roleName
 		return nil
 	}()
-	got, err := r.svc.ChangeRole(r.ctx, actor, teamID, userID, roleName)
+	got, err := r.svc.ChangeRole(r.ctx, team.ChangeRoleParams{ActorID: actor, TeamID: teamID, UserID: userID, Role: roleName})
 	r.expect(op, want, err, func() {
 		t := r.byID[teamID]
 		m := t.members[userID]
@@ -1302,7 +1302,7 @@ func (r *mdlRun) removeMember(actor, teamID, userID string) {
 		}
 		return nil
 	}()
-	err := r.svc.RemoveMember(r.ctx, actor, teamID, userID)
+	err := r.svc.RemoveMember(r.ctx, team.RemoveMemberParams{ActorID: actor, TeamID: teamID, UserID: userID})
 	r.expect(op, want, err, func() {
 		t := r.byID[teamID]
 		delete(t.members, userID)
@@ -1369,7 +1369,7 @@ func (r *mdlRun) transfer(actor, teamID, newOwner, confirm string) {
 		}
 		return nil
 	}()
-	err := r.svc.TransferOwnership(r.ctx, actor, teamID, team.Transfer{NewOwnerID: newOwner, ConfirmNewOwnerID: confirm})
+	err := r.svc.TransferOwnership(r.ctx, team.TransferOwnershipParams{ActorID: actor, TeamID: teamID, NewOwnerID: newOwner, ConfirmNewOwnerID: confirm})
 	r.expect(op, want, err, func() {
 		t := r.byID[teamID]
 		old, nw := t.members[actor], t.members[newOwner]
@@ -1516,7 +1516,7 @@ func (r *mdlRun) recordUsage(actor, teamID string) {
 		}
 		return nil
 	}()
-	_, err := r.svc.RecordUsage(r.ctx, actor, teamID, team.Usage{Amount: amount, IdempotencyKey: key})
+	_, err := r.svc.RecordUsage(r.ctx, team.RecordUsageParams{ActorID: actor, TeamID: teamID, Amount: amount, IdempotencyKey: key})
 	r.expect(op, want, err, func() {
 		if retry {
 			return
@@ -1563,7 +1563,7 @@ func (r *mdlRun) topUp(actor, teamID string, amount int64) {
 		}
 		return nil
 	}()
-	got, err := r.svc.TopUp(r.ctx, actor, teamID, amount)
+	got, err := r.svc.TopUp(r.ctx, team.TopUpParams{ActorID: actor, TeamID: teamID, Amount: amount})
 	r.expect(op, want, err, func() {
 		t := r.byID[teamID]
 		a := r.accounts[t.owner]
@@ -1590,7 +1590,7 @@ func (r *mdlRun) changePlan(actor, teamID string, plan billing.Plan) {
 		}
 		return nil
 	}()
-	_, err := r.svc.ChangePlan(r.ctx, actor, teamID, plan)
+	_, err := r.svc.ChangePlan(r.ctx, team.ChangePlanParams{ActorID: actor, TeamID: teamID, Plan: plan})
 	r.expect(op, want, err, func() {
 		t := r.byID[teamID]
 		if a := r.accounts[t.owner]; a.plan != plan {
@@ -1633,7 +1633,7 @@ func (r *mdlRun) usageSummary(actor, teamID string) {
 		_, err := r.billingAs(actor, teamID, rbac.ViewUsage)
 		return err
 	}()
-	got, err := r.svc.UsageSummary(r.ctx, actor, teamID, from, to)
+	got, err := r.svc.UsageSummary(r.ctx, team.UsageSummaryParams{ActorID: actor, TeamID: teamID, From: from, To: to})
 	r.expect(op, want, err, func() {
 		var amount int64
 		for _, u := range r.usage[teamID] {
@@ -1680,7 +1680,7 @@ func (r *mdlRun) recordEvent(actor, teamID string) {
 		}
 		return nil
 	}()
-	_, err := r.svc.RecordEvent(r.ctx, actor, teamID, team.HostEvent{Action: action, Target: "d1"})
+	_, err := r.svc.RecordEvent(r.ctx, team.RecordEventParams{ActorID: actor, TeamID: teamID, Action: action, Target: "d1"})
 	r.expect(op, want, err, func() { r.byID[teamID].events++ })
 }
 
@@ -1705,7 +1705,7 @@ func (r *mdlRun) auditReads(actor, teamID string) {
 			}
 			return nil
 		}()
-		got, err := r.svc.AuditLog(r.ctx, actor, teamID, q)
+		got, err := r.svc.AuditLog(r.ctx, team.AuditLogParams{ActorID: actor, TeamID: teamID, Query: q})
 		r.expect(op, want, err, func() {
 			if len(got.Events) != r.byID[teamID].events {
 				r.failf("%s: %d events, want %d (AUD-1)", op, len(got.Events), r.byID[teamID].events)

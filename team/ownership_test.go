@@ -11,8 +11,9 @@ import (
 	"github.com/teamkit/teamkit/team"
 )
 
-func transferTo(u team.User) team.Transfer {
-	return team.Transfer{NewOwnerID: u.ID, ConfirmNewOwnerID: u.ID}
+// transferTo is actorID's confirmed transfer of teamID to u.
+func transferTo(actorID, teamID string, u team.User) team.TransferOwnershipParams {
+	return team.TransferOwnershipParams{ActorID: actorID, TeamID: teamID, NewOwnerID: u.ID, ConfirmNewOwnerID: u.ID}
 }
 
 // Rule OWN-1: only the owner transfers, only to an active member, with the
@@ -26,25 +27,24 @@ func TestOWN1_TransferOnlyByOwnerToMemberWithConfirmation(t *testing.T) {
 	e.register(out)
 
 	for _, c := range []struct {
-		name  string
-		actor team.User
-		tr    team.Transfer
-		want  error
+		name string
+		tr   team.TransferOwnershipParams
+		want error
 	}{
-		{"admin is not the owner", ada, transferTo(max), team.ErrPermissionDenied},
-		{"admin to self", ada, transferTo(ada), team.ErrPermissionDenied},
-		{"non-member actor", out, transferTo(max), team.ErrNotMember},
-		{"target not a member", ana, transferTo(out), team.ErrNotMember},
-		{"confirmation differs", ana, team.Transfer{NewOwnerID: max.ID, ConfirmNewOwnerID: ada.ID}, team.ErrConfirmationMismatch},
-		{"confirmation missing", ana, team.Transfer{NewOwnerID: max.ID}, team.ErrInvalidInput},
-		{"to self", ana, transferTo(ana), team.ErrInvalidInput},
+		{"admin is not the owner", transferTo(ada.ID, tm.ID, max), team.ErrPermissionDenied},
+		{"admin to self", transferTo(ada.ID, tm.ID, ada), team.ErrPermissionDenied},
+		{"non-member actor", transferTo(out.ID, tm.ID, max), team.ErrNotMember},
+		{"target not a member", transferTo(ana.ID, tm.ID, out), team.ErrNotMember},
+		{"confirmation differs", team.TransferOwnershipParams{ActorID: ana.ID, TeamID: tm.ID, NewOwnerID: max.ID, ConfirmNewOwnerID: ada.ID}, team.ErrConfirmationMismatch},
+		{"confirmation missing", team.TransferOwnershipParams{ActorID: ana.ID, TeamID: tm.ID, NewOwnerID: max.ID}, team.ErrInvalidInput},
+		{"to self", transferTo(ana.ID, tm.ID, ana), team.ErrInvalidInput},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			requireRefused(t, e.requireUnchanged(func() error { return e.svc.TransferOwnership(e.ctx, c.actor.ID, tm.ID, c.tr) }), c.want)
+			requireRefused(t, e.requireUnchanged(func() error { return e.svc.TransferOwnership(e.ctx, c.tr) }), c.want)
 		})
 	}
 
-	require.NoError(t, e.svc.TransferOwnership(e.ctx, ana.ID, tm.ID, transferTo(max)))
+	require.NoError(t, e.svc.TransferOwnership(e.ctx, transferTo(ana.ID, tm.ID, max)))
 	got, err := e.svc.Team(e.ctx, max.ID, tm.ID)
 	require.NoError(t, err)
 	require.Equal(t, max.ID, got.OwnerID)
@@ -52,7 +52,7 @@ func TestOWN1_TransferOnlyByOwnerToMemberWithConfirmation(t *testing.T) {
 	require.Len(t, owners, 1)
 	require.Equal(t, max.ID, owners[0].UserID)
 	// The old owner is no longer the owner.
-	requireRefused(t, e.requireUnchanged(func() error { return e.svc.TransferOwnership(e.ctx, ana.ID, tm.ID, transferTo(ada)) }), team.ErrPermissionDenied)
+	requireRefused(t, e.requireUnchanged(func() error { return e.svc.TransferOwnership(e.ctx, transferTo(ana.ID, tm.ID, ada)) }), team.ErrPermissionDenied)
 	require.Equal(t, audit.OwnershipTransferred, e.actions(tm.ID)[len(e.actions(tm.ID))-1])
 }
 
@@ -78,7 +78,7 @@ func TestOWN3_FormerOwnerRole(t *testing.T) {
 			newEpoch, err := e.svc.SessionEpoch(e.ctx, ada.ID, tm.ID)
 			require.NoError(t, err)
 
-			require.NoError(t, e.svc.TransferOwnership(e.ctx, ana.ID, tm.ID, transferTo(ada)))
+			require.NoError(t, e.svc.TransferOwnership(e.ctx, transferTo(ana.ID, tm.ID, ada)))
 			old, err := e.member(tm.ID, ana.ID)
 			require.NoError(t, err)
 			require.Equal(t, c.want, old.Role)
@@ -100,16 +100,16 @@ func TestOWN4_NewOwnerNeedsValidAccount(t *testing.T) {
 	e.join(ana.ID, tm, max, rbac.RoleMember)
 
 	e.setAccount(max.ID, billing.PlanFree, billing.StatusSuspended)
-	requireRefused(t, e.requireUnchanged(func() error { return e.svc.TransferOwnership(e.ctx, ana.ID, tm.ID, transferTo(max)) }), team.ErrInvalidAccount)
+	requireRefused(t, e.requireUnchanged(func() error { return e.svc.TransferOwnership(e.ctx, transferTo(ana.ID, tm.ID, max)) }), team.ErrInvalidAccount)
 
 	// A member who never got an account (joined before registration).
 	ghost := team.User{ID: "user-ghost", Email: "ghost@example.com"}
-	inv, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, ghost.Email, rbac.RoleMember)
+	inv, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: ghost.Email, Role: rbac.RoleMember})
 	require.NoError(t, err)
-	_, err = e.svc.AcceptInvitation(e.ctx, ghost, e.out.token(t, inv.ID))
+	_, err = e.svc.AcceptInvitation(e.ctx, ghost, e.out.token(t, inv.Invitation.ID))
 	require.NoError(t, err)
-	requireRefused(t, e.requireUnchanged(func() error { return e.svc.TransferOwnership(e.ctx, ana.ID, tm.ID, transferTo(ghost)) }), team.ErrInvalidAccount)
+	requireRefused(t, e.requireUnchanged(func() error { return e.svc.TransferOwnership(e.ctx, transferTo(ana.ID, tm.ID, ghost)) }), team.ErrInvalidAccount)
 
 	e.setAccount(max.ID, billing.PlanFree, billing.StatusActive)
-	require.NoError(t, e.svc.TransferOwnership(e.ctx, ana.ID, tm.ID, transferTo(max)))
+	require.NoError(t, e.svc.TransferOwnership(e.ctx, transferTo(ana.ID, tm.ID, max)))
 }

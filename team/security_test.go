@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -54,9 +53,9 @@ func (w *secWorld) collab(t *testing.T, owner team.User, name string) team.Team 
 	t.Helper()
 	p, err := w.svc.EnsurePersonalTeam(w.ctx, owner)
 	require.NoError(t, err)
-	_, err = w.svc.ChangePlan(w.ctx, owner.ID, p.ID, billing.PlanEnterprise)
+	_, err = w.svc.ChangePlan(w.ctx, team.ChangePlanParams{ActorID: owner.ID, TeamID: p.ID, Plan: billing.PlanEnterprise})
 	require.NoError(t, err)
-	tm, err := w.svc.CreateTeam(w.ctx, owner, team.CreateTeamParams{Name: name})
+	tm, err := w.svc.CreateTeam(w.ctx, team.CreateTeamParams{Owner: owner, Name: name})
 	require.NoError(t, err)
 	return tm
 }
@@ -66,9 +65,9 @@ func (w *secWorld) join(t *testing.T, actorID, teamID string, u team.User, role 
 	t.Helper()
 	_, err := w.svc.EnsurePersonalTeam(w.ctx, u)
 	require.NoError(t, err)
-	inv, err := w.svc.Invite(w.ctx, actorID, teamID, u.Email, role)
+	inv, err := w.svc.Invite(w.ctx, team.InviteParams{ActorID: actorID, TeamID: teamID, Email: u.Email, Role: role})
 	require.NoError(t, err)
-	_, err = w.svc.AcceptInvitation(w.ctx, u, w.tokens[inv.ID])
+	_, err = w.svc.AcceptInvitation(w.ctx, u, w.tokens[inv.Invitation.ID])
 	require.NoError(t, err)
 }
 
@@ -80,7 +79,7 @@ func TestSecurity_TokenEntropyINV4(t *testing.T) {
 	tm := w.collab(t, secUser("ana"), "Entropy")
 	seen := map[string]bool{}
 	for i := range 200 {
-		_, err := w.svc.Invite(w.ctx, "id-ana", tm.ID, fmt.Sprintf("guest%d@example.com", i), "")
+		_, err := w.svc.Invite(w.ctx, team.InviteParams{ActorID: "id-ana", TeamID: tm.ID, Email: fmt.Sprintf("guest%d@example.com", i)})
 		require.NoError(t, err)
 	}
 	require.Len(t, w.all, 200)
@@ -119,12 +118,12 @@ func TestSecurity_TokenIsTheRandomSourceINV4(t *testing.T) {
 	fixed := strings.Repeat("\x5a", 32)
 	w := newSecWorld(t, team.WithRandom(strings.NewReader(fixed)))
 	tm := w.collab(t, secUser("ana"), "Source")
-	_, err := w.svc.Invite(w.ctx, "id-ana", tm.ID, "bo@example.com", "")
+	_, err := w.svc.Invite(w.ctx, team.InviteParams{ActorID: "id-ana", TeamID: tm.ID, Email: "bo@example.com"})
 	require.NoError(t, err)
 	require.Equal(t, base64.RawURLEncoding.EncodeToString([]byte(fixed)), w.all[0])
 
 	before := w.mem.Snapshot()
-	_, err = w.svc.Invite(w.ctx, "id-ana", tm.ID, "cy@example.com", "") // the reader is empty now
+	_, err = w.svc.Invite(w.ctx, team.InviteParams{ActorID: "id-ana", TeamID: tm.ID, Email: "cy@example.com"}) // the reader is empty now
 	require.Error(t, err)
 	require.Equal(t, before, w.mem.Snapshot())
 }
@@ -138,11 +137,11 @@ func TestSecurity_StoreNeverSeesRawToken(t *testing.T) {
 	tm := w.collab(t, secUser("ana"), "Secrets")
 	var invs []team.Invitation
 	for _, name := range []string{"bo", "cy", "di"} {
-		inv, err := w.svc.Invite(w.ctx, "id-ana", tm.ID, name+"@example.com", rbac.RoleMember)
+		inv, err := w.svc.Invite(w.ctx, team.InviteParams{ActorID: "id-ana", TeamID: tm.ID, Email: name + "@example.com", Role: rbac.RoleMember})
 		require.NoError(t, err)
-		invs = append(invs, inv)
+		invs = append(invs, inv.Invitation)
 	}
-	_, err := w.svc.ResendInvitation(w.ctx, "id-ana", tm.ID, invs[0].ID)
+	_, err := w.svc.ResendInvitation(w.ctx, team.ResendInvitationParams{ActorID: "id-ana", TeamID: tm.ID, InvitationID: invs[0].ID})
 	require.NoError(t, err)
 	_, err = w.svc.EnsurePersonalTeam(w.ctx, secUser("cy"))
 	require.NoError(t, err)
@@ -210,13 +209,13 @@ func (s lenientLookupStore) InvitationByTokenHash(context.Context, string) (team
 func TestSecurity_TokenComparedAfterLookup(t *testing.T) {
 	w := newSecWorld(t)
 	tm := w.collab(t, secUser("ana"), "Lookup")
-	inv, err := w.svc.Invite(w.ctx, "id-ana", tm.ID, "bo@example.com", rbac.RoleMember)
+	inv, err := w.svc.Invite(w.ctx, team.InviteParams{ActorID: "id-ana", TeamID: tm.ID, Email: "bo@example.com", Role: rbac.RoleMember})
 	require.NoError(t, err)
 	_, err = w.svc.EnsurePersonalTeam(w.ctx, secUser("bo"))
 	require.NoError(t, err)
-	good := w.tokens[inv.ID]
+	good := w.tokens[inv.Invitation.ID]
 
-	lenient, err := team.New(lenientLookupStore{Store: w.mem, inv: inv})
+	lenient, err := team.New(lenientLookupStore{Store: w.mem, inv: inv.Invitation})
 	require.NoError(t, err)
 	before := w.mem.Snapshot()
 	for _, wrong := range []string{"x", good[:42], good + "x", strings.ToUpper(good), good[1:] + good[:1]} {
@@ -257,21 +256,21 @@ func TestSecurity_CrossTeamIDsTEAM6(t *testing.T) {
 	b := w.collab(t, bo, "Team B")
 	w.join(t, "id-ana", a.ID, cy, rbac.RoleAdmin)
 	w.join(t, "id-bo", b.ID, di, rbac.RoleMember)
-	invA, err := w.svc.Invite(w.ctx, "id-ana", a.ID, "ed@example.com", rbac.RoleMember)
+	invA, err := w.svc.Invite(w.ctx, team.InviteParams{ActorID: "id-ana", TeamID: a.ID, Email: "ed@example.com", Role: rbac.RoleMember})
 	require.NoError(t, err)
-	invB, err := w.svc.Invite(w.ctx, "id-bo", b.ID, "fa@example.com", rbac.RoleMember)
+	invB, err := w.svc.Invite(w.ctx, team.InviteParams{ActorID: "id-bo", TeamID: b.ID, Email: "fa@example.com", Role: rbac.RoleMember})
 	require.NoError(t, err)
 	for _, tm := range []struct{ id, owner, actor string }{{a.ID, "id-ana", "id-cy"}, {b.ID, "id-bo", "id-di"}} {
-		_, err := w.svc.TopUp(w.ctx, tm.owner, tm.id, 100)
+		_, err := w.svc.TopUp(w.ctx, team.TopUpParams{ActorID: tm.owner, TeamID: tm.id, Amount: 100})
 		require.NoError(t, err)
-		_, err = w.svc.RecordUsage(w.ctx, tm.actor, tm.id, team.Usage{Amount: 3, IdempotencyKey: "same-key"})
+		_, err = w.svc.RecordUsage(w.ctx, team.RecordUsageParams{ActorID: tm.actor, TeamID: tm.id, Amount: 3, IdempotencyKey: "same-key"})
 		require.NoError(t, err)
 	}
 
 	type side struct {
 		team, owner, member, inv string
 	}
-	sides := []side{{a.ID, "id-ana", "id-cy", invA.ID}, {b.ID, "id-bo", "id-di", invB.ID}}
+	sides := []side{{a.ID, "id-ana", "id-cy", invA.Invitation.ID}, {b.ID, "id-bo", "id-di", invB.Invitation.ID}}
 	before := w.mem.Snapshot()
 	calls := 0
 	for i, own := range sides {
@@ -283,22 +282,22 @@ func TestSecurity_CrossTeamIDsTEAM6(t *testing.T) {
 			require.ErrorIs(t, err, want, "%s in team %s with IDs of team %s", name, own.team, other.team)
 		}
 		for _, foreign := range []string{other.owner, other.member} {
-			_, err := w.svc.ChangeRole(w.ctx, own.owner, own.team, foreign, rbac.RoleViewer)
+			_, err := w.svc.ChangeRole(w.ctx, team.ChangeRoleParams{ActorID: own.owner, TeamID: own.team, UserID: foreign, Role: rbac.RoleViewer})
 			check("ChangeRole", team.ErrNotMember, err)
-			check("RemoveMember", team.ErrNotMember, w.svc.RemoveMember(w.ctx, own.owner, own.team, foreign))
-			check("TransferOwnership", team.ErrNotMember, w.svc.TransferOwnership(w.ctx, own.owner, own.team, team.Transfer{NewOwnerID: foreign, ConfirmNewOwnerID: foreign}))
+			check("RemoveMember", team.ErrNotMember, w.svc.RemoveMember(w.ctx, team.RemoveMemberParams{ActorID: own.owner, TeamID: own.team, UserID: foreign}))
+			check("TransferOwnership", team.ErrNotMember, w.svc.TransferOwnership(w.ctx, team.TransferOwnershipParams{ActorID: own.owner, TeamID: own.team, NewOwnerID: foreign, ConfirmNewOwnerID: foreign}))
 			check("Authorize", team.ErrNotMember, w.svc.Authorize(w.ctx, foreign, own.team, rbac.View, team.Resource{Type: "doc", ID: "d", CreatorID: foreign}))
 			_, err = w.svc.SessionEpoch(w.ctx, foreign, own.team)
 			check("SessionEpoch", team.ErrNotMember, err)
 		}
-		_, err := w.svc.ResendInvitation(w.ctx, own.owner, own.team, other.inv)
+		_, err := w.svc.ResendInvitation(w.ctx, team.ResendInvitationParams{ActorID: own.owner, TeamID: own.team, InvitationID: other.inv})
 		check("ResendInvitation", team.ErrNotFound, err)
-		check("CancelInvitation", team.ErrNotFound, w.svc.CancelInvitation(w.ctx, own.owner, own.team, other.inv))
+		check("CancelInvitation", team.ErrNotFound, w.svc.CancelInvitation(w.ctx, team.CancelInvitationParams{ActorID: own.owner, TeamID: own.team, InvitationID: other.inv}))
 
 		// Members of one team, naming the other team.
 		for _, actor := range []string{own.owner, own.member} {
 			name := "Hijacked"
-			_, err := w.svc.UpdateTeam(w.ctx, actor, other.team, team.TeamUpdate{Name: &name})
+			_, err := w.svc.UpdateTeam(w.ctx, team.UpdateTeamParams{ActorID: actor, TeamID: other.team, Name: &name})
 			check("UpdateTeam", team.ErrNotMember, err)
 			_, err = w.svc.Team(w.ctx, actor, other.team)
 			check("Team", team.ErrNotMember, err)
@@ -306,35 +305,35 @@ func TestSecurity_CrossTeamIDsTEAM6(t *testing.T) {
 			check("Members", team.ErrNotMember, err)
 			_, err = w.svc.Invitations(w.ctx, actor, other.team)
 			check("Invitations", team.ErrNotMember, err)
-			_, err = w.svc.Invite(w.ctx, actor, other.team, "gi@example.com", rbac.RoleMember)
+			_, err = w.svc.Invite(w.ctx, team.InviteParams{ActorID: actor, TeamID: other.team, Email: "gi@example.com", Role: rbac.RoleMember})
 			check("Invite", team.ErrNotMember, err)
-			check("CancelInvitation", team.ErrNotMember, w.svc.CancelInvitation(w.ctx, actor, other.team, other.inv))
-			_, err = w.svc.ResendInvitation(w.ctx, actor, other.team, other.inv)
+			check("CancelInvitation", team.ErrNotMember, w.svc.CancelInvitation(w.ctx, team.CancelInvitationParams{ActorID: actor, TeamID: other.team, InvitationID: other.inv}))
+			_, err = w.svc.ResendInvitation(w.ctx, team.ResendInvitationParams{ActorID: actor, TeamID: other.team, InvitationID: other.inv})
 			check("ResendInvitation", team.ErrNotMember, err)
-			_, err = w.svc.ChangeRole(w.ctx, actor, other.team, other.member, rbac.RoleViewer)
+			_, err = w.svc.ChangeRole(w.ctx, team.ChangeRoleParams{ActorID: actor, TeamID: other.team, UserID: other.member, Role: rbac.RoleViewer})
 			check("ChangeRole", team.ErrNotMember, err)
-			check("RemoveMember", team.ErrNotMember, w.svc.RemoveMember(w.ctx, actor, other.team, other.member))
+			check("RemoveMember", team.ErrNotMember, w.svc.RemoveMember(w.ctx, team.RemoveMemberParams{ActorID: actor, TeamID: other.team, UserID: other.member}))
 			check("Leave", team.ErrNotMember, w.svc.Leave(w.ctx, actor, other.team))
-			check("TransferOwnership", team.ErrNotMember, w.svc.TransferOwnership(w.ctx, actor, other.team, team.Transfer{NewOwnerID: actor, ConfirmNewOwnerID: actor}))
+			check("TransferOwnership", team.ErrNotMember, w.svc.TransferOwnership(w.ctx, team.TransferOwnershipParams{ActorID: actor, TeamID: other.team, NewOwnerID: actor, ConfirmNewOwnerID: actor}))
 			_, err = w.svc.DeletionPreflight(w.ctx, actor, other.team)
 			check("DeletionPreflight", team.ErrNotMember, err)
 			check("DeleteTeam", team.ErrNotMember, w.svc.DeleteTeam(w.ctx, actor, other.team))
 			for _, action := range []team.Action{rbac.View, rbac.Use, rbac.Create, rbac.Edit, rbac.Delete} {
 				check("Authorize", team.ErrNotMember, w.svc.Authorize(w.ctx, actor, other.team, action, team.Resource{Type: "doc", ID: "d", CreatorID: actor}))
 			}
-			_, err = w.svc.RecordUsage(w.ctx, actor, other.team, team.Usage{Amount: 1, IdempotencyKey: "x"})
+			_, err = w.svc.RecordUsage(w.ctx, team.RecordUsageParams{ActorID: actor, TeamID: other.team, Amount: 1, IdempotencyKey: "x"})
 			check("RecordUsage", team.ErrNotMember, err)
-			_, err = w.svc.RecordUsage(w.ctx, actor, other.team, team.Usage{Amount: 3, IdempotencyKey: "same-key"})
+			_, err = w.svc.RecordUsage(w.ctx, team.RecordUsageParams{ActorID: actor, TeamID: other.team, Amount: 3, IdempotencyKey: "same-key"})
 			check("RecordUsage(retry of the other team's key)", team.ErrNotMember, err)
-			_, err = w.svc.TopUp(w.ctx, actor, other.team, 5)
+			_, err = w.svc.TopUp(w.ctx, team.TopUpParams{ActorID: actor, TeamID: other.team, Amount: 5})
 			check("TopUp", team.ErrNotMember, err)
-			_, err = w.svc.ChangePlan(w.ctx, actor, other.team, billing.PlanFree)
+			_, err = w.svc.ChangePlan(w.ctx, team.ChangePlanParams{ActorID: actor, TeamID: other.team, Plan: billing.PlanFree})
 			check("ChangePlan", team.ErrNotMember, err)
 			_, err = w.svc.BillingAccount(w.ctx, actor, other.team)
 			check("BillingAccount", team.ErrNotMember, err)
-			_, err = w.svc.UsageSummary(w.ctx, actor, other.team, time.Time{}, time.Time{})
+			_, err = w.svc.UsageSummary(w.ctx, team.UsageSummaryParams{ActorID: actor, TeamID: other.team})
 			check("UsageSummary", team.ErrNotMember, err)
-			_, err = w.svc.AuditLog(w.ctx, actor, other.team, audit.Query{})
+			_, err = w.svc.AuditLog(w.ctx, team.AuditLogParams{ActorID: actor, TeamID: other.team})
 			check("AuditLog", team.ErrNotMember, err)
 		}
 	}
@@ -354,13 +353,13 @@ func TestSecurity_CrossTeamIDsTEAM6(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, invs, 1)
 		require.Equal(t, own.inv, invs[0].ID)
-		page, err := w.svc.AuditLog(w.ctx, own.owner, own.team, audit.Query{Limit: audit.MaxLimit})
+		page, err := w.svc.AuditLog(w.ctx, team.AuditLogParams{ActorID: own.owner, TeamID: own.team, Query: audit.Query{Limit: audit.MaxLimit}})
 		require.NoError(t, err)
 		for _, e := range page.Events {
 			require.Equal(t, own.team, e.TeamID)
 			require.NotEqual(t, other.inv, e.Target)
 		}
-		sum, err := w.svc.UsageSummary(w.ctx, own.owner, own.team, time.Time{}, time.Time{})
+		sum, err := w.svc.UsageSummary(w.ctx, team.UsageSummaryParams{ActorID: own.owner, TeamID: own.team})
 		require.NoError(t, err)
 		require.Equal(t, int64(3), sum.Amount, "the same idempotency key in two teams charges each once")
 		require.Len(t, sum.Members, 1)
@@ -415,7 +414,7 @@ func newMatrixWorld(t *testing.T, sp specPolicy) (*secWorld, string) {
 			w.join(t, "owner-1", tm.ID, team.User{ID: id, Email: id + "@example.com"}, role)
 		}
 	}
-	_, err := w.svc.TopUp(w.ctx, "owner-1", tm.ID, 1000)
+	_, err := w.svc.TopUp(w.ctx, team.TopUpParams{ActorID: "owner-1", TeamID: tm.ID, Amount: 1000})
 	require.NoError(t, err)
 	return w, tm.ID
 }
@@ -477,7 +476,7 @@ func TestSecurity_RoleMatrixROLE6(t *testing.T) {
 							}
 							run(fmt.Sprintf("%s changes %s to %s", actor, target, newRole), want,
 								func(w *secWorld, teamID string) error {
-									_, err := w.svc.ChangeRole(w.ctx, actor, teamID, target, newRole)
+									_, err := w.svc.ChangeRole(w.ctx, team.ChangeRoleParams{ActorID: actor, TeamID: teamID, UserID: target, Role: newRole})
 									return err
 								},
 								func(w *secWorld, teamID string) {
@@ -492,7 +491,9 @@ func TestSecurity_RoleMatrixROLE6(t *testing.T) {
 							want = team.ErrPermissionDenied
 						}
 						run(fmt.Sprintf("%s removes %s", actor, target), want,
-							func(w *secWorld, teamID string) error { return w.svc.RemoveMember(w.ctx, actor, teamID, target) },
+							func(w *secWorld, teamID string) error {
+								return w.svc.RemoveMember(w.ctx, team.RemoveMemberParams{ActorID: actor, TeamID: teamID, UserID: target})
+							},
 							func(w *secWorld, teamID string) {
 								require.Empty(t, memberRole(w, teamID, target), "MEM-2: access ends at once")
 								require.ErrorIs(t, w.svc.Authorize(w.ctx, target, teamID, rbac.View, team.Resource{Type: "doc"}), team.ErrNotMember)
@@ -503,7 +504,7 @@ func TestSecurity_RoleMatrixROLE6(t *testing.T) {
 						}
 						run(fmt.Sprintf("%s hands ownership to %s", actor, target), want,
 							func(w *secWorld, teamID string) error {
-								return w.svc.TransferOwnership(w.ctx, actor, teamID, team.Transfer{NewOwnerID: target, ConfirmNewOwnerID: target})
+								return w.svc.TransferOwnership(w.ctx, team.TransferOwnershipParams{ActorID: actor, TeamID: teamID, NewOwnerID: target, ConfirmNewOwnerID: target})
 							},
 							func(w *secWorld, teamID string) {
 								require.Equal(t, rbac.RoleOwner, memberRole(w, teamID, target))
@@ -517,7 +518,7 @@ func TestSecurity_RoleMatrixROLE6(t *testing.T) {
 					}
 					run(fmt.Sprintf("%s invites as %s", actor, targetRole), want,
 						func(w *secWorld, teamID string) error {
-							_, err := w.svc.Invite(w.ctx, actor, teamID, "new@example.com", targetRole)
+							_, err := w.svc.Invite(w.ctx, team.InviteParams{ActorID: actor, TeamID: teamID, Email: "new@example.com", Role: targetRole})
 							return err
 						},
 						func(w *secWorld, teamID string) {
@@ -543,16 +544,16 @@ func TestSecurity_RoleMatrixROLE6(t *testing.T) {
 				run(actor+" leaves", leaveWant, func(w *secWorld, teamID string) error { return w.svc.Leave(w.ctx, actor, teamID) }, nil)
 				run(actor+" renames", deny(manager), func(w *secWorld, teamID string) error {
 					name := "Renamed"
-					_, err := w.svc.UpdateTeam(w.ctx, actor, teamID, team.TeamUpdate{Name: &name})
+					_, err := w.svc.UpdateTeam(w.ctx, team.UpdateTeamParams{ActorID: actor, TeamID: teamID, Name: &name})
 					return err
 				}, nil)
 				run(actor+" deletes", deny(actorRole == rbac.RoleOwner), func(w *secWorld, teamID string) error { return w.svc.DeleteTeam(w.ctx, actor, teamID) }, nil)
 				run(actor+" tops up", deny(canBill), func(w *secWorld, teamID string) error {
-					_, err := w.svc.TopUp(w.ctx, actor, teamID, 10)
+					_, err := w.svc.TopUp(w.ctx, team.TopUpParams{ActorID: actor, TeamID: teamID, Amount: 10})
 					return err
 				}, nil)
 				run(actor+" changes the plan", deny(canBill), func(w *secWorld, teamID string) error {
-					_, err := w.svc.ChangePlan(w.ctx, actor, teamID, billing.PlanTeam)
+					_, err := w.svc.ChangePlan(w.ctx, team.ChangePlanParams{ActorID: actor, TeamID: teamID, Plan: billing.PlanTeam})
 					return err
 				}, nil)
 				run(actor+" reads the account", deny(canBill), func(w *secWorld, teamID string) error {
@@ -560,15 +561,15 @@ func TestSecurity_RoleMatrixROLE6(t *testing.T) {
 					return err
 				}, nil)
 				run(actor+" reads usage", deny(canBill), func(w *secWorld, teamID string) error {
-					_, err := w.svc.UsageSummary(w.ctx, actor, teamID, time.Time{}, time.Time{})
+					_, err := w.svc.UsageSummary(w.ctx, team.UsageSummaryParams{ActorID: actor, TeamID: teamID})
 					return err
 				}, nil)
 				run(actor+" reads the audit log", deny(manager), func(w *secWorld, teamID string) error {
-					_, err := w.svc.AuditLog(w.ctx, actor, teamID, audit.Query{})
+					_, err := w.svc.AuditLog(w.ctx, team.AuditLogParams{ActorID: actor, TeamID: teamID})
 					return err
 				}, nil)
 				run(actor+" charges usage", deny(slices.Contains(sp.use, actorRole)), func(w *secWorld, teamID string) error {
-					_, err := w.svc.RecordUsage(w.ctx, actor, teamID, team.Usage{Amount: 1, IdempotencyKey: "k"})
+					_, err := w.svc.RecordUsage(w.ctx, team.RecordUsageParams{ActorID: actor, TeamID: teamID, Amount: 1, IdempotencyKey: "k"})
 					return err
 				}, nil)
 			}

@@ -85,13 +85,13 @@ func TestTEAM2_PersonalTeamRestrictions(t *testing.T) {
 	e.register(bob)
 
 	err := e.requireUnchanged(func() error {
-		_, err := e.svc.Invite(e.ctx, ana.ID, p.ID, bob.Email, rbac.RoleMember)
+		_, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: p.ID, Email: bob.Email, Role: rbac.RoleMember})
 		return err
 	})
 	requireRefused(t, err, team.ErrPersonalTeam)
 	requireRefused(t, e.requireUnchanged(func() error { return e.svc.DeleteTeam(e.ctx, ana.ID, p.ID) }), team.ErrPersonalTeam)
 	requireRefused(t, e.requireUnchanged(func() error {
-		return e.svc.TransferOwnership(e.ctx, ana.ID, p.ID, team.Transfer{NewOwnerID: bob.ID, ConfirmNewOwnerID: bob.ID})
+		return e.svc.TransferOwnership(e.ctx, team.TransferOwnershipParams{ActorID: ana.ID, TeamID: p.ID, NewOwnerID: bob.ID, ConfirmNewOwnerID: bob.ID})
 	}), team.ErrPersonalTeam)
 	requireRefused(t, e.requireUnchanged(func() error { return e.svc.Leave(e.ctx, ana.ID, p.ID) }), team.ErrPersonalTeam)
 	_, err = e.svc.DeletionPreflight(e.ctx, ana.ID, p.ID)
@@ -107,13 +107,13 @@ func TestTEAM3_UpgradeToCollaborationInPlace(t *testing.T) {
 
 	// The default needs the same entitlement as CreateTeam.
 	err := e.requireUnchanged(func() error {
-		_, _, err := e.svc.UpgradeToCollaboration(e.ctx, ana.ID, p.ID, "")
+		_, _, err := e.svc.UpgradeToCollaboration(e.ctx, team.UpgradeToCollaborationParams{ActorID: ana.ID, TeamID: p.ID})
 		return err
 	})
 	requireRefused(t, err, team.ErrSubscriptionRequired)
 
 	e.setAccount(ana.ID, billing.PlanTeam, billing.StatusActive)
-	up, np, err := e.svc.UpgradeToCollaboration(e.ctx, ana.ID, p.ID, "  Ana's agency ")
+	up, np, err := e.svc.UpgradeToCollaboration(e.ctx, team.UpgradeToCollaborationParams{ActorID: ana.ID, TeamID: p.ID, Name: "  Ana's agency "})
 	require.NoError(t, err)
 	require.Equal(t, p.ID, up.ID)
 	require.Equal(t, team.Collaboration, up.Kind)
@@ -134,9 +134,9 @@ func TestTEAM3_UpgradeToCollaborationInPlace(t *testing.T) {
 	require.Equal(t, []audit.Action{audit.TeamCreated}, e.actions(np.ID))
 
 	// Irreversible: no second upgrade, and the TEAM plan's one slot is used.
-	_, _, err = e.svc.UpgradeToCollaboration(e.ctx, ana.ID, up.ID, "")
+	_, _, err = e.svc.UpgradeToCollaboration(e.ctx, team.UpgradeToCollaborationParams{ActorID: ana.ID, TeamID: up.ID})
 	requireRefused(t, err, team.ErrInvalidInput)
-	_, _, err = e.svc.UpgradeToCollaboration(e.ctx, ana.ID, np.ID, "")
+	_, _, err = e.svc.UpgradeToCollaboration(e.ctx, team.UpgradeToCollaborationParams{ActorID: ana.ID, TeamID: np.ID})
 	requireRefused(t, err, team.ErrTeamLimit)
 
 	// Only the owner upgrades: a second member (which TEAM-2 never lets in,
@@ -145,12 +145,15 @@ func TestTEAM3_UpgradeToCollaborationInPlace(t *testing.T) {
 	require.NoError(t, e.st.InTx(e.ctx, func(ctx context.Context, tx team.Tx) error {
 		return tx.InsertMember(ctx, team.Member{TeamID: np.ID, UserID: intruder.ID, Email: intruder.Email, Role: rbac.RoleAdmin, JoinedAt: t0})
 	}))
-	requireRefused(t, e.requireUnchanged(func() error { _, _, err := e.svc.UpgradeToCollaboration(e.ctx, intruder.ID, np.ID, ""); return err }), team.ErrPermissionDenied)
+	requireRefused(t, e.requireUnchanged(func() error {
+		_, _, err := e.svc.UpgradeToCollaboration(e.ctx, team.UpgradeToCollaborationParams{ActorID: intruder.ID, TeamID: np.ID})
+		return err
+	}), team.ErrPermissionDenied)
 
 	// Somebody else cannot upgrade ana's personal team.
 	bob := user("bob")
 	e.register(bob)
-	_, _, err = e.svc.UpgradeToCollaboration(e.ctx, bob.ID, np.ID, "")
+	_, _, err = e.svc.UpgradeToCollaboration(e.ctx, team.UpgradeToCollaborationParams{ActorID: bob.ID, TeamID: np.ID})
 	requireRefused(t, err, team.ErrNotMember)
 }
 
@@ -159,7 +162,7 @@ func TestTEAM3_UpgradeWithoutSubscriptionWhenConfigured(t *testing.T) {
 	e := newEnv(t, team.WithUpgradeRequiresSubscription(false))
 	ana := user("ana")
 	p := e.register(ana)
-	up, np, err := e.svc.UpgradeToCollaboration(e.ctx, ana.ID, p.ID, "")
+	up, np, err := e.svc.UpgradeToCollaboration(e.ctx, team.UpgradeToCollaborationParams{ActorID: ana.ID, TeamID: p.ID})
 	require.NoError(t, err)
 	require.Equal(t, p.Name, up.Name, "an empty name keeps the name")
 	require.Equal(t, team.Collaboration, up.Kind)
@@ -171,20 +174,29 @@ func TestTEAM3_UpgradeWithoutSubscriptionWhenConfigured(t *testing.T) {
 func TestTEAM4_CreateTeamNeedsEntitlement(t *testing.T) {
 	e := newEnv(t)
 	ana := user("ana")
-	params := team.CreateTeamParams{Name: "Agency", Settings: map[string]string{"region": "eu"}}
+	params := team.CreateTeamParams{Owner: ana, Name: "Agency", Settings: map[string]string{"region": "eu"}}
 
 	// No account at all.
-	err := e.requireUnchanged(func() error { _, err := e.svc.CreateTeam(e.ctx, ana, params); return err })
+	err := e.requireUnchanged(func() error {
+		_, err := e.svc.CreateTeam(e.ctx, params)
+		return err
+	})
 	requireRefused(t, err, team.ErrInvalidAccount)
 
 	e.register(ana)
-	requireRefused(t, e.requireUnchanged(func() error { _, err := e.svc.CreateTeam(e.ctx, ana, params); return err }), team.ErrSubscriptionRequired)
+	requireRefused(t, e.requireUnchanged(func() error {
+		_, err := e.svc.CreateTeam(e.ctx, params)
+		return err
+	}), team.ErrSubscriptionRequired)
 
 	e.setAccount(ana.ID, billing.PlanTeam, billing.StatusSuspended)
-	requireRefused(t, e.requireUnchanged(func() error { _, err := e.svc.CreateTeam(e.ctx, ana, params); return err }), team.ErrInvalidAccount)
+	requireRefused(t, e.requireUnchanged(func() error {
+		_, err := e.svc.CreateTeam(e.ctx, params)
+		return err
+	}), team.ErrInvalidAccount)
 
 	e.setAccount(ana.ID, billing.PlanTeam, billing.StatusActive)
-	tm, err := e.svc.CreateTeam(e.ctx, ana, params)
+	tm, err := e.svc.CreateTeam(e.ctx, params)
 	require.NoError(t, err)
 	require.Equal(t, team.Collaboration, tm.Kind)
 	require.Equal(t, "eu", tm.Settings["region"])
@@ -193,10 +205,13 @@ func TestTEAM4_CreateTeamNeedsEntitlement(t *testing.T) {
 	require.Equal(t, rbac.RoleOwner, m.Role)
 	require.Equal(t, []audit.Action{audit.TeamCreated}, e.actions(tm.ID))
 
-	requireRefused(t, e.requireUnchanged(func() error { _, err := e.svc.CreateTeam(e.ctx, ana, params); return err }), team.ErrTeamLimit)
+	requireRefused(t, e.requireUnchanged(func() error {
+		_, err := e.svc.CreateTeam(e.ctx, params)
+		return err
+	}), team.ErrTeamLimit)
 
 	e.setAccount(ana.ID, billing.PlanEnterprise, billing.StatusActive)
-	_, err = e.svc.CreateTeam(e.ctx, ana, params)
+	_, err = e.svc.CreateTeam(e.ctx, params)
 	require.NoError(t, err)
 }
 
@@ -214,14 +229,14 @@ func TestTEAM4_CustomEntitlement(t *testing.T) {
 		return nil
 	}))
 	ana := user("ana")
-	_, err := e.svc.CreateTeam(e.ctx, ana, team.CreateTeamParams{Name: "One"})
+	_, err := e.svc.CreateTeam(e.ctx, team.CreateTeamParams{Owner: ana, Name: "One"})
 	require.NoError(t, err)
 	require.Zero(t, gotAccount, "no account: the zero Account")
 	e.register(ana)
-	_, err = e.svc.CreateTeam(e.ctx, ana, team.CreateTeamParams{Name: "Two"})
+	_, err = e.svc.CreateTeam(e.ctx, team.CreateTeamParams{Owner: ana, Name: "Two"})
 	require.NoError(t, err)
 	require.Equal(t, ana.ID, gotAccount.UserID)
-	_, err = e.svc.CreateTeam(e.ctx, ana, team.CreateTeamParams{Name: "Three"})
+	_, err = e.svc.CreateTeam(e.ctx, team.CreateTeamParams{Owner: ana, Name: "Three"})
 	require.ErrorIs(t, err, deny)
 	require.Equal(t, []int{0, 1, 2}, gotOwned)
 }
@@ -236,10 +251,10 @@ func TestTEAM5_UpdateTeamNeedsSettingsPermission(t *testing.T) {
 	e.join(ana.ID, tm, max, rbac.RoleMember)
 
 	name := "  Renamed  "
-	got, err := e.svc.UpdateTeam(e.ctx, ada.ID, tm.ID, team.TeamUpdate{Name: &name})
+	got, err := e.svc.UpdateTeam(e.ctx, team.UpdateTeamParams{ActorID: ada.ID, TeamID: tm.ID, Name: &name})
 	require.NoError(t, err)
 	require.Equal(t, "Renamed", got.Name)
-	got, err = e.svc.UpdateTeam(e.ctx, ana.ID, tm.ID, team.TeamUpdate{Settings: map[string]string{"theme": "dark"}})
+	got, err = e.svc.UpdateTeam(e.ctx, team.UpdateTeamParams{ActorID: ana.ID, TeamID: tm.ID, Settings: map[string]string{"theme": "dark"}})
 	require.NoError(t, err)
 	require.Equal(t, "Renamed", got.Name)
 	require.Equal(t, map[string]string{"theme": "dark"}, got.Settings)
@@ -249,25 +264,25 @@ func TestTEAM5_UpdateTeamNeedsSettingsPermission(t *testing.T) {
 
 	other := "Mine now"
 	requireRefused(t, e.requireUnchanged(func() error {
-		_, err := e.svc.UpdateTeam(e.ctx, max.ID, tm.ID, team.TeamUpdate{Name: &other})
+		_, err := e.svc.UpdateTeam(e.ctx, team.UpdateTeamParams{ActorID: max.ID, TeamID: tm.ID, Name: &other})
 		return err
 	}), team.ErrPermissionDenied)
 
 	for _, bad := range []string{"", "   ", strings.Repeat("x", 101), "tab\tname", "bad\xffutf8"} {
 		requireRefused(t, e.requireUnchanged(func() error {
-			_, err := e.svc.UpdateTeam(e.ctx, ana.ID, tm.ID, team.TeamUpdate{Name: &bad})
+			_, err := e.svc.UpdateTeam(e.ctx, team.UpdateTeamParams{ActorID: ana.ID, TeamID: tm.ID, Name: &bad})
 			return err
 		}), team.ErrInvalidInput)
 	}
 	ok := strings.Repeat("é", 100)
-	_, err = e.svc.UpdateTeam(e.ctx, ana.ID, tm.ID, team.TeamUpdate{Name: &ok})
+	_, err = e.svc.UpdateTeam(e.ctx, team.UpdateTeamParams{ActorID: ana.ID, TeamID: tm.ID, Name: &ok})
 	require.NoError(t, err, "100 characters are allowed")
 	requireRefused(t, e.requireUnchanged(func() error {
-		_, err := e.svc.UpdateTeam(e.ctx, ana.ID, tm.ID, team.TeamUpdate{})
+		_, err := e.svc.UpdateTeam(e.ctx, team.UpdateTeamParams{ActorID: ana.ID, TeamID: tm.ID})
 		return err
 	}), team.ErrInvalidInput)
 	requireRefused(t, e.requireUnchanged(func() error {
-		_, err := e.svc.UpdateTeam(e.ctx, ana.ID, tm.ID, team.TeamUpdate{Settings: map[string]string{"": "x"}})
+		_, err := e.svc.UpdateTeam(e.ctx, team.UpdateTeamParams{ActorID: ana.ID, TeamID: tm.ID, Settings: map[string]string{"": "x"}})
 		return err
 	}), team.ErrInvalidInput)
 	require.Equal(t, []audit.Action{audit.TeamCreated, audit.InvitationSent, audit.InvitationAccepted,
@@ -281,16 +296,26 @@ func TestTEAM6_TeamsAreIsolated(t *testing.T) {
 	a := e.teamOf(ana, "A")
 	b := e.teamOf(bob, "B")
 	e.join(bob.ID, b, max, rbac.RoleMember)
-	invB, err := e.svc.Invite(e.ctx, bob.ID, b.ID, zoe.Email, rbac.RoleViewer)
+	invB, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: bob.ID, TeamID: b.ID, Email: zoe.Email, Role: rbac.RoleViewer})
 	require.NoError(t, err)
 
 	// Calls in the context of team A with IDs from team B.
-	requireRefused(t, e.requireUnchanged(func() error { return e.svc.CancelInvitation(e.ctx, ana.ID, a.ID, invB.ID) }), team.ErrNotFound)
-	requireRefused(t, e.requireUnchanged(func() error { _, err := e.svc.ResendInvitation(e.ctx, ana.ID, a.ID, invB.ID); return err }), team.ErrNotFound)
-	requireRefused(t, e.requireUnchanged(func() error { _, err := e.svc.ChangeRole(e.ctx, ana.ID, a.ID, max.ID, rbac.RoleViewer); return err }), team.ErrNotMember)
-	requireRefused(t, e.requireUnchanged(func() error { return e.svc.RemoveMember(e.ctx, ana.ID, a.ID, max.ID) }), team.ErrNotMember)
 	requireRefused(t, e.requireUnchanged(func() error {
-		return e.svc.TransferOwnership(e.ctx, ana.ID, a.ID, team.Transfer{NewOwnerID: max.ID, ConfirmNewOwnerID: max.ID})
+		return e.svc.CancelInvitation(e.ctx, team.CancelInvitationParams{ActorID: ana.ID, TeamID: a.ID, InvitationID: invB.Invitation.ID})
+	}), team.ErrNotFound)
+	requireRefused(t, e.requireUnchanged(func() error {
+		_, err := e.svc.ResendInvitation(e.ctx, team.ResendInvitationParams{ActorID: ana.ID, TeamID: a.ID, InvitationID: invB.Invitation.ID})
+		return err
+	}), team.ErrNotFound)
+	requireRefused(t, e.requireUnchanged(func() error {
+		_, err := e.svc.ChangeRole(e.ctx, team.ChangeRoleParams{ActorID: ana.ID, TeamID: a.ID, UserID: max.ID, Role: rbac.RoleViewer})
+		return err
+	}), team.ErrNotMember)
+	requireRefused(t, e.requireUnchanged(func() error {
+		return e.svc.RemoveMember(e.ctx, team.RemoveMemberParams{ActorID: ana.ID, TeamID: a.ID, UserID: max.ID})
+	}), team.ErrNotMember)
+	requireRefused(t, e.requireUnchanged(func() error {
+		return e.svc.TransferOwnership(e.ctx, team.TransferOwnershipParams{ActorID: ana.ID, TeamID: a.ID, NewOwnerID: max.ID, ConfirmNewOwnerID: max.ID})
 	}), team.ErrNotMember)
 
 	// Calls on team B by a non-member.
@@ -300,13 +325,15 @@ func TestTEAM6_TeamsAreIsolated(t *testing.T) {
 	requireRefused(t, err, team.ErrNotMember)
 	_, err = e.svc.Invitations(e.ctx, ana.ID, b.ID)
 	requireRefused(t, err, team.ErrNotMember)
-	requireRefused(t, e.requireUnchanged(func() error { return e.svc.CancelInvitation(e.ctx, ana.ID, b.ID, invB.ID) }), team.ErrNotMember)
+	requireRefused(t, e.requireUnchanged(func() error {
+		return e.svc.CancelInvitation(e.ctx, team.CancelInvitationParams{ActorID: ana.ID, TeamID: b.ID, InvitationID: invB.Invitation.ID})
+	}), team.ErrNotMember)
 	requireRefused(t, e.svc.Authorize(e.ctx, ana.ID, b.ID, rbac.View, team.Resource{}), team.ErrNotMember)
 	// A team that does not exist looks like one you are not a member of.
 	_, err = e.svc.Team(e.ctx, ana.ID, "no-such-team")
 	requireRefused(t, err, team.ErrNotMember)
 	name := "x"
-	_, err = e.svc.UpdateTeam(e.ctx, ana.ID, "no-such-team", team.TeamUpdate{Name: &name})
+	_, err = e.svc.UpdateTeam(e.ctx, team.UpdateTeamParams{ActorID: ana.ID, TeamID: "no-such-team", Name: &name})
 	requireRefused(t, err, team.ErrNotMember)
 
 	teams, err := e.svc.TeamsOf(e.ctx, max.ID)
@@ -334,19 +361,34 @@ func TestSEC1_RefusalsAreTypedAndExplained(t *testing.T) {
 		want error
 		call func() error
 	}{
-		{"invalid input", team.ErrInvalidInput, func() error { _, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, "not-an-email", ""); return err }},
-		{"unknown role", team.ErrUnknownRole, func() error { _, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, vic.Email, "boss"); return err }},
-		{"permission denied", team.ErrPermissionDenied, func() error { _, err := e.svc.Invite(e.ctx, max.ID, tm.ID, vic.Email, ""); return err }},
+		{"invalid input", team.ErrInvalidInput, func() error {
+			_, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: "not-an-email"})
+			return err
+		}},
+		{"unknown role", team.ErrUnknownRole, func() error {
+			_, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: vic.Email, Role: "boss"})
+			return err
+		}},
+		{"permission denied", team.ErrPermissionDenied, func() error {
+			_, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: max.ID, TeamID: tm.ID, Email: vic.Email})
+			return err
+		}},
 		{"not member", team.ErrNotMember, func() error { _, err := e.svc.Members(e.ctx, vic.ID, tm.ID); return err }},
 		{"personal team", team.ErrPersonalTeam, func() error { return e.svc.Leave(e.ctx, out.ID, p.ID) }},
-		{"seat limit", team.ErrSeatLimit, func() error { _, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, vic.Email, ""); return err }},
-		{"already member", team.ErrAlreadyMember, func() error { _, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, max.Email, ""); return err }},
+		{"seat limit", team.ErrSeatLimit, func() error {
+			_, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: vic.Email})
+			return err
+		}},
+		{"already member", team.ErrAlreadyMember, func() error {
+			_, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: max.Email})
+			return err
+		}},
 		{"owner cannot leave", team.ErrOwnerCannotLeave, func() error { return e.svc.Leave(e.ctx, ana.ID, tm.ID) }},
 		{"confirmation mismatch", team.ErrConfirmationMismatch, func() error {
-			return e.svc.TransferOwnership(e.ctx, ana.ID, tm.ID, team.Transfer{NewOwnerID: max.ID, ConfirmNewOwnerID: ada.ID})
+			return e.svc.TransferOwnership(e.ctx, team.TransferOwnershipParams{ActorID: ana.ID, TeamID: tm.ID, NewOwnerID: max.ID, ConfirmNewOwnerID: ada.ID})
 		}},
 		{"subscription required", team.ErrSubscriptionRequired, func() error {
-			_, err := e.svc.CreateTeam(e.ctx, vic, team.CreateTeamParams{Name: "V"})
+			_, err := e.svc.CreateTeam(e.ctx, team.CreateTeamParams{Owner: vic, Name: "V"})
 			return err
 		}},
 		{"not found", team.ErrNotFound, func() error { _, err := e.svc.AcceptInvitation(e.ctx, vic, "no-such-token"); return err }},
@@ -367,7 +409,7 @@ func TestSEC2_BadInputChangesNothing(t *testing.T) {
 	ana, max := user("ana"), user("max")
 	tm := e.teamOf(ana, "Agency")
 	e.join(ana.ID, tm, max, rbac.RoleMember)
-	inv, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, "zoe@example.com", rbac.RoleViewer)
+	inv, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: "zoe@example.com", Role: rbac.RoleViewer})
 	require.NoError(t, err)
 	long := strings.Repeat("a", team.MaxIDLength+1)
 	badName := "\x00"
@@ -386,32 +428,66 @@ func TestSEC2_BadInputChangesNothing(t *testing.T) {
 			_, err := e.svc.EnsurePersonalTeam(e.ctx, team.User{ID: "u1", Email: "a@example.com", Name: strings.Repeat("n", 101)})
 			return err
 		},
-		"create bad name": func() error { _, err := e.svc.CreateTeam(e.ctx, ana, team.CreateTeamParams{Name: " "}); return err },
+		"create bad name": func() error {
+			_, err := e.svc.CreateTeam(e.ctx, team.CreateTeamParams{Owner: ana, Name: " "})
+			return err
+		},
 		"create bad settings": func() error {
-			_, err := e.svc.CreateTeam(e.ctx, ana, team.CreateTeamParams{Name: "x", Settings: map[string]string{"k": "\x01"}})
+			_, err := e.svc.CreateTeam(e.ctx, team.CreateTeamParams{Owner: ana, Name: "x", Settings: map[string]string{"k": "\x01"}})
 			return err
 		},
 		"update bad name": func() error {
-			_, err := e.svc.UpdateTeam(e.ctx, ana.ID, tm.ID, team.TeamUpdate{Name: &badName})
+			_, err := e.svc.UpdateTeam(e.ctx, team.UpdateTeamParams{ActorID: ana.ID, TeamID: tm.ID, Name: &badName})
 			return err
 		},
-		"upgrade long id":     func() error { _, _, err := e.svc.UpgradeToCollaboration(e.ctx, long, tm.ID, ""); return err },
-		"invite empty team":   func() error { _, err := e.svc.Invite(e.ctx, ana.ID, "", "x@example.com", ""); return err },
-		"invite bad email":    func() error { _, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, "x@", ""); return err },
-		"invite unknown role": func() error { _, err := e.svc.Invite(e.ctx, ana.ID, tm.ID, "x@example.com", "Admin"); return err },
-		"resend empty id":     func() error { _, err := e.svc.ResendInvitation(e.ctx, ana.ID, tm.ID, ""); return err },
-		"cancel control id":   func() error { return e.svc.CancelInvitation(e.ctx, ana.ID, tm.ID, "a\nb") },
-		"decline bad user":    func() error { return e.svc.DeclineInvitation(e.ctx, team.User{ID: "z", Email: "zoe"}, inv.ID) },
-		"accept empty token":  func() error { _, err := e.svc.AcceptInvitation(e.ctx, user("zoe"), ""); return err },
-		"accept long token":   func() error { _, err := e.svc.AcceptInvitation(e.ctx, user("zoe"), long+long); return err },
-		"change role empty":   func() error { _, err := e.svc.ChangeRole(e.ctx, ana.ID, tm.ID, max.ID, ""); return err },
-		"change role unknown": func() error { _, err := e.svc.ChangeRole(e.ctx, ana.ID, tm.ID, max.ID, "root"); return err },
-		"remove empty user":   func() error { return e.svc.RemoveMember(e.ctx, ana.ID, tm.ID, "") },
-		"remove self":         func() error { return e.svc.RemoveMember(e.ctx, ana.ID, tm.ID, ana.ID) },
-		"leave empty team":    func() error { return e.svc.Leave(e.ctx, max.ID, "") },
-		"transfer empty":      func() error { return e.svc.TransferOwnership(e.ctx, ana.ID, tm.ID, team.Transfer{}) },
+		"upgrade long id": func() error {
+			_, _, err := e.svc.UpgradeToCollaboration(e.ctx, team.UpgradeToCollaborationParams{ActorID: long, TeamID: tm.ID})
+			return err
+		},
+		"invite empty team": func() error {
+			_, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: "", Email: "x@example.com"})
+			return err
+		},
+		"invite bad email": func() error {
+			_, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: "x@"})
+			return err
+		},
+		"invite unknown role": func() error {
+			_, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: "x@example.com", Role: "Admin"})
+			return err
+		},
+		"resend empty id": func() error {
+			_, err := e.svc.ResendInvitation(e.ctx, team.ResendInvitationParams{ActorID: ana.ID, TeamID: tm.ID, InvitationID: ""})
+			return err
+		},
+		"cancel control id": func() error {
+			return e.svc.CancelInvitation(e.ctx, team.CancelInvitationParams{ActorID: ana.ID, TeamID: tm.ID, InvitationID: "a\nb"})
+		},
+		"decline bad user": func() error {
+			return e.svc.DeclineInvitation(e.ctx, team.User{ID: "z", Email: "zoe"}, inv.Invitation.ID)
+		},
+		"accept empty token": func() error { _, err := e.svc.AcceptInvitation(e.ctx, user("zoe"), ""); return err },
+		"accept long token":  func() error { _, err := e.svc.AcceptInvitation(e.ctx, user("zoe"), long+long); return err },
+		"change role empty": func() error {
+			_, err := e.svc.ChangeRole(e.ctx, team.ChangeRoleParams{ActorID: ana.ID, TeamID: tm.ID, UserID: max.ID, Role: ""})
+			return err
+		},
+		"change role unknown": func() error {
+			_, err := e.svc.ChangeRole(e.ctx, team.ChangeRoleParams{ActorID: ana.ID, TeamID: tm.ID, UserID: max.ID, Role: "root"})
+			return err
+		},
+		"remove empty user": func() error {
+			return e.svc.RemoveMember(e.ctx, team.RemoveMemberParams{ActorID: ana.ID, TeamID: tm.ID, UserID: ""})
+		},
+		"remove self": func() error {
+			return e.svc.RemoveMember(e.ctx, team.RemoveMemberParams{ActorID: ana.ID, TeamID: tm.ID, UserID: ana.ID})
+		},
+		"leave empty team": func() error { return e.svc.Leave(e.ctx, max.ID, "") },
+		"transfer empty": func() error {
+			return e.svc.TransferOwnership(e.ctx, team.TransferOwnershipParams{ActorID: ana.ID, TeamID: tm.ID})
+		},
 		"transfer self": func() error {
-			return e.svc.TransferOwnership(e.ctx, ana.ID, tm.ID, team.Transfer{NewOwnerID: ana.ID, ConfirmNewOwnerID: ana.ID})
+			return e.svc.TransferOwnership(e.ctx, team.TransferOwnershipParams{ActorID: ana.ID, TeamID: tm.ID, NewOwnerID: ana.ID, ConfirmNewOwnerID: ana.ID})
 		},
 		"delete empty actor":    func() error { return e.svc.DeleteTeam(e.ctx, "", tm.ID) },
 		"authorize bad action":  func() error { return e.svc.Authorize(e.ctx, max.ID, tm.ID, rbac.Action(0), team.Resource{}) },
@@ -436,19 +512,19 @@ func TestSEC2_FailureMidwayLeavesNoTrace(t *testing.T) {
 		{"InsertMember", func(e *env) error { _, err := e.svc.EnsurePersonalTeam(e.ctx, user("bob")); return err }},
 		{"AppendAuditEvent", func(e *env) error { _, err := e.svc.EnsurePersonalTeam(e.ctx, user("bob")); return err }},
 		{"UpdateTeam", func(e *env) error {
-			_, _, err := e.svc.UpgradeToCollaboration(e.ctx, "user-ana", e.personal.ID, "Agency")
+			_, _, err := e.svc.UpgradeToCollaboration(e.ctx, team.UpgradeToCollaborationParams{ActorID: "user-ana", TeamID: e.personal.ID, Name: "Agency"})
 			return err
 		}},
 		{"InsertTeam", func(e *env) error {
-			_, _, err := e.svc.UpgradeToCollaboration(e.ctx, "user-ana", e.personal.ID, "Agency")
+			_, _, err := e.svc.UpgradeToCollaboration(e.ctx, team.UpgradeToCollaborationParams{ActorID: "user-ana", TeamID: e.personal.ID, Name: "Agency"})
 			return err
 		}},
 		{"InsertMember", func(e *env) error {
-			_, _, err := e.svc.UpgradeToCollaboration(e.ctx, "user-ana", e.personal.ID, "Agency")
+			_, _, err := e.svc.UpgradeToCollaboration(e.ctx, team.UpgradeToCollaborationParams{ActorID: "user-ana", TeamID: e.personal.ID, Name: "Agency"})
 			return err
 		}},
 		{"AppendAuditEvent", func(e *env) error {
-			_, _, err := e.svc.UpgradeToCollaboration(e.ctx, "user-ana", e.personal.ID, "Agency")
+			_, _, err := e.svc.UpgradeToCollaboration(e.ctx, team.UpgradeToCollaborationParams{ActorID: "user-ana", TeamID: e.personal.ID, Name: "Agency"})
 			return err
 		}},
 	}
