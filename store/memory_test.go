@@ -533,7 +533,7 @@ func BenchmarkMemoryRecordUsage(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := range b.N {
-			if _, err := svc.RecordUsage(ctx, "dev", "t1", team.Usage{Amount: 3, IdempotencyKey: ks[i]}); err != nil {
+			if _, err := svc.RecordUsage(ctx, team.RecordUsageParams{ActorID: "dev", TeamID: "t1", Amount: 3, IdempotencyKey: ks[i]}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -50,21 +50,21 @@ func newInvWorld(t *testing.T, withLedger bool) *invWorld {
 	}
 	p, err := mem.PersonalTeam(ctx, "ana")
 	must(err)
-	_, err = svc.ChangePlan(ctx, "ana", p.ID, billing.PlanTeam)
+	_, err = svc.ChangePlan(ctx, team.ChangePlanParams{ActorID: "ana", TeamID: p.ID, Plan: billing.PlanTeam})
 	must(err)
-	tm, err := svc.CreateTeam(ctx, users["ana"], team.CreateTeamParams{Name: "T"})
+	tm, err := svc.CreateTeam(ctx, team.CreateTeamParams{Owner: users["ana"], Name: "T"})
 	must(err)
 	for n, role := range map[string]string{"bo": rbac.RoleAdmin, "cy": rbac.RoleMember} {
-		inv, err := svc.Invite(ctx, "ana", tm.ID, users[n].Email, role)
+		inv, err := svc.Invite(ctx, team.InviteParams{ActorID: "ana", TeamID: tm.ID, Email: users[n].Email, Role: role})
 		must(err)
-		_, err = svc.AcceptInvitation(ctx, users[n], tokens[inv.ID])
+		_, err = svc.AcceptInvitation(ctx, users[n], tokens[inv.Invitation.ID])
 		must(err)
 	}
-	_, err = svc.Invite(ctx, "bo", tm.ID, "dee@example.com", "")
+	_, err = svc.Invite(ctx, team.InviteParams{ActorID: "bo", TeamID: tm.ID, Email: "dee@example.com"})
 	must(err)
-	_, err = svc.TopUp(ctx, "bo", tm.ID, 100)
+	_, err = svc.TopUp(ctx, team.TopUpParams{ActorID: "bo", TeamID: tm.ID, Amount: 100})
 	must(err)
-	_, err = svc.RecordUsage(ctx, "cy", tm.ID, team.Usage{Amount: 30, IdempotencyKey: "k"})
+	_, err = svc.RecordUsage(ctx, team.RecordUsageParams{ActorID: "cy", TeamID: tm.ID, Amount: 30, IdempotencyKey: "k"})
 	must(err)
 	w := &invWorld{mem: mem, teamID: tm.ID, personal: p.ID}
 	var teamIDs []string

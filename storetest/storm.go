@@ -205,14 +205,14 @@ func (w *stormWorld) setup(ctx context.Context, t *testing.T) {
 		if i >= w.opts.Teams {
 			continue
 		}
-		if _, err := w.svc.ChangePlan(ctx, u.ID, p.ID, billing.PlanEnterprise); err != nil {
+		if _, err := w.svc.ChangePlan(ctx, team.ChangePlanParams{ActorID: u.ID, TeamID: p.ID, Plan: billing.PlanEnterprise}); err != nil {
 			t.Fatalf("ChangePlan: %v", err)
 		}
-		tm, err := w.svc.CreateTeam(ctx, u, team.CreateTeamParams{Name: fmt.Sprintf("Storm team %d", i)})
+		tm, err := w.svc.CreateTeam(ctx, team.CreateTeamParams{Owner: u, Name: fmt.Sprintf("Storm team %d", i)})
 		if err != nil {
 			t.Fatalf("CreateTeam: %v", err)
 		}
-		if _, err := w.svc.TopUp(ctx, u.ID, tm.ID, 10_000); err != nil {
+		if _, err := w.svc.TopUp(ctx, team.TopUpParams{ActorID: u.ID, TeamID: tm.ID, Amount: 10_000}); err != nil {
 			t.Fatalf("TopUp: %v", err)
 		}
 		w.teams = append(w.teams, tm.ID)
@@ -321,7 +321,7 @@ func (w *stormWorld) step(ctx context.Context, rng *mrand.Rand) (string, error) 
 		if rng.IntN(8) == 0 {
 			email = fmt.Sprintf("guest%d@example.org", rng.IntN(5))
 		}
-		_, err := w.svc.Invite(ctx, u.ID, tm, email, w.roleName(rng))
+		_, err := w.svc.Invite(ctx, team.InviteParams{ActorID: u.ID, TeamID: tm, Email: email, Role: w.roleName(rng)})
 		return "Invite", err
 	case 3, 4, 5:
 		id, tok := w.randomInvitation(rng)
@@ -335,20 +335,20 @@ func (w *stormWorld) step(ctx context.Context, rng *mrand.Rand) (string, error) 
 		return "DeclineInvitation", w.svc.DeclineInvitation(ctx, other, id)
 	case 7:
 		id, _ := w.randomInvitation(rng)
-		return "CancelInvitation", w.svc.CancelInvitation(ctx, u.ID, tm, id)
+		return "CancelInvitation", w.svc.CancelInvitation(ctx, team.CancelInvitationParams{ActorID: u.ID, TeamID: tm, InvitationID: id})
 	case 8:
 		id, _ := w.randomInvitation(rng)
-		_, err := w.svc.ResendInvitation(ctx, u.ID, tm, id)
+		_, err := w.svc.ResendInvitation(ctx, team.ResendInvitationParams{ActorID: u.ID, TeamID: tm, InvitationID: id})
 		return "ResendInvitation", err
 	case 9, 10:
-		_, err := w.svc.ChangeRole(ctx, u.ID, tm, other.ID, w.roleName(rng))
+		_, err := w.svc.ChangeRole(ctx, team.ChangeRoleParams{ActorID: u.ID, TeamID: tm, UserID: other.ID, Role: w.roleName(rng)})
 		return "ChangeRole", err
 	case 11:
-		return "RemoveMember", w.svc.RemoveMember(ctx, u.ID, tm, other.ID)
+		return "RemoveMember", w.svc.RemoveMember(ctx, team.RemoveMemberParams{ActorID: u.ID, TeamID: tm, UserID: other.ID})
 	case 12:
 		return "Leave", w.svc.Leave(ctx, u.ID, tm)
 	case 13:
-		return "TransferOwnership", w.svc.TransferOwnership(ctx, u.ID, tm, team.Transfer{NewOwnerID: other.ID, ConfirmNewOwnerID: other.ID})
+		return "TransferOwnership", w.svc.TransferOwnership(ctx, team.TransferOwnershipParams{ActorID: u.ID, TeamID: tm, NewOwnerID: other.ID, ConfirmNewOwnerID: other.ID})
 	case 14, 15, 16:
 		amount := int64(rng.IntN(40) + 1)
 		key := fmt.Sprintf("k%d", rng.IntN(400))
@@ -357,14 +357,14 @@ func (w *stormWorld) step(ctx context.Context, rng *mrand.Rand) (string, error) 
 				tm = p[rng.IntN(len(p))].ID
 			}
 		}
-		_, err := w.svc.RecordUsage(ctx, u.ID, tm, team.Usage{Amount: amount, IdempotencyKey: key})
+		_, err := w.svc.RecordUsage(ctx, team.RecordUsageParams{ActorID: u.ID, TeamID: tm, Amount: amount, IdempotencyKey: key})
 		return "RecordUsage", err
 	case 17:
-		_, err := w.svc.TopUp(ctx, u.ID, tm, int64(rng.IntN(200)+1))
+		_, err := w.svc.TopUp(ctx, team.TopUpParams{ActorID: u.ID, TeamID: tm, Amount: int64(rng.IntN(200) + 1)})
 		return "TopUp", err
 	case 18:
 		name := fmt.Sprintf("Renamed %d", rng.IntN(100))
-		_, err := w.svc.UpdateTeam(ctx, u.ID, tm, team.TeamUpdate{Name: &name})
+		_, err := w.svc.UpdateTeam(ctx, team.UpdateTeamParams{ActorID: u.ID, TeamID: tm, Name: &name})
 		return "UpdateTeam", err
 	case 19:
 		if rng.IntN(3) != 0 {
@@ -390,7 +390,7 @@ func (w *stormWorld) step(ctx context.Context, rng *mrand.Rand) (string, error) 
 			if err != nil || len(p) == 0 {
 				return "TeamsOf", err
 			}
-			up, pers, err := w.svc.UpgradeToCollaboration(ctx, u.ID, p[0].ID, "")
+			up, pers, err := w.svc.UpgradeToCollaboration(ctx, team.UpgradeToCollaborationParams{ActorID: u.ID, TeamID: p[0].ID})
 			if err == nil {
 				w.mu.Lock()
 				w.extra = append(w.extra, up.ID, pers.ID)
@@ -399,10 +399,10 @@ func (w *stormWorld) step(ctx context.Context, rng *mrand.Rand) (string, error) 
 			return "UpgradeToCollaboration", err
 		case 2:
 			plans := []billing.Plan{billing.PlanFree, billing.PlanTeam, billing.PlanEnterprise}
-			_, err := w.svc.ChangePlan(ctx, u.ID, tm, plans[rng.IntN(len(plans))])
+			_, err := w.svc.ChangePlan(ctx, team.ChangePlanParams{ActorID: u.ID, TeamID: tm, Plan: plans[rng.IntN(len(plans))]})
 			return "ChangePlan", err
 		default:
-			_, err := w.svc.RecordEvent(ctx, u.ID, tm, team.HostEvent{Action: "storm.event", Target: other.ID})
+			_, err := w.svc.RecordEvent(ctx, team.RecordEventParams{ActorID: u.ID, TeamID: tm, Action: "storm.event", Target: other.ID})
 			return "RecordEvent", err
 		}
 	default:

@@ -173,7 +173,7 @@ func (a *app) createTeam(w http.ResponseWriter, r *http.Request, s session) erro
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	t, err := a.svc.CreateTeam(r.Context(), s.user(), team.CreateTeamParams{Name: req.Name, Settings: req.Settings})
+	t, err := a.svc.CreateTeam(r.Context(), team.CreateTeamParams{Owner: s.user(), Name: req.Name, Settings: req.Settings})
 	if err != nil {
 		return err
 	}
@@ -210,7 +210,7 @@ func (a *app) updateTeam(w http.ResponseWriter, r *http.Request, s session) erro
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	t, err := a.svc.UpdateTeam(r.Context(), s.UserID, r.PathValue("teamID"), team.TeamUpdate{Name: req.Name, Settings: req.Settings})
+	t, err := a.svc.UpdateTeam(r.Context(), team.UpdateTeamParams{ActorID: s.UserID, TeamID: r.PathValue("teamID"), Name: req.Name, Settings: req.Settings})
 	if err != nil {
 		return err
 	}
@@ -249,14 +249,14 @@ func (a *app) invite(w http.ResponseWriter, r *http.Request, s session) error {
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	inv, err := a.svc.Invite(r.Context(), s.UserID, r.PathValue("teamID"), req.Email, req.Role)
-	return a.writeInvitation(w, http.StatusCreated, inv, err)
+	res, err := a.svc.Invite(r.Context(), team.InviteParams{ActorID: s.UserID, TeamID: r.PathValue("teamID"), Email: req.Email, Role: req.Role})
+	return a.writeInvitation(w, http.StatusCreated, res.Invitation, err)
 }
 
 // POST /teams/{teamID}/invitations/{invitationID}/resend
 func (a *app) resendInvitation(w http.ResponseWriter, r *http.Request, s session) error {
-	inv, err := a.svc.ResendInvitation(r.Context(), s.UserID, r.PathValue("teamID"), r.PathValue("invitationID"))
-	return a.writeInvitation(w, http.StatusOK, inv, err)
+	res, err := a.svc.ResendInvitation(r.Context(), team.ResendInvitationParams{ActorID: s.UserID, TeamID: r.PathValue("teamID"), InvitationID: r.PathValue("invitationID")})
+	return a.writeInvitation(w, http.StatusOK, res.Invitation, err)
 }
 
 func (a *app) writeInvitation(w http.ResponseWriter, status int, inv team.Invitation, err error) error {
@@ -273,7 +273,7 @@ func (a *app) writeInvitation(w http.ResponseWriter, status int, inv team.Invita
 
 // DELETE /teams/{teamID}/invitations/{invitationID}
 func (a *app) cancelInvitation(w http.ResponseWriter, r *http.Request, s session) error {
-	if err := a.svc.CancelInvitation(r.Context(), s.UserID, r.PathValue("teamID"), r.PathValue("invitationID")); err != nil {
+	if err := a.svc.CancelInvitation(r.Context(), team.CancelInvitationParams{ActorID: s.UserID, TeamID: r.PathValue("teamID"), InvitationID: r.PathValue("invitationID")}); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -334,7 +334,7 @@ func (a *app) changeRole(w http.ResponseWriter, r *http.Request, s session) erro
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	m, err := a.svc.ChangeRole(r.Context(), s.UserID, r.PathValue("teamID"), r.PathValue("userID"), req.Role)
+	m, err := a.svc.ChangeRole(r.Context(), team.ChangeRoleParams{ActorID: s.UserID, TeamID: r.PathValue("teamID"), UserID: r.PathValue("userID"), Role: req.Role})
 	if err != nil {
 		return err
 	}
@@ -344,7 +344,7 @@ func (a *app) changeRole(w http.ResponseWriter, r *http.Request, s session) erro
 
 // DELETE /teams/{teamID}/members/{userID}
 func (a *app) removeMember(w http.ResponseWriter, r *http.Request, s session) error {
-	if err := a.svc.RemoveMember(r.Context(), s.UserID, r.PathValue("teamID"), r.PathValue("userID")); err != nil {
+	if err := a.svc.RemoveMember(r.Context(), team.RemoveMemberParams{ActorID: s.UserID, TeamID: r.PathValue("teamID"), UserID: r.PathValue("userID")}); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -371,8 +371,12 @@ func (a *app) transfer(w http.ResponseWriter, r *http.Request, s session) error 
 		return err
 	}
 	teamID := r.PathValue("teamID")
-	err := a.svc.TransferOwnership(r.Context(), s.UserID, teamID,
-		team.Transfer{NewOwnerID: req.NewOwnerID, ConfirmNewOwnerID: req.ConfirmNewOwnerID})
+	err := a.svc.TransferOwnership(r.Context(), team.TransferOwnershipParams{
+		ActorID:           s.UserID,
+		TeamID:            teamID,
+		NewOwnerID:        req.NewOwnerID,
+		ConfirmNewOwnerID: req.ConfirmNewOwnerID,
+	})
 	if err != nil {
 		return err
 	}
@@ -394,8 +398,13 @@ func (a *app) recordUsage(w http.ResponseWriter, r *http.Request, s session) err
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	rec, err := a.svc.RecordUsage(r.Context(), s.UserID, r.PathValue("teamID"),
-		team.Usage{Amount: req.Amount, IdempotencyKey: req.IdempotencyKey, Metadata: req.Metadata})
+	rec, err := a.svc.RecordUsage(r.Context(), team.RecordUsageParams{
+		ActorID:        s.UserID,
+		TeamID:         r.PathValue("teamID"),
+		Amount:         req.Amount,
+		IdempotencyKey: req.IdempotencyKey,
+		Metadata:       req.Metadata,
+	})
 	if err != nil {
 		return err
 	}
@@ -414,7 +423,7 @@ func (a *app) usageSummary(w http.ResponseWriter, r *http.Request, s session) er
 	if err != nil {
 		return err
 	}
-	sum, err := a.svc.UsageSummary(r.Context(), s.UserID, r.PathValue("teamID"), from, to)
+	sum, err := a.svc.UsageSummary(r.Context(), team.UsageSummaryParams{ActorID: s.UserID, TeamID: r.PathValue("teamID"), From: from, To: to})
 	if err != nil {
 		return err
 	}
@@ -461,7 +470,7 @@ func (a *app) topUp(w http.ResponseWriter, r *http.Request, s session) error {
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	acct, err := a.svc.TopUp(r.Context(), s.UserID, r.PathValue("teamID"), req.Amount)
+	acct, err := a.svc.TopUp(r.Context(), team.TopUpParams{ActorID: s.UserID, TeamID: r.PathValue("teamID"), Amount: req.Amount})
 	if err != nil {
 		return err
 	}
@@ -478,7 +487,7 @@ func (a *app) changePlan(w http.ResponseWriter, r *http.Request, s session) erro
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	acct, err := a.svc.ChangePlan(r.Context(), s.UserID, r.PathValue("teamID"), req.Plan)
+	acct, err := a.svc.ChangePlan(r.Context(), team.ChangePlanParams{ActorID: s.UserID, TeamID: r.PathValue("teamID"), Plan: req.Plan})
 	if err != nil {
 		return err
 	}
@@ -505,7 +514,7 @@ func (a *app) auditLog(w http.ResponseWriter, r *http.Request, s session) error 
 			}
 		}
 	}
-	page, err := a.svc.AuditLog(r.Context(), s.UserID, r.PathValue("teamID"), query)
+	page, err := a.svc.AuditLog(r.Context(), team.AuditLogParams{ActorID: s.UserID, TeamID: r.PathValue("teamID"), Query: query})
 	if err != nil {
 		return err
 	}

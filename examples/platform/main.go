@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/teamkit/teamkit/billing"
 	"github.com/teamkit/teamkit/rbac"
@@ -60,20 +59,20 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	out.say("Lee registers: personal team %q (%s).", personal.Name, personal.ID)
-	if _, err := svc.ChangePlan(ctx, lee.ID, personal.ID, billing.PlanTeam); err != nil {
+	if _, err := svc.ChangePlan(ctx, team.ChangePlanParams{ActorID: lee.ID, TeamID: personal.ID, Plan: billing.PlanTeam}); err != nil {
 		return err
 	}
-	if _, err := svc.TopUp(ctx, lee.ID, personal.ID, 5000); err != nil {
+	if _, err := svc.TopUp(ctx, team.TopUpParams{ActorID: lee.ID, TeamID: personal.ID, Amount: 5000}); err != nil {
 		return err
 	}
 	out.say("Lee subscribes to TEAM and tops up 5000 tokens.")
-	lab, newPersonal, err := svc.UpgradeToCollaboration(ctx, lee.ID, personal.ID, "Lee Labs")
+	lab, newPersonal, err := svc.UpgradeToCollaboration(ctx, team.UpgradeToCollaborationParams{ActorID: lee.ID, TeamID: personal.ID, Name: "Lee Labs"})
 	if err != nil {
 		return err
 	}
 	out.say("Upgraded in place: %s is now %q, kind %s; its resources and audit trail stay.", lab.ID, lab.Name, lab.Kind)
 	out.say("Lee got a new, empty personal team %q (%s).", newPersonal.Name, newPersonal.ID)
-	_, _, err = svc.UpgradeToCollaboration(ctx, lee.ID, lab.ID, "")
+	_, _, err = svc.UpgradeToCollaboration(ctx, team.UpgradeToCollaborationParams{ActorID: lee.ID, TeamID: lab.ID})
 	if !errors.Is(err, team.ErrInvalidInput) {
 		return fmt.Errorf("upgrading twice: got %v, want ErrInvalidInput", err)
 	}
@@ -88,7 +87,7 @@ func run(ctx context.Context, w io.Writer) error {
 		if _, err := svc.EnsurePersonalTeam(ctx, inv.who); err != nil {
 			return err
 		}
-		if _, err := svc.Invite(ctx, lee.ID, lab.ID, inv.who.Email, inv.role); err != nil {
+		if _, err := svc.Invite(ctx, team.InviteParams{ActorID: lee.ID, TeamID: lab.ID, Email: inv.who.Email, Role: inv.role}); err != nil {
 			return err
 		}
 		m, err := svc.AcceptInvitation(ctx, inv.who, links[inv.who.Email])
@@ -124,8 +123,13 @@ func run(ctx context.Context, w io.Writer) error {
 			return err
 		}
 	}
-	if _, err := svc.RecordUsage(ctx, bas.ID, lab.ID, team.Usage{Amount: 50, IdempotencyKey: "report-1-run",
-		Metadata: map[string]string{"resource": basReport.ID}}); err != nil {
+	if _, err := svc.RecordUsage(ctx, team.RecordUsageParams{
+		ActorID:        bas.ID,
+		TeamID:         lab.ID,
+		Amount:         50,
+		IdempotencyKey: "report-1-run",
+		Metadata:       map[string]string{"resource": basReport.ID},
+	}); err != nil {
 		return err
 	}
 	out.say("Bas runs %s: 50 tokens.", basReport.ID)
@@ -140,13 +144,18 @@ func run(ctx context.Context, w io.Writer) error {
 			return err
 		}
 	}
-	rec, err := svc.RecordUsage(ctx, dev.ID, lab.ID, team.Usage{Amount: 700, IdempotencyKey: "train-1",
-		Metadata: map[string]string{"resource": leeModel.ID}})
+	rec, err := svc.RecordUsage(ctx, team.RecordUsageParams{
+		ActorID:        dev.ID,
+		TeamID:         lab.ID,
+		Amount:         700,
+		IdempotencyKey: "train-1",
+		Metadata:       map[string]string{"resource": leeModel.ID},
+	})
 	if err != nil {
 		return err
 	}
 	out.say("Dev trains %s: %d tokens charged to Lee's account %s.", leeModel.ID, rec.Amount, rec.AccountID)
-	_, err = svc.Invite(ctx, dev.ID, lab.ID, "someone@example.com", rbac.RoleBasicUser)
+	_, err = svc.Invite(ctx, team.InviteParams{ActorID: dev.ID, TeamID: lab.ID, Email: "someone@example.com", Role: rbac.RoleBasicUser})
 	if !errors.Is(err, team.ErrPermissionDenied) {
 		return fmt.Errorf("developer inviting: got %v, want ErrPermissionDenied", err)
 	}
@@ -159,7 +168,7 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	out.say("Fay reads the billing account: plan %s, balance %d tokens.", acct.Plan, acct.Balance)
-	sum, err := svc.UsageSummary(ctx, fay.ID, lab.ID, time.Time{}, time.Time{})
+	sum, err := svc.UsageSummary(ctx, team.UsageSummaryParams{ActorID: fay.ID, TeamID: lab.ID})
 	if err != nil {
 		return err
 	}
@@ -172,7 +181,7 @@ func run(ctx context.Context, w io.Writer) error {
 			return err
 		}
 	}
-	_, err = svc.UsageSummary(ctx, bas.ID, lab.ID, time.Time{}, time.Time{})
+	_, err = svc.UsageSummary(ctx, team.UsageSummaryParams{ActorID: bas.ID, TeamID: lab.ID})
 	if !errors.Is(err, team.ErrPermissionDenied) {
 		return fmt.Errorf("basic user reading usage: got %v, want ErrPermissionDenied", err)
 	}
@@ -186,7 +195,7 @@ func run(ctx context.Context, w io.Writer) error {
 	}
 	invited := 0
 	for {
-		_, err := svc.Invite(ctx, lee.ID, lab.ID, fmt.Sprintf("guest%02d@example.com", invited+1), "")
+		_, err := svc.Invite(ctx, team.InviteParams{ActorID: lee.ID, TeamID: lab.ID, Email: fmt.Sprintf("guest%02d@example.com", invited+1)})
 		if err != nil {
 			var seats *team.SeatLimitError
 			if !errors.As(err, &seats) {

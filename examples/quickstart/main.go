@@ -79,15 +79,15 @@ func run(ctx context.Context, w io.Writer) error {
 
 	// 2. Subscription.
 	out.step("2. Ana buys a TEAM plan")
-	_, err = svc.CreateTeam(ctx, ana, team.CreateTeamParams{Name: "Acme Research"})
+	_, err = svc.CreateTeam(ctx, team.CreateTeamParams{Owner: ana, Name: "Acme Research"})
 	if err := expect(err, team.ErrSubscriptionRequired); err != nil {
 		return err
 	}
 	out.say("On the FREE plan, creating a team is refused: %v", err)
-	if _, err := svc.ChangePlan(ctx, ana.ID, personal.ID, billing.PlanTeam); err != nil {
+	if _, err := svc.ChangePlan(ctx, team.ChangePlanParams{ActorID: ana.ID, TeamID: personal.ID, Plan: billing.PlanTeam}); err != nil {
 		return err
 	}
-	acct, err := svc.TopUp(ctx, ana.ID, personal.ID, 1000)
+	acct, err := svc.TopUp(ctx, team.TopUpParams{ActorID: ana.ID, TeamID: personal.ID, Amount: 1000})
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func run(ctx context.Context, w io.Writer) error {
 
 	// 3. The team.
 	out.step("3. Ana creates a team")
-	acme, err := svc.CreateTeam(ctx, ana, team.CreateTeamParams{Name: "Acme Research"})
+	acme, err := svc.CreateTeam(ctx, team.CreateTeamParams{Owner: ana, Name: "Acme Research"})
 	if err != nil {
 		return err
 	}
@@ -116,10 +116,11 @@ func run(ctx context.Context, w io.Writer) error {
 		who  team.User
 		role string
 	}{{bo, rbac.RoleAdmin}, {cy, rbac.RoleMember}, {dee, rbac.RoleViewer}} {
-		got, err := svc.Invite(ctx, ana.ID, acme.ID, inv.who.Email, inv.role)
+		res, err := svc.Invite(ctx, team.InviteParams{ActorID: ana.ID, TeamID: acme.ID, Email: inv.who.Email, Role: inv.role})
 		if err != nil {
 			return err
 		}
+		got := res.Invitation
 		out.say("Invitation %s: %s as %s, valid until %s.", got.ID, got.Email, got.Role, got.ExpiresAt.Format(time.DateOnly))
 		out.say("  mail to %s: join %q: https://app.example.com/join?token=%s...", got.Email, acme.Name, mail.link(got.Email)[:10])
 	}
@@ -192,7 +193,7 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m, err := svc.ChangeRole(ctx, bo.ID, acme.ID, dee.ID, rbac.RoleMember)
+	m, err := svc.ChangeRole(ctx, team.ChangeRoleParams{ActorID: bo.ID, TeamID: acme.ID, UserID: dee.ID, Role: rbac.RoleMember})
 	if err != nil {
 		return err
 	}
@@ -211,8 +212,12 @@ func run(ctx context.Context, w io.Writer) error {
 	// 8. Usage, billed to the owner.
 	out.step("8. Usage is charged to the owner's account")
 	charge := func(u team.User, amount int64, key, resource string) (billing.UsageRecord, error) {
-		rec, err := svc.RecordUsage(ctx, u.ID, acme.ID, team.Usage{
-			Amount: amount, IdempotencyKey: key, Metadata: map[string]string{"resource": resource},
+		rec, err := svc.RecordUsage(ctx, team.RecordUsageParams{
+			ActorID:        u.ID,
+			TeamID:         acme.ID,
+			Amount:         amount,
+			IdempotencyKey: key,
+			Metadata:       map[string]string{"resource": resource},
 		})
 		if err != nil {
 			return rec, err
@@ -224,7 +229,7 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	retry, err := svc.RecordUsage(ctx, cy.ID, acme.ID, team.Usage{Amount: 120, IdempotencyKey: "run-0001"})
+	retry, err := svc.RecordUsage(ctx, team.RecordUsageParams{ActorID: cy.ID, TeamID: acme.ID, Amount: 120, IdempotencyKey: "run-0001"})
 	if err != nil {
 		return err
 	}
@@ -248,7 +253,7 @@ func run(ctx context.Context, w io.Writer) error {
 
 	// 9. Analytics.
 	out.step("9. Usage per member (UsageSummary)")
-	sum, err := svc.UsageSummary(ctx, ana.ID, acme.ID, time.Time{}, time.Time{})
+	sum, err := svc.UsageSummary(ctx, team.UsageSummaryParams{ActorID: ana.ID, TeamID: acme.ID})
 	if err != nil {
 		return err
 	}
@@ -260,17 +265,17 @@ func run(ctx context.Context, w io.Writer) error {
 
 	// 10. Ownership transfer.
 	out.step("10. Ana transfers the team to Bo")
-	boAcct, err := svc.TopUp(ctx, bo.ID, personals[bo.ID].ID, 500)
+	boAcct, err := svc.TopUp(ctx, team.TopUpParams{ActorID: bo.ID, TeamID: personals[bo.ID].ID, Amount: 500})
 	if err != nil {
 		return err
 	}
 	out.say("Bo's own billing account %s (from registration) holds %d tokens after a top-up.", boAcct.ID, boAcct.Balance)
-	err = svc.TransferOwnership(ctx, ana.ID, acme.ID, team.Transfer{NewOwnerID: bo.ID, ConfirmNewOwnerID: cy.ID})
+	err = svc.TransferOwnership(ctx, team.TransferOwnershipParams{ActorID: ana.ID, TeamID: acme.ID, NewOwnerID: bo.ID, ConfirmNewOwnerID: cy.ID})
 	if err := expect(err, team.ErrConfirmationMismatch); err != nil {
 		return err
 	}
 	out.say("A transfer confirmed for the wrong person is refused: %v", err)
-	if err := svc.TransferOwnership(ctx, ana.ID, acme.ID, team.Transfer{NewOwnerID: bo.ID, ConfirmNewOwnerID: bo.ID}); err != nil {
+	if err := svc.TransferOwnership(ctx, team.TransferOwnershipParams{ActorID: ana.ID, TeamID: acme.ID, NewOwnerID: bo.ID, ConfirmNewOwnerID: bo.ID}); err != nil {
 		return err
 	}
 	acme, err = svc.Team(ctx, bo.ID, acme.ID)
