@@ -24,14 +24,14 @@ func newBenchService(b testing.TB, opts ...postgres.Option) (*team.Service, *pos
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := svc.ChangePlan(ctx, owner.ID, personal.ID, "ENTERPRISE"); err != nil {
+	if _, err := svc.ChangePlan(ctx, team.ChangePlanParams{ActorID: owner.ID, TeamID: personal.ID, Plan: "ENTERPRISE"}); err != nil {
 		b.Fatal(err)
 	}
-	tm, err := svc.CreateTeam(ctx, owner, team.CreateTeamParams{Name: "Bench"})
+	tm, err := svc.CreateTeam(ctx, team.CreateTeamParams{Owner: owner, Name: "Bench"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := svc.TopUp(ctx, owner.ID, tm.ID, 1<<50); err != nil {
+	if _, err := svc.TopUp(ctx, team.TopUpParams{ActorID: owner.ID, TeamID: tm.ID, Amount: 1<<50}); err != nil {
 		b.Fatal(err)
 	}
 	return svc, st, tm, owner
@@ -59,7 +59,7 @@ func BenchmarkRecordUsage16(b *testing.B) {
 	benchCharges16(b, func(b *testing.B, opts ...postgres.Option) (*postgres.Store, func(key string) error) {
 		svc, st, tm, owner := newBenchService(b, opts...)
 		return st, func(key string) error {
-			_, err := svc.RecordUsage(ctx, owner.ID, tm.ID, team.Usage{Amount: 1, IdempotencyKey: key})
+			_, err := svc.RecordUsage(ctx, team.RecordUsageParams{ActorID: owner.ID, TeamID: tm.ID, Amount: 1, IdempotencyKey: key})
 			return err
 		}
 	})

@@ -59,9 +59,9 @@ func (e *svcEnv) teamOf(owner team.User) team.Team {
 	e.t.Helper()
 	personal, err := e.svc.EnsurePersonalTeam(ctx, owner)
 	noErr(e.t, "EnsurePersonalTeam", err)
-	_, err = e.svc.ChangePlan(ctx, owner.ID, personal.ID, billing.PlanEnterprise)
+	_, err = e.svc.ChangePlan(ctx, team.ChangePlanParams{ActorID: owner.ID, TeamID: personal.ID, Plan: billing.PlanEnterprise})
 	noErr(e.t, "ChangePlan", err)
-	tm, err := e.svc.CreateTeam(ctx, owner, team.CreateTeamParams{Name: "Team of " + owner.Name})
+	tm, err := e.svc.CreateTeam(ctx, team.CreateTeamParams{Owner: owner, Name: "Team of " + owner.Name})
 	noErr(e.t, "CreateTeam", err)
 	return tm
 }
@@ -70,9 +70,9 @@ func (e *svcEnv) join(tm team.Team, actorID string, u team.User, role string) {
 	e.t.Helper()
 	_, err := e.svc.EnsurePersonalTeam(ctx, u)
 	noErr(e.t, "EnsurePersonalTeam", err)
-	inv, err := e.svc.Invite(ctx, actorID, tm.ID, u.Email, role)
+	inv, err := e.svc.Invite(ctx, team.InviteParams{ActorID: actorID, TeamID: tm.ID, Email: u.Email, Role: role})
 	noErr(e.t, "Invite", err)
-	_, err = e.svc.AcceptInvitation(ctx, u, e.out.token(inv.ID))
+	_, err = e.svc.AcceptInvitation(ctx, u, e.out.token(inv.Invitation.ID))
 	noErr(e.t, "AcceptInvitation", err)
 }
 
@@ -90,7 +90,7 @@ func TestServiceConcurrentInvitesKeepSeatLimit(t *testing.T) {
 	)
 	for i := range 200 {
 		wg.Go(func() {
-			_, err := e.svc.Invite(ctx, owner.ID, tm.ID, fmt.Sprintf("invitee%d@example.com", i), rbac.RoleMember)
+			_, err := e.svc.Invite(ctx, team.InviteParams{ActorID: owner.ID, TeamID: tm.ID, Email: fmt.Sprintf("invitee%d@example.com", i), Role: rbac.RoleMember})
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -138,11 +138,11 @@ func TestServiceConcurrentOwnershipChangesKeepOneOwner(t *testing.T) {
 				var err error
 				switch (i + round) % 3 {
 				case 0:
-					err = e.svc.TransferOwnership(ctx, u.ID, tm.ID, team.Transfer{NewOwnerID: other.ID, ConfirmNewOwnerID: other.ID})
+					err = e.svc.TransferOwnership(ctx, team.TransferOwnershipParams{ActorID: u.ID, TeamID: tm.ID, NewOwnerID: other.ID, ConfirmNewOwnerID: other.ID})
 				case 1:
 					err = e.svc.Leave(ctx, u.ID, tm.ID)
 				case 2:
-					err = e.svc.RemoveMember(ctx, u.ID, tm.ID, other.ID)
+					err = e.svc.RemoveMember(ctx, team.RemoveMemberParams{ActorID: u.ID, TeamID: tm.ID, UserID: other.ID})
 				}
 				if err != nil && !errors.Is(err, team.ErrPermissionDenied) && !errors.Is(err, team.ErrNotMember) &&
 					!errors.Is(err, team.ErrOwnerCannotLeave) && !errors.Is(err, team.ErrInvalidInput) {
@@ -188,7 +188,7 @@ func TestServiceConcurrentChargesKeepBalance(t *testing.T) {
 			member := userNamed("member")
 			e.join(tm, owner.ID, member, rbac.RoleMember)
 			const start = 2000
-			_, err := e.svc.TopUp(ctx, owner.ID, tm.ID, start)
+			_, err := e.svc.TopUp(ctx, team.TopUpParams{ActorID: owner.ID, TeamID: tm.ID, Amount: start})
 			noErr(t, "TopUp", err)
 			var (
 				wg                 sync.WaitGroup
@@ -202,7 +202,7 @@ func TestServiceConcurrentChargesKeepBalance(t *testing.T) {
 					actor := []string{owner.ID, member.ID}[g%2]
 					for i := range 6 {
 						if g%16 == 0 && i == 3 {
-							if _, err := e.svc.TopUp(ctx, owner.ID, tm.ID, 50); err != nil {
+							if _, err := e.svc.TopUp(ctx, team.TopUpParams{ActorID: owner.ID, TeamID: tm.ID, Amount: 50}); err != nil {
 								t.Errorf("TopUp: %v", err)
 							} else {
 								mu.Lock()
@@ -212,7 +212,7 @@ func TestServiceConcurrentChargesKeepBalance(t *testing.T) {
 						}
 						amount := 1 + rng.Int64N(30)
 						key := fmt.Sprintf("g%d-%d", g, i%5) // i=5 retries key 0
-						rec, err := e.svc.RecordUsage(ctx, actor, tm.ID, team.Usage{Amount: amount, IdempotencyKey: key})
+						rec, err := e.svc.RecordUsage(ctx, team.RecordUsageParams{ActorID: actor, TeamID: tm.ID, Amount: amount, IdempotencyKey: key})
 						mu.Lock()
 						switch {
 						case err == nil && i < 5:
