@@ -12,8 +12,8 @@
 //
 //	svc, err := team.New(store.NewMemory(), team.WithNotifier(mailer))
 //	personal, err := svc.EnsurePersonalTeam(ctx, team.User{ID: "ana", Email: "ana@example.com"})
-//	acme, err := svc.CreateTeam(ctx, ana, team.CreateTeamParams{Name: "Acme"})
-//	inv, err := svc.Invite(ctx, "ana", acme.ID, "bo@example.com", rbac.RoleAdmin)
+//	acme, err := svc.CreateTeam(ctx, team.CreateTeamParams{Owner: ana, Name: "Acme"})
+//	res, err := svc.Invite(ctx, team.InviteParams{ActorID: "ana", TeamID: acme.ID, Email: "bo@example.com", Role: rbac.RoleAdmin})
 //	err = svc.Authorize(ctx, "bo", acme.ID, rbac.Edit, team.Resource{Type: "agent", ID: "a1", CreatorID: "ana"})
 //
 // The Store interface is the persistence contract, defined here where it is
