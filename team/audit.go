@@ -41,26 +41,26 @@ type RecordEventParams struct {
 	Details map[string]string
 }
 
-// RecordEvent appends the host's event e to e.TeamID's audit log, done by
-// e.ActorID, in the same hash chain as the library's own events (AUD-2,
-// AUD-4), and returns it sealed. e.ActorID need not be a member, so hosts
+// RecordEvent appends the host's event p to p.TeamID's audit log, done by
+// p.ActorID, in the same hash chain as the library's own events (AUD-2,
+// AUD-4), and returns it sealed. p.ActorID need not be a member, so hosts
 // can also log refused attempts.
 //
-// e.Action must be 1 to 64 bytes of UTF-8 without spaces at its ends or
+// p.Action must be 1 to 64 bytes of UTF-8 without spaces at its ends or
 // control characters, and not one of the library's own actions
-// (audit.Action.Reserved); e.Target at most 256 bytes; e.Details at most 32
+// (audit.Action.Reserved); p.Target at most 256 bytes; p.Details at most 32
 // entries with non-empty keys of at most 64 bytes and values of at most 1024.
 // Errors match ErrInvalidInput (nothing written) or ErrNotFound (no such
 // team, or the team was deleted).
-func (s *Service) RecordEvent(ctx context.Context, e RecordEventParams) (audit.Event, error) {
-	actorID, teamID := e.ActorID, e.TeamID
+func (s *Service) RecordEvent(ctx context.Context, p RecordEventParams) (audit.Event, error) {
+	actorID, teamID := p.ActorID, p.TeamID
 	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
 		return audit.Event{}, err
 	}
-	if err := checkHostEvent(e); err != nil {
+	if err := checkHostEvent(p); err != nil {
 		return audit.Event{}, err
 	}
-	details := maps.Clone(e.Details)
+	details := maps.Clone(p.Details)
 	var out audit.Event
 	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		t, err := tx.LockTeam(ctx, teamID)
@@ -70,7 +70,7 @@ func (s *Service) RecordEvent(ctx context.Context, e RecordEventParams) (audit.E
 		if t.Deleted() {
 			return fmt.Errorf("%w: team %s was deleted; its audit trail is closed", ErrNotFound, teamID)
 		}
-		out, err = s.record(ctx, tx, actorID, teamID, e.Action, e.Target, details)
+		out, err = s.record(ctx, tx, actorID, teamID, p.Action, p.Target, details)
 		return err
 	})
 	if err != nil {

@@ -138,14 +138,14 @@ func requireUseResources(role rbac.Role) error {
 		ErrPermissionDenied, role.Name, rbac.UseOwnResources, rbac.UseAnyResources)
 }
 
-// RecordUsage charges u.Amount tokens for u.ActorID's use of the service in
-// u.TeamID (BILL-2): in one unit of work it takes the tokens off the team's
+// RecordUsage charges p.Amount tokens for p.ActorID's use of the service in
+// p.TeamID (BILL-2): in one unit of work it takes the tokens off the team's
 // billing account, the current owner's personal account (BILL-1, OWN-2),
 // and appends a usage record tagged with the team, the actor, the time, the
-// amount, the account and a copy of u.Metadata, which it returns. The
+// amount, the account and a copy of p.Metadata, which it returns. The
 // actor must be a member whose role may use team resources (own or any).
 //
-// u.IdempotencyKey makes the call safe to retry (BILL-4): when the team
+// p.IdempotencyKey makes the call safe to retry (BILL-4): when the team
 // already has a record with that key for the same actor and amount, that
 // record is returned and nothing is charged; for a different actor or
 // amount the error matches ErrIdempotencyConflict. Charges to one team are
@@ -162,8 +162,8 @@ func requireUseResources(role rbac.Role) error {
 // ErrInvalidAccount (the owner's account is missing or suspended) or
 // ErrInsufficientBalance (BILL-3); on any of them nothing is charged or
 // recorded.
-func (s *Service) RecordUsage(ctx context.Context, u RecordUsageParams) (billing.UsageRecord, error) {
-	actorID, teamID := u.ActorID, u.TeamID
+func (s *Service) RecordUsage(ctx context.Context, p RecordUsageParams) (billing.UsageRecord, error) {
+	actorID, teamID := p.ActorID, p.TeamID
 	// Two calls rather than checkIDs: this is the hot path.
 	if err := checkID("actor_id", actorID); err != nil {
 		return billing.UsageRecord{}, err
@@ -171,7 +171,7 @@ func (s *Service) RecordUsage(ctx context.Context, u RecordUsageParams) (billing
 	if err := checkID("team_id", teamID); err != nil {
 		return billing.UsageRecord{}, err
 	}
-	if err := checkUsageInput(u); err != nil {
+	if err := checkUsageInput(p); err != nil {
 		return billing.UsageRecord{}, err
 	}
 	// Membership and permission are checked once, under the team's lock in
@@ -179,14 +179,14 @@ func (s *Service) RecordUsage(ctx context.Context, u RecordUsageParams) (billing
 	if b, ok := s.store.(Batcher); ok {
 		// A fresh op: a batch shared with others might still hold fn
 		// after InBatch returns to this caller (say, on ctx expiry).
-		op := &usageOp{s: s, u: u}
+		op := &usageOp{s: s, u: p}
 		if err := b.InBatch(ctx, teamID, op.run); err != nil {
 			return billing.UsageRecord{}, err
 		}
 		return op.rec, nil
 	}
 	op := usageOps.Get().(*usageOp)
-	op.s, op.u = s, u
+	op.s, op.u = s, p
 	err := s.store.InTx(ctx, op.fn)
 	rec := op.rec
 	*op = usageOp{fn: op.fn}

@@ -493,7 +493,7 @@ func TestFaults_NotifierINV7(t *testing.T) {
 	require.Len(t, after.AuditEvents[w.teamT], len(before.AuditEvents[w.teamT])+1)
 	pending, err := w.svc.Invitations(w.ctx, "u1", w.teamT)
 	require.NoError(t, err)
-	require.Contains(t, pending, inv)
+	require.Contains(t, pending, inv.Invitation)
 
 	// Still down: the re-send changes the link (INV-6) and says so again.
 	_, err = w.svc.ResendInvitation(w.ctx, team.ResendInvitationParams{ActorID: "u1", TeamID: w.teamT, InvitationID: inv.Invitation.ID})

@@ -364,13 +364,14 @@ func TestINV7_NotifierFailureKeepsInvitation(t *testing.T) {
 	require.NotEmpty(t, inv.Invitation.ID, "the stored invitation is returned with the error")
 	stored, err := e.st.Invitation(e.ctx, inv.Invitation.ID)
 	require.NoError(t, err)
-	require.Equal(t, inv, stored)
+	require.Equal(t, inv.Invitation, stored)
 	require.Equal(t, team.InvitationPending, stored.Status)
 
 	again, err := svc.ResendInvitation(e.ctx, team.ResendInvitationParams{ActorID: ana.ID, TeamID: tm.ID, InvitationID: inv.Invitation.ID})
 	require.NoError(t, err)
 	require.Len(t, sent, 1)
-	require.Equal(t, again, sent[0].Invitation)
+	require.Equal(t, again.Invitation, sent[0].Invitation)
+	require.Equal(t, again.Token, sent[0].Token, "INV-9: the caller gets the token the Notifier got")
 	require.Equal(t, "Agency", sent[0].TeamName)
 	require.Equal(t, ana.ID, sent[0].InviterID)
 	e.register(zoe)
@@ -395,6 +396,33 @@ func TestINV4_NotifierRunsAfterCommit(t *testing.T) {
 	require.NoError(t, err)
 	inv, err := svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: "zoe@example.com"})
 	require.NoError(t, err)
-	require.Equal(t, inv, seen)
+	require.Equal(t, inv.Invitation, seen)
 	require.True(t, strings.HasPrefix(inv.Invitation.ID, "n-"))
+}
+
+// Rule INV-9: Invite and ResendInvitation give the link token to their
+// caller; without a Notifier the invitation still works end to end, and a
+// re-sent token replaces the first one.
+func TestINV9_InviteReturnsTokenWithoutNotifier(t *testing.T) {
+	e := newEnv(t)
+	ana, zoe := user("ana"), user("zoe")
+	tm := e.teamOf(ana, "Agency")
+	svc, err := team.New(e.st, team.WithClock(e.clock.Now), team.WithIDs(seqIDs("n-")), team.WithRandom(&countingReader{}))
+	require.NoError(t, err)
+
+	first, err := svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: zoe.Email, Role: rbac.RoleMember})
+	require.NoError(t, err)
+	require.NotEmpty(t, first.Token)
+	require.NotContains(t, first.Invitation.TokenHash, first.Token, "only the hash is stored")
+
+	again, err := svc.ResendInvitation(e.ctx, team.ResendInvitationParams{ActorID: ana.ID, TeamID: tm.ID, InvitationID: first.Invitation.ID})
+	require.NoError(t, err)
+	require.NotEqual(t, first.Token, again.Token)
+
+	e.register(zoe)
+	_, err = svc.AcceptInvitation(e.ctx, zoe, first.Token)
+	require.ErrorIs(t, err, team.ErrNotFound, "the re-sent link replaced the first")
+	m, err := svc.AcceptInvitation(e.ctx, zoe, again.Token)
+	require.NoError(t, err)
+	require.Equal(t, rbac.RoleMember, m.Role)
 }

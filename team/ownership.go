@@ -24,8 +24,8 @@ type TransferOwnershipParams struct {
 	ConfirmNewOwnerID string
 }
 
-// TransferOwnership makes t.NewOwnerID the owner of the collaboration team
-// t.TeamID (OWN-1..4). Only the owner can transfer, only to another active
+// TransferOwnership makes p.NewOwnerID the owner of the collaboration team
+// p.TeamID (OWN-1..4). Only the owner can transfer, only to another active
 // member, and only with a matching confirmation. The new owner's billing
 // account must exist and be active (OWN-4); otherwise nothing changes. The
 // old owner gets the role set by WithFormerOwnerRole, by default the
@@ -36,13 +36,13 @@ type TransferOwnershipParams struct {
 // Errors match ErrInvalidInput, ErrConfirmationMismatch, ErrNotMember
 // (actor or new owner), ErrPersonalTeam, ErrPermissionDenied or
 // ErrInvalidAccount.
-func (s *Service) TransferOwnership(ctx context.Context, t TransferOwnershipParams) error {
-	actorID, teamID := t.ActorID, t.TeamID
-	if err := checkIDs("actor_id", actorID, "team_id", teamID, "new_owner_id", t.NewOwnerID, "confirm_new_owner_id", t.ConfirmNewOwnerID); err != nil {
+func (s *Service) TransferOwnership(ctx context.Context, p TransferOwnershipParams) error {
+	actorID, teamID := p.ActorID, p.TeamID
+	if err := checkIDs("actor_id", actorID, "team_id", teamID, "new_owner_id", p.NewOwnerID, "confirm_new_owner_id", p.ConfirmNewOwnerID); err != nil {
 		return err
 	}
-	if t.NewOwnerID != t.ConfirmNewOwnerID {
-		return fmt.Errorf("%w: new owner %q, confirmed %q; pass the same user ID in both fields", ErrConfirmationMismatch, t.NewOwnerID, t.ConfirmNewOwnerID)
+	if p.NewOwnerID != p.ConfirmNewOwnerID {
+		return fmt.Errorf("%w: new owner %q, confirmed %q; pass the same user ID in both fields", ErrConfirmationMismatch, p.NewOwnerID, p.ConfirmNewOwnerID)
 	}
 	formerName := s.formerOwnerRole
 	if formerName == "" {
@@ -62,20 +62,20 @@ func (s *Service) TransferOwnership(ctx context.Context, t TransferOwnershipPara
 		if !s.policy.IsOwner(role) || tm.OwnerID != actorID {
 			return fmt.Errorf("%w: only the owner of team %s can transfer its ownership", ErrPermissionDenied, teamID)
 		}
-		if t.NewOwnerID == actorID {
+		if p.NewOwnerID == actorID {
 			return invalid("new_owner_id", "is already the owner of team %s", teamID)
 		}
-		newOwner, _, err := s.memberRole(ctx, tx, t.NewOwnerID, teamID)
+		newOwner, _, err := s.memberRole(ctx, tx, p.NewOwnerID, teamID)
 		if err != nil {
 			return err
 		}
 		// Locked, so a concurrent suspension cannot slip in before commit (OWN-4).
-		account, err := tx.LockAccount(ctx, t.NewOwnerID)
+		account, err := tx.LockAccount(ctx, p.NewOwnerID)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
 		if err := account.Usable(); err != nil {
-			return fmt.Errorf("teamkit: new owner %s cannot take over team %s: %w", t.NewOwnerID, teamID, err)
+			return fmt.Errorf("teamkit: new owner %s cannot take over team %s: %w", p.NewOwnerID, teamID, err)
 		}
 		oldOwner.Role, newOwner.Role = formerName, s.policy.Owner().Name
 		now := s.now()
@@ -87,12 +87,12 @@ func (s *Service) TransferOwnership(ctx context.Context, t TransferOwnershipPara
 		if err := tx.UpdateMember(ctx, newOwner); err != nil {
 			return err
 		}
-		tm.OwnerID, tm.UpdatedAt = t.NewOwnerID, s.now().UTC()
+		tm.OwnerID, tm.UpdatedAt = p.NewOwnerID, s.now().UTC()
 		if err := tx.UpdateTeam(ctx, tm); err != nil {
 			return err
 		}
-		_, err = s.record(ctx, tx, actorID, teamID, audit.OwnershipTransferred, t.NewOwnerID,
-			map[string]string{"from": actorID, "to": t.NewOwnerID, "former_owner_role": formerName})
+		_, err = s.record(ctx, tx, actorID, teamID, audit.OwnershipTransferred, p.NewOwnerID,
+			map[string]string{"from": actorID, "to": p.NewOwnerID, "former_owner_role": formerName})
 		return err
 	})
 }

@@ -305,22 +305,22 @@ func (s *Service) CreateTeam(ctx context.Context, p CreateTeamParams) (Team, err
 // refused. Records TeamUpdated.
 //
 // Errors match ErrInvalidInput, ErrNotMember or ErrPermissionDenied.
-func (s *Service) UpdateTeam(ctx context.Context, u UpdateTeamParams) (Team, error) {
-	actorID, teamID := u.ActorID, u.TeamID
+func (s *Service) UpdateTeam(ctx context.Context, p UpdateTeamParams) (Team, error) {
+	actorID, teamID := p.ActorID, p.TeamID
 	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
 		return Team{}, err
 	}
-	if u.Name == nil && u.Settings == nil {
+	if p.Name == nil && p.Settings == nil {
 		return Team{}, invalid("update", "changes nothing; set Name or Settings")
 	}
 	var name string
-	if u.Name != nil {
+	if p.Name != nil {
 		var err error
-		if name, err = NormalizeTeamName(*u.Name); err != nil {
+		if name, err = NormalizeTeamName(*p.Name); err != nil {
 			return Team{}, err
 		}
 	}
-	settings, err := checkSettings(u.Settings)
+	settings, err := checkSettings(p.Settings)
 	if err != nil {
 		return Team{}, err
 	}
@@ -332,11 +332,11 @@ func (s *Service) UpdateTeam(ctx context.Context, u UpdateTeamParams) (Team, err
 			return err
 		}
 		details := map[string]string{}
-		if u.Name != nil {
+		if p.Name != nil {
 			details["old_name"], details["name"] = t.Name, name
 			t.Name = name
 		}
-		if u.Settings != nil {
+		if p.Settings != nil {
 			details["settings"] = "replaced"
 			t.Settings = settings
 		}
