@@ -31,7 +31,7 @@ func newBenchService(b testing.TB, opts ...postgres.Option) (*team.Service, *pos
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := svc.TopUp(ctx, team.TopUpParams{ActorID: owner.ID, TeamID: tm.ID, Amount: 1<<50}); err != nil {
+	if _, err := svc.TopUp(ctx, team.TopUpParams{ActorID: owner.ID, TeamID: tm.ID, Amount: 1 << 50}); err != nil {
 		b.Fatal(err)
 	}
 	return svc, st, tm, owner
