@@ -367,7 +367,12 @@ func (s *Service) BillingAccount(ctx context.Context, actorID, teamID string) (b
 // otherwise from must be before to. The actor needs the usage permission
 // in the team.
 //
-// Errors match ErrInvalidInput, ErrNotMember or ErrPermissionDenied.
+// Totals are exact (BILL-10): when a member's or the team's total over the
+// range exceeds math.MaxInt64 the call fails with an error matching
+// ErrTotalOverflow; query a shorter range.
+//
+// Errors match ErrInvalidInput, ErrNotMember, ErrPermissionDenied or
+// ErrTotalOverflow.
 func (s *Service) UsageSummary(ctx context.Context, actorID, teamID string, from, to time.Time) (billing.Summary, error) {
 	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
 		return billing.Summary{}, err
@@ -388,18 +393,13 @@ func (s *Service) UsageSummary(ctx context.Context, actorID, teamID string, from
 		sum.Members = []billing.MemberUsage{}
 	}
 	for _, m := range rows {
-		sum.Amount = saturatingAdd(sum.Amount, m.Amount)
+		if m.Amount > math.MaxInt64-sum.Amount { // amounts are non-negative
+			return billing.Summary{}, fmt.Errorf("%w: the total of team %s over the range", billing.ErrTotalOverflow, teamID)
+		}
+		sum.Amount += m.Amount
 		sum.Records += m.Records
 	}
 	return sum, nil
-}
-
-// saturatingAdd adds two non-negative amounts, stopping at math.MaxInt64.
-func saturatingAdd(a, b int64) int64 {
-	if a > math.MaxInt64-b {
-		return math.MaxInt64
-	}
-	return a + b
 }
 
 // SetAccountStatus sets userID's billing account to active or suspended
