@@ -102,11 +102,14 @@ func NormalizeTeamName(name string) (string, error) {
 	return name, nil
 }
 
-// NormalizeEmail trims and lower-cases an email address and checks that it
-// is a single plain address such as "ana@example.com" (INV-2). The error
-// matches ErrInvalidInput.
+// NormalizeEmail trims an email address, lower-cases its ASCII letters and
+// checks that it is a single plain address such as "ana@example.com" of at
+// most MaxEmailLength bytes (INV-2). Every other character is kept exactly:
+// there is no Unicode case or compatibility folding, so a lookalike such as
+// "\u212Aim@example.com" (KELVIN SIGN) stays distinct from "kim@example.com".
+// The error matches ErrInvalidInput.
 func NormalizeEmail(email string) (string, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
+	email = lowerASCII(strings.TrimSpace(email))
 	if email == "" {
 		return "", invalid("email", "is empty")
 	}
@@ -122,4 +125,22 @@ func NormalizeEmail(email string) (string, error) {
 		return "", invalid("email", "%q needs a user and a domain like name@example.com", email)
 	}
 	return email, nil
+}
+
+// lowerASCII maps 'A'..'Z' to 'a'..'z' and keeps every other byte, so
+// multi-byte characters (KELVIN SIGN, dotted capital I, fullwidth forms)
+// pass through unchanged (INV-2). Unlike strings.ToLower it never folds a
+// non-ASCII character into an ASCII one.
+func lowerASCII(s string) string {
+	i := strings.IndexFunc(s, func(r rune) bool { return 'A' <= r && r <= 'Z' })
+	if i < 0 {
+		return s
+	}
+	b := []byte(s)
+	for j := i; j < len(b); j++ {
+		if c := b[j]; 'A' <= c && c <= 'Z' {
+			b[j] = c + ('a' - 'A')
+		}
+	}
+	return string(b)
 }
