@@ -94,6 +94,10 @@ var (
 	ErrIdempotencyConflict = errors.New("billing: idempotency key already used for a different charge")
 	// ErrInvalidAmount: an amount is zero, negative or would overflow.
 	ErrInvalidAmount = errors.New("billing: amount must be a positive number of tokens that does not overflow")
+	// ErrTotalOverflow: a usage total over the requested range is larger
+	// than an int64 can hold, so it cannot be reported exactly (BILL-10).
+	// Query a shorter time range and add the parts with big integers.
+	ErrTotalOverflow = errors.New("billing: usage total exceeds 9223372036854775807 tokens; query a shorter time range")
 )
 
 // InsufficientBalanceError carries the balance and the refused amount. It

@@ -141,39 +141,84 @@ func (p *Policy) known(r Role) bool {
 	return false
 }
 
-// CanInvite reports whether a member holding actor may invite someone to role
-// (rules INV-1, ROLE-6): actor has Invite, role is not the owner role, and
-// role ranks at or below actor. Both roles must belong to p.
-func (p *Policy) CanInvite(actor, role Role) bool {
-	return actor.Permissions&Invite != 0 &&
-		!p.IsOwner(role) &&
-		role.Rank <= actor.Rank &&
+// Grants reports whether a holder of actor stands above role under the
+// ceiling of rule ROLE-7 ("you can only grant what you hold"): role ranks at
+// or below actor, and every permission of role is covered by actor's own.
+// Both roles must belong to p. CanInvite, CanChangeRole and CanRemove apply
+// it to the role granted and to the member's current role.
+//
+// Coverage is a subset test with two refinements that keep the intent of
+// the rule where the permission bits alone would not:
+//
+//   - An Any resource permission covers its Own counterpart (ViewAnyResources
+//     covers ViewOwnResources, and likewise for Use, Edit and Delete), since
+//     "any resource" includes those the member created (RES-2).
+//   - Leave is not compared. It lets a member leave the team themselves and
+//     gives no power over the team or anyone else; the owner role lacks it
+//     only because the owner must transfer ownership first (MEM-3), and that
+//     must not stop the owner from granting ordinary roles.
+//
+// Grants does not check the owner role or any management permission; see
+// CanInvite, CanChangeRole and CanRemove for the complete rules.
+func (p *Policy) Grants(actor, role Role) bool {
+	return role.Rank <= actor.Rank && covers(actor.Permissions, role.Permissions) &&
 		p.known(actor) && p.known(role)
 }
 
+// ownOfAny pairs each Own resource permission with the Any one that covers it.
+var ownOfAny = [...][2]Permission{
+	{ViewOwnResources, ViewAnyResources},
+	{UseOwnResources, UseAnyResources},
+	{EditOwnResources, EditAnyResources},
+	{DeleteOwnResources, DeleteAnyResources},
+}
+
+// covers reports whether held covers every permission of granted except
+// Leave, an Any resource bit covering its Own bit (see Policy.Grants).
+func covers(held, granted Permission) bool {
+	for _, pair := range ownOfAny {
+		if held&pair[1] != 0 {
+			held |= pair[0]
+		}
+	}
+	return granted&^Leave&^held == 0
+}
+
+// CanInvite reports whether a member holding actor may invite someone to role
+// (rules INV-1, ROLE-6, ROLE-7): actor has Invite, role is not the owner role,
+// and actor grants role (Grants: role ranks at or below actor and holds no
+// permission actor lacks). Both roles must belong to p.
+func (p *Policy) CanInvite(actor, role Role) bool {
+	return actor.Permissions&Invite != 0 &&
+		!p.IsOwner(role) &&
+		p.Grants(actor, role)
+}
+
 // CanChangeRole reports whether a member holding actor may change the role of
-// a member holding target to newRole (rules MEM-1, ROLE-6): actor has
+// a member holding target to newRole (rules MEM-1, ROLE-6, ROLE-7): actor has
 // ChangeRoles; target is not the owner (only ownership transfer changes the
-// owner); target ranks at or below actor, so admins may change other admins;
-// newRole is not the owner role and ranks at or below actor, so nobody grants
-// a role above their own. All three roles must belong to p.
+// owner) and newRole is not the owner role; and actor grants both target and
+// newRole (Grants: each ranks at or below actor and holds no permission actor
+// lacks). So admins may change other admins, nobody grants a role above their
+// own or one with a permission they do not hold, and nobody changes a member
+// whose role holds such a permission. All three roles must belong to p.
 //
 // The rule concerns roles only; whether actor and target are the same person
 // is for the caller to check.
 func (p *Policy) CanChangeRole(actor, target, newRole Role) bool {
 	return actor.Permissions&ChangeRoles != 0 &&
 		!p.IsOwner(target) && !p.IsOwner(newRole) &&
-		target.Rank <= actor.Rank && newRole.Rank <= actor.Rank &&
+		p.Grants(actor, target) && p.Grants(actor, newRole) &&
 		p.known(actor) && p.known(target) && p.known(newRole)
 }
 
 // CanRemove reports whether a member holding actor may remove a member holding
-// target from the team (rules MEM-2, ROLE-6): actor has RemoveMembers, target
-// is not the owner, and target ranks at or below actor, so admins may remove
+// target from the team (rules MEM-2, ROLE-6, ROLE-7): actor has RemoveMembers,
+// target is not the owner, and actor grants target (Grants: target ranks at
+// or below actor and holds no permission actor lacks), so admins may remove
 // other admins. Both roles must belong to p.
 func (p *Policy) CanRemove(actor, target Role) bool {
 	return actor.Permissions&RemoveMembers != 0 &&
 		!p.IsOwner(target) &&
-		target.Rank <= actor.Rank &&
-		p.known(actor) && p.known(target)
+		p.Grants(actor, target)
 }

@@ -274,7 +274,7 @@ func (m *Memory) UsageTotals(ctx context.Context, teamID string, from, to time.T
 		return nil, err
 	}
 	defer m.mu.RUnlock()
-	return m.s.usageTotals(teamID, from, to), nil
+	return m.s.usageTotals(teamID, from, to)
 }
 
 // AuditEvents implements team.Reader. It finds the cursor (f.AfterSeq) by
@@ -683,7 +683,9 @@ func usageFrom(rs []*billing.UsageRecord, t time.Time) int {
 	return sort.Search(len(rs), func(i int) bool { return !rs[i].Time.Before(t) })
 }
 
-func (s *state) usageTotals(teamID string, from, to time.Time) []billing.MemberUsage {
+// usageTotals sums per member; a total beyond int64 is an error matching
+// billing.ErrTotalOverflow (BILL-10).
+func (s *state) usageTotals(teamID string, from, to time.Time) ([]billing.MemberUsage, error) {
 	var rs []*billing.UsageRecord
 	if l := s.usageByTeam[teamID]; l != nil {
 		rs = l.recs
@@ -699,6 +701,9 @@ func (s *state) usageTotals(teamID string, from, to time.Time) []billing.MemberU
 			mu = &billing.MemberUsage{UserID: r.UserID}
 			byUser[r.UserID] = mu
 		}
+		if r.Amount > (1<<63-1)-mu.Amount { // math.MaxInt64; amounts are positive
+			return nil, fmt.Errorf("%w: member %s used more than that in the range", billing.ErrTotalOverflow, r.UserID)
+		}
 		mu.Amount += r.Amount
 		mu.Records++
 	}
@@ -707,7 +712,7 @@ func (s *state) usageTotals(teamID string, from, to time.Time) []billing.MemberU
 		out = append(out, *mu)
 	}
 	slices.SortFunc(out, func(a, b billing.MemberUsage) int { return strings.Compare(a.UserID, b.UserID) })
-	return out
+	return out, nil
 }
 
 // seqAfter returns the index of the first event of es with Seq > seq.

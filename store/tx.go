@@ -318,7 +318,7 @@ func (t *memTx) UsageTotals(ctx context.Context, teamID string, from, to time.Ti
 	if err := t.check(ctx); err != nil {
 		return nil, err
 	}
-	return t.s.usageTotals(teamID, from, to), nil
+	return t.s.usageTotals(teamID, from, to)
 }
 
 func (t *memTx) AuditEvents(ctx context.Context, teamID string, f audit.Filter) ([]audit.Event, error) {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"math"
 	"reflect"
 	"testing"
 	"time"
@@ -26,6 +27,7 @@ func billingCases() []testCase {
 		{"InsertUsage/DuplicateIdempotencyKeyIsConflict", testInsertUsageDuplicateKey},
 		{"InsertUsage/SameKeyInAnotherTeam", testInsertUsageKeyOtherTeam},
 		{"UsageTotals/HalfOpenRangePerMemberByUserID", testUsageTotals},
+		{"UsageTotals/TotalBeyondInt64IsError", testUsageTotalsOverflow},
 		{"InsertTopUp/DuplicateIDIsConflict", testInsertTopUpDuplicateID},
 	}
 }
@@ -227,6 +229,35 @@ func testUsageTotals(t *testing.T, s team.Store) {
 		}
 		return nil
 	})
+}
+
+// Rule BILL-10: totals are exact or an error. A member whose usage in the
+// range adds up to more than math.MaxInt64 gets an error matching
+// billing.ErrTotalOverflow, never a wrapped number nor an untyped driver
+// error; a range whose totals fit is still summed exactly.
+func testUsageTotalsOverflow(t *testing.T, s team.Store) {
+	tm := newTeam(t, team.Collaboration, newID(t, "user"))
+	u1, u2 := newID(t, "user"), newID(t, "user")
+	seed(t, s, tm,
+		newUsage(t, tm.ID, u1, math.MaxInt64, at(10)),
+		newUsage(t, tm.ID, u1, math.MaxInt64, at(20)),
+		newUsage(t, tm.ID, u2, math.MaxInt64, at(20)))
+	_, err := s.UsageTotals(t.Context(), tm.ID, time.Time{}, time.Time{})
+	wantErr(t, "UsageTotals over two MaxInt64 charges", err, billing.ErrTotalOverflow)
+	mustTx(t, s, func(ctx context.Context, tx team.Tx) error {
+		_, err := tx.UsageTotals(ctx, tm.ID, time.Time{}, time.Time{})
+		wantErr(t, "Tx.UsageTotals over two MaxInt64 charges", err, billing.ErrTotalOverflow)
+		return nil
+	})
+	got, err := s.UsageTotals(t.Context(), tm.ID, at(15), time.Time{})
+	noErr(t, "UsageTotals of a range that fits", err)
+	want := []billing.MemberUsage{{UserID: u1, Amount: math.MaxInt64, Records: 1}, {UserID: u2, Amount: math.MaxInt64, Records: 1}}
+	if u2 < u1 {
+		want[0], want[1] = want[1], want[0]
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("UsageTotals [15, no end) = %+v, want %+v", got, want)
+	}
 }
 
 func testInsertTopUpDuplicateID(t *testing.T, s team.Store) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/teamkit/teamkit/audit"
 	"github.com/teamkit/teamkit/rbac"
@@ -14,11 +13,18 @@ import (
 
 // Limits on host events (AUD-2), checked before anything is written.
 const (
-	MaxAuditActionLength      = 64   // bytes
-	MaxAuditTargetLength      = 256  // bytes
-	MaxAuditDetails           = 32   // entries
-	MaxAuditDetailKeyLength   = 64   // bytes
-	MaxAuditDetailValueLength = 1024 // bytes
+	// MaxAuditActionLength is the longest HostEvent.Action, in bytes.
+	MaxAuditActionLength = 64
+	// MaxAuditTargetLength is the longest HostEvent.Target, in bytes.
+	MaxAuditTargetLength = 256
+	// MaxAuditDetails is the most entries HostEvent.Details holds.
+	MaxAuditDetails = 32
+	// MaxAuditDetailKeyLength is the longest HostEvent.Details key, in
+	// bytes.
+	MaxAuditDetailKeyLength = 64
+	// MaxAuditDetailValueLength is the longest HostEvent.Details value, in
+	// bytes.
+	MaxAuditDetailValueLength = 1024
 )
 
 // verifyPageSize is how many events VerifyAuditChain reads at a time.
@@ -50,6 +56,7 @@ type RecordEventParams struct {
 // control characters, and not one of the library's own actions
 // (audit.Action.Reserved); p.Target at most 256 bytes; p.Details at most 32
 // entries with non-empty keys of at most 64 bytes and values of at most 1024.
+// No field holds invalid UTF-8 or control characters, NUL included (SEC-6).
 // Errors match ErrInvalidInput (nothing written) or ErrNotFound (no such
 // team, or the team was deleted).
 func (s *Service) RecordEvent(ctx context.Context, p RecordEventParams) (audit.Event, error) {
@@ -79,47 +86,36 @@ func (s *Service) RecordEvent(ctx context.Context, p RecordEventParams) (audit.E
 	return out, nil
 }
 
-// checkHostEvent applies the limits of RecordEvent.
+// checkHostEvent applies the limits of RecordEvent (SEC-6).
 func checkHostEvent(e RecordEventParams) error {
 	action := string(e.Action)
-	switch {
-	case action == "":
+	if action == "" {
 		return invalid("action", "is empty; name what happened, such as \"resource.deleted\"")
-	case len(action) > MaxAuditActionLength:
-		return invalid("action", "is longer than %d bytes", MaxAuditActionLength)
-	case !printable(action) || unicode.IsSpace(rune(action[0])) || unicode.IsSpace(rune(action[len(action)-1])):
-		return invalid("action", "is not valid UTF-8, contains a control character or starts or ends with a space")
+	}
+	if err := checkText(textField{field: "action", limit: MaxAuditActionLength}, action); err != nil {
+		return err
+	}
+	switch {
+	case unicode.IsSpace(rune(action[0])) || unicode.IsSpace(rune(action[len(action)-1])):
+		return invalid("action", "starts or ends with a space; trim it")
 	case e.Action.Reserved():
 		return invalid("action", "%q is recorded only by the library itself; choose a name of your own", action)
-	case len(e.Target) > MaxAuditTargetLength:
-		return invalid("target", "is longer than %d bytes", MaxAuditTargetLength)
-	case !printable(e.Target):
-		return invalid("target", "is not valid UTF-8 or contains a control character")
-	case len(e.Details) > MaxAuditDetails:
+	}
+	if err := checkText(textField{field: "target", limit: MaxAuditTargetLength, optional: true}, e.Target); err != nil {
+		return err
+	}
+	if len(e.Details) > MaxAuditDetails {
 		return invalid("details", "has %d entries; the limit is %d", len(e.Details), MaxAuditDetails)
 	}
 	for k, v := range e.Details {
-		switch {
-		case k == "" || len(k) > MaxAuditDetailKeyLength || !printable(k):
-			return invalid("details", "key %q must be 1 to %d bytes of UTF-8 without control characters", k, MaxAuditDetailKeyLength)
-		case len(v) > MaxAuditDetailValueLength || !utf8.ValidString(v):
-			return invalid("details", "value of %q must be at most %d bytes of UTF-8", k, MaxAuditDetailValueLength)
+		if err := checkText(textField{field: "details", subject: "key", limit: MaxAuditDetailKeyLength}, k); err != nil {
+			return err
+		}
+		if err := checkText(textField{field: "details", subject: fmt.Sprintf("value of %q", k), limit: MaxAuditDetailValueLength, optional: true}, v); err != nil {
+			return err
 		}
 	}
 	return nil
-}
-
-// printable reports whether s is valid UTF-8 without control characters.
-func printable(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return false
-		}
-	}
-	return true
 }
 
 // AuditLogParams are the arguments of AuditLog (AUD-3).
@@ -135,7 +131,8 @@ type AuditLogParams struct {
 // AuditLog returns one page of p.TeamID's audit log as p.Query asks
 // (AUD-3): the events of Query.ActorID, with one of Query.Actions, in
 // [Query.From, Query.To), after Query.Cursor, at most Query.Limit (default
-// 50, at most 1000), in ascending Seq. p.ActorID must be a member whose role has rbac.ViewAudit (Owner and Admin in
+// 50, at most 1000), in ascending Seq.
+// p.ActorID must be a member whose role has rbac.ViewAudit (Owner and Admin in
 // the presets).
 //
 // Errors match ErrInvalidInput (also audit.ErrInvalidCursor for a malformed

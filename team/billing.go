@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/teamkit/teamkit/audit"
 	"github.com/teamkit/teamkit/billing"
@@ -20,9 +18,13 @@ import (
 // Limits on a usage charge's input, checked before anything is written
 // (SEC-2).
 const (
-	MaxIdempotencyKeyLength = 128 // bytes
-	MaxUsageMetadataKeys    = 32
-	MaxUsageMetadataLength  = 256 // bytes, per key and per value
+	// MaxIdempotencyKeyLength is the longest Usage.IdempotencyKey, in bytes.
+	MaxIdempotencyKeyLength = 128
+	// MaxUsageMetadataKeys is the most entries Usage.Metadata holds.
+	MaxUsageMetadataKeys = 32
+	// MaxUsageMetadataLength is the longest Usage.Metadata key and the
+	// longest value, in bytes each.
+	MaxUsageMetadataLength = 256
 )
 
 // RecordUsageParams are the arguments of RecordUsage: one charge a host
@@ -40,7 +42,8 @@ type RecordUsageParams struct {
 	IdempotencyKey string
 	// Metadata is the host's description of the charge, such as
 	// {"resource": "agent-7", "model": "large"}: at most 32 entries, each key
-	// 1 to 256 bytes and each value at most 256 bytes. It is copied.
+	// 1 to 256 bytes and each value at most 256 bytes, all valid UTF-8
+	// without control characters (SEC-6). It is copied.
 	Metadata map[string]string
 }
 
@@ -50,38 +53,18 @@ func checkUsageInput(u RecordUsageParams) error {
 	if u.Amount <= 0 {
 		return fmt.Errorf("%w: usage amount must be positive, got %d", billing.ErrInvalidAmount, u.Amount)
 	}
-	if err := checkBillingText("idempotency_key", u.IdempotencyKey, MaxIdempotencyKeyLength); err != nil {
+	if err := checkText(textField{field: "idempotency_key", limit: MaxIdempotencyKeyLength}, u.IdempotencyKey); err != nil {
 		return err
 	}
 	if len(u.Metadata) > MaxUsageMetadataKeys {
 		return invalid("metadata", "has %d entries; the limit is %d", len(u.Metadata), MaxUsageMetadataKeys)
 	}
 	for k, v := range u.Metadata {
-		if err := checkBillingText("metadata key", k, MaxUsageMetadataLength); err != nil {
+		if err := checkText(textField{field: "metadata", subject: "key", limit: MaxUsageMetadataLength}, k); err != nil {
 			return err
 		}
-		if len(v) > MaxUsageMetadataLength {
-			return invalid("metadata", "value of %q is longer than %d bytes", k, MaxUsageMetadataLength)
-		}
-		if !utf8.ValidString(v) {
-			return invalid("metadata", "value of %q is not valid UTF-8", k)
-		}
-	}
-	return nil
-}
-
-// checkBillingText refuses an empty or over-long string, invalid UTF-8 and control
-// characters.
-func checkBillingText(field, s string, limit int) error {
-	switch {
-	case s == "":
-		return invalid(field, "is empty")
-	case len(s) > limit:
-		return invalid(field, "is longer than %d bytes", limit)
-	}
-	for _, r := range s {
-		if r == utf8.RuneError || unicode.IsControl(r) {
-			return invalid(field, "is not valid UTF-8 or contains a control character")
+		if err := checkText(textField{field: "metadata", subject: fmt.Sprintf("value of %q", k), limit: MaxUsageMetadataLength, optional: true}, v); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -424,7 +407,12 @@ type UsageSummaryParams struct {
 // means no end; otherwise From must be before To. The actor needs the usage permission
 // in the team.
 //
-// Errors match ErrInvalidInput, ErrNotMember or ErrPermissionDenied.
+// Totals are exact (BILL-10): when a member's or the team's total over the
+// range exceeds math.MaxInt64 the call fails with an error matching
+// ErrTotalOverflow; query a shorter range.
+//
+// Errors match ErrInvalidInput, ErrNotMember, ErrPermissionDenied or
+// ErrTotalOverflow.
 func (s *Service) UsageSummary(ctx context.Context, p UsageSummaryParams) (billing.Summary, error) {
 	actorID, teamID, from, to := p.ActorID, p.TeamID, p.From, p.To
 	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
@@ -446,18 +434,13 @@ func (s *Service) UsageSummary(ctx context.Context, p UsageSummaryParams) (billi
 		sum.Members = []billing.MemberUsage{}
 	}
 	for _, m := range rows {
-		sum.Amount = saturatingAdd(sum.Amount, m.Amount)
+		if m.Amount > math.MaxInt64-sum.Amount { // amounts are non-negative
+			return billing.Summary{}, fmt.Errorf("%w: the total of team %s over the range", billing.ErrTotalOverflow, teamID)
+		}
+		sum.Amount += m.Amount
 		sum.Records += m.Records
 	}
 	return sum, nil
-}
-
-// saturatingAdd adds two non-negative amounts, stopping at math.MaxInt64.
-func saturatingAdd(a, b int64) int64 {
-	if a > math.MaxInt64-b {
-		return math.MaxInt64
-	}
-	return a + b
 }
 
 // SetAccountStatus sets userID's billing account to active or suspended

@@ -79,6 +79,8 @@ var (
 	ErrIdempotencyConflict = billing.ErrIdempotencyConflict
 	// ErrInvalidAmount: see billing.ErrInvalidAmount.
 	ErrInvalidAmount = billing.ErrInvalidAmount
+	// ErrTotalOverflow: see billing.ErrTotalOverflow (BILL-10).
+	ErrTotalOverflow = billing.ErrTotalOverflow
 	// ErrBrokenChain: see audit.ErrBrokenChain (AUD-4).
 	ErrBrokenChain = audit.ErrBrokenChain
 )

@@ -69,7 +69,8 @@ type CancelInvitationParams struct {
 
 // Invite invites p.Email to p.TeamID with p.Role (INV-1..4): the actor needs the
 // invite permission and may invite only to roles ranked at or below their
-// own, never owner (ROLE-6); role "" means the policy's default role. The
+// own that hold no permission theirs lacks, never owner (ROLE-6, ROLE-7);
+// role "" means the policy's default role. The
 // email is normalised. Seats (members plus pending, unexpired invitations)
 // must stay within the seat limit. An expired pending invitation of the same
 // email is marked expired and replaced. Records InvitationSent.
@@ -460,13 +461,14 @@ func (s *Service) roleArg(name string) (rbac.Role, error) {
 	return r, nil
 }
 
-// requireInvite refuses unless actor may invite to role (INV-1, ROLE-6).
+// requireInvite refuses unless actor may invite to role (INV-1, ROLE-6,
+// ROLE-7).
 func (s *Service) requireInvite(actor, role rbac.Role) error {
 	if err := require(actor, rbac.Invite, "invite members"); err != nil {
 		return err
 	}
 	if !s.policy.CanInvite(actor, role) {
-		return fmt.Errorf("%w: role %q may not invite to role %q; invite to a role ranked at or below your own (never owner)",
+		return fmt.Errorf("%w: role %q may not invite to role %q; invite to a role ranked at or below your own that holds no permission yours lacks (never owner)",
 			ErrPermissionDenied, actor.Name, role.Name)
 	}
 	return nil

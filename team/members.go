@@ -37,9 +37,10 @@ type ChangeRoleParams struct {
 // ChangeRole gives member p.UserID of p.TeamID the role named p.Role
 // (MEM-1). The
 // actor needs the change-roles permission and the ceiling rules hold
-// (ROLE-6): nobody changes the owner's role (only TransferOwnership does),
-// grants the owner role or a role ranked above their own, or raises their
-// own role; admins may change other admins. The membership's Epoch goes up
+// (ROLE-6, ROLE-7): nobody changes the owner's role (only TransferOwnership
+// does), grants the owner role, a role ranked above their own or a role with
+// a permission they lack, changes a member whose role fails that test, or
+// raises their own role; admins may change other admins. The membership's Epoch goes up
 // by one, so sessions issued under the old role can be rejected (ROLE-5).
 // Records MemberRoleChanged.
 //
@@ -74,11 +75,12 @@ func (s *Service) ChangeRole(ctx context.Context, p ChangeRoleParams) (Member, e
 			return fmt.Errorf("%w: nobody can change the owner's role; the owner hands it over with TransferOwnership", ErrPermissionDenied)
 		}
 		if !s.policy.CanChangeRole(actorRole, targetRole, newRole) {
-			return fmt.Errorf("%w: role %q may not change a %q to %q; roles ranked above your own and the owner role cannot be granted",
+			return fmt.Errorf("%w: role %q may not change a %q to %q; both roles must rank at or below your own and hold no permission yours lacks, and the owner role cannot be granted",
 				ErrPermissionDenied, actorRole.Name, targetRole.Name, newRole.Name)
 		}
-		// Raising one's own role needs newRole above the actor's rank, which
-		// CanChangeRole already refuses; lowering it is allowed.
+		// Raising one's own role needs newRole above the actor's rank or with
+		// a permission the actor lacks, which CanChangeRole already refuses
+		// (ROLE-6, ROLE-7); lowering it is allowed.
 		m = target
 		if target.Role == newRole.Name {
 			return nil
@@ -109,8 +111,9 @@ type RemoveMemberParams struct {
 }
 
 // RemoveMember removes member p.UserID from p.TeamID (MEM-2). The actor needs
-// the remove permission and may remove members ranked at or below their own,
-// never the owner (ROLE-6); admins may remove other admins. To leave a team
+// the remove permission and may remove members whose role ranks at or below
+// their own and holds no permission theirs lacks, never the owner (ROLE-6,
+// ROLE-7); admins may remove other admins. To leave a team
 // yourself use Leave. The removal takes effect at once: Authorize refuses
 // the user from the moment the unit of work commits (RES-3); the membership
 // and its epoch are gone, and a later rejoin needs a new invitation.
@@ -137,7 +140,7 @@ func (s *Service) RemoveMember(ctx context.Context, p RemoveMemberParams) error 
 			return err
 		}
 		if !s.policy.CanRemove(actorRole, targetRole) {
-			return fmt.Errorf("%w: role %q may not remove a %q; the owner cannot be removed, and only members ranked at or below your own can",
+			return fmt.Errorf("%w: role %q may not remove a %q; the owner cannot be removed, and only members whose role ranks at or below your own and holds no permission yours lacks can",
 				ErrPermissionDenied, actorRole.Name, targetRole.Name)
 		}
 		if err := tx.DeleteMember(ctx, teamID, userID); err != nil {

@@ -77,7 +77,9 @@ type Reader interface {
 	// UsageByKey returns the usage record of teamID with the idempotency key.
 	UsageByKey(ctx context.Context, teamID, key string) (billing.UsageRecord, error)
 	// UsageTotals sums teamID's usage records with Time in [from, to) (a zero
-	// to means no end) per member, members ordered by UserID.
+	// to means no end) per member, members ordered by UserID. The sums are
+	// exact: a member's total above math.MaxInt64 is an error matching
+	// billing.ErrTotalOverflow, never a wrapped number (BILL-10).
 	UsageTotals(ctx context.Context, teamID string, from, to time.Time) ([]billing.MemberUsage, error)
 
 	// AuditEvents returns teamID's events that pass f, in ascending Seq.

@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/teamkit/teamkit/audit"
 	"github.com/teamkit/teamkit/billing"
@@ -16,9 +13,14 @@ import (
 
 // Limits on team settings, checked before anything is written (SEC-2).
 const (
-	MaxSettings           = 64   // entries per team
-	MaxSettingKeyLength   = 64   // bytes
-	MaxSettingValueLength = 1024 // bytes
+	// MaxSettings is the most entries a team's settings hold.
+	MaxSettings = 64
+	// MaxSettingKeyLength is the longest settings key, in bytes; keys are
+	// non-empty, without white space or control characters.
+	MaxSettingKeyLength = 64
+	// MaxSettingValueLength is the longest settings value, in bytes; values
+	// may be empty and hold no control characters.
+	MaxSettingValueLength = 1024
 )
 
 // defaultPersonalTeamName names a personal team whose user has no display
@@ -466,17 +468,8 @@ func checkUser(u User) (User, error) {
 		return User{}, err
 	}
 	u.Email = email
-	u.Name = strings.TrimSpace(u.Name)
-	if u.Name != "" {
-		if !utf8.ValidString(u.Name) {
-			return User{}, invalid("user_name", "is not valid UTF-8")
-		}
-		if n := utf8.RuneCountInString(u.Name); n > MaxNameLength {
-			return User{}, invalid("user_name", "has %d characters; the limit is %d", n, MaxNameLength)
-		}
-		if strings.ContainsFunc(u.Name, unicode.IsControl) {
-			return User{}, invalid("user_name", "contains a control character")
-		}
+	if u.Name, err = checkDisplayName("user_name", u.Name); err != nil {
+		return User{}, err
 	}
 	return u, nil
 }
@@ -490,15 +483,11 @@ func checkSettings(settings map[string]string) (map[string]string, error) {
 		return nil, invalid("settings", "has %d entries; the limit is %d", len(settings), MaxSettings)
 	}
 	for k, v := range settings {
-		switch {
-		case k == "" || len(k) > MaxSettingKeyLength:
-			return nil, invalid("settings", "key %q must have 1 to %d bytes", k, MaxSettingKeyLength)
-		case !utf8.ValidString(k) || strings.ContainsFunc(k, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }):
-			return nil, invalid("settings", "key %q must be valid UTF-8 without spaces or control characters", k)
-		case len(v) > MaxSettingValueLength:
-			return nil, invalid("settings", "value of %q is longer than %d bytes", k, MaxSettingValueLength)
-		case !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl):
-			return nil, invalid("settings", "value of %q must be valid UTF-8 without control characters", k)
+		if err := checkText(textField{field: "settings", subject: "key", limit: MaxSettingKeyLength, noSpace: true}, k); err != nil {
+			return nil, err
+		}
+		if err := checkText(textField{field: "settings", subject: fmt.Sprintf("value of %q", k), limit: MaxSettingValueLength, optional: true}, v); err != nil {
+			return nil, err
 		}
 	}
 	return maps.Clone(settings), nil

@@ -79,7 +79,7 @@ func buildQueries(schema string) queries {
 
 		usageByKey:         t("SELECT " + usageCols + " FROM §usage_records WHERE team_id = $1 AND idempotency_key = $2"),
 		usageKeyOrIDExists: t("SELECT EXISTS (SELECT 1 FROM §usage_records WHERE (team_id = $1 AND idempotency_key = $2) OR id = $3)"),
-		usageTotals: t("SELECT user_id, sum(amount)::bigint, count(*) FROM §usage_records" +
+		usageTotals: t("SELECT user_id, sum(amount), count(*) FROM §usage_records" +
 			" WHERE team_id = $1 AND ($2::timestamptz IS NULL OR time >= $2) AND ($3::timestamptz IS NULL OR time < $3)" +
 			" GROUP BY user_id ORDER BY user_id"),
 		insertUsage: t("INSERT INTO §usage_records (" + usageCols + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING"),

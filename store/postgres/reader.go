@@ -264,14 +264,24 @@ func (r reader) UsageByKey(ctx context.Context, teamID, key string) (billing.Usa
 	return one(ctx, r.db, scanUsage, "usage by key in "+teamID, r.q.usageByKey, teamID, key)
 }
 
-// UsageTotals implements team.Reader.
+// UsageTotals implements team.Reader. The sums are numeric in PostgreSQL,
+// so a member's total beyond int64 is an error matching
+// billing.ErrTotalOverflow (BILL-10), never a wrapped number nor a
+// "bigint out of range" from the server.
 func (r reader) UsageTotals(ctx context.Context, teamID string, from, to time.Time) ([]billing.MemberUsage, error) {
 	scan := func(row pgx.Row) (billing.MemberUsage, error) {
 		var u billing.MemberUsage
+		var sum pgtype.Numeric
 		var n int64
-		err := row.Scan(&u.UserID, &u.Amount, &n)
-		u.Records = int(n)
-		return u, err
+		if err := row.Scan(&u.UserID, &sum, &n); err != nil {
+			return u, err
+		}
+		amount, err := sum.Int64Value()
+		if err != nil || !amount.Valid {
+			return u, fmt.Errorf("%w: member %s used more than that in the range", billing.ErrTotalOverflow, u.UserID)
+		}
+		u.Amount, u.Records = amount.Int64, int(n)
+		return u, nil
 	}
 	return list(ctx, r.db, scan, "usage totals of "+teamID, r.q.usageTotals, teamID, nullTS(from), nullTS(to))
 }
