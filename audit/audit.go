@@ -55,17 +55,23 @@ func (a Action) Reserved() bool { return slices.Contains(libraryActions, a) }
 // Event is one entry of a team's audit log (AUD-2). Seq numbers a team's
 // events 1, 2, 3, … without gaps; Hash covers the event and PrevHash, the
 // Hash of the event before it (AUD-4).
+//
+// It marshals to JSON as {"id", "team_id", "seq", "time", "actor_id",
+// "action", "target", "details", "prev_hash", "hash"}, time in RFC 3339
+// (with the microseconds Seal keeps), details left out when empty; see
+// testdata/event.json. The hash does not depend on JSON: an event read back
+// from its JSON verifies as before.
 type Event struct {
-	ID       string
-	TeamID   string
-	Seq      uint64
-	Time     time.Time
-	ActorID  string
-	Action   Action
-	Target   string
-	Details  map[string]string
-	PrevHash string // hex SHA-256; empty for the first event of a team
-	Hash     string // hex SHA-256 of the canonical encoding of the event
+	ID       string            `json:"id"`
+	TeamID   string            `json:"team_id"`
+	Seq      uint64            `json:"seq"`
+	Time     time.Time         `json:"time"`
+	ActorID  string            `json:"actor_id"`
+	Action   Action            `json:"action"`
+	Target   string            `json:"target"`
+	Details  map[string]string `json:"details,omitempty"`
+	PrevHash string            `json:"prev_hash"` // hex SHA-256; empty for the first event of a team
+	Hash     string            `json:"hash"`      // hex SHA-256 of the canonical encoding of the event
 }
 
 // Seal sets e's sequence number and hashes after prev, the team's last event

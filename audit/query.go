@@ -42,9 +42,12 @@ type Query struct {
 // Page is one page of a team's log in ascending Seq. NextCursor is the
 // cursor of the next page, or "" when no more events matched when the page
 // was read.
+//
+// It marshals to JSON as {"events", "next_cursor"}, both left out when
+// empty (an empty page is {}); see testdata/page.json.
 type Page struct {
-	Events     []Event
-	NextCursor string
+	Events     []Event `json:"events,omitempty"`
+	NextCursor string  `json:"next_cursor,omitempty"`
 }
 
 // cursorVersion is the first byte of every encoded cursor, so that the

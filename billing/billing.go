@@ -39,40 +39,50 @@ const (
 // Account is a user's personal billing account (BILL-1): a token balance and
 // a subscription plan. Every user has exactly one; a team is billed to its
 // owner's account.
+//
+// It marshals to JSON as {"id", "user_id", "plan", "status", "balance",
+// "created_at", "updated_at"}, times in RFC 3339; see testdata/account.json.
 type Account struct {
-	ID        string
-	UserID    string
-	Plan      Plan
-	Status    Status
-	Balance   int64 // tokens; never negative
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID        string    `json:"id"`
+	UserID    string    `json:"user_id"`
+	Plan      Plan      `json:"plan"`
+	Status    Status    `json:"status"`
+	Balance   int64     `json:"balance"` // tokens; never negative
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // UsageRecord is one charge in the usage ledger (BILL-2): who used what in
 // which team, and which account paid for it. Records are append-only; a
 // record keeps the account it was charged to even after an ownership
 // transfer (OWN-2).
+//
+// It marshals to JSON as {"id", "team_id", "user_id", "account_id",
+// "amount", "time", "idempotency_key", "metadata"}, time in RFC 3339,
+// metadata left out when empty; see testdata/usage_record.json.
 type UsageRecord struct {
-	ID             string
-	TeamID         string
-	UserID         string // the member who used the service
-	AccountID      string // the billing account charged
-	Amount         int64  // tokens, > 0
-	Time           time.Time
-	IdempotencyKey string // unique per team (BILL-4)
-	Metadata       map[string]string
+	ID             string            `json:"id"`
+	TeamID         string            `json:"team_id"`
+	UserID         string            `json:"user_id"`    // the member who used the service
+	AccountID      string            `json:"account_id"` // the billing account charged
+	Amount         int64             `json:"amount"`     // tokens, > 0
+	Time           time.Time         `json:"time"`
+	IdempotencyKey string            `json:"idempotency_key"` // unique per team (BILL-4)
+	Metadata       map[string]string `json:"metadata,omitempty"`
 }
 
 // TopUp is one credit to a billing account. Together with the usage ledger it
 // explains every balance: balance = sum(top-ups) - sum(charges).
+//
+// It marshals to JSON as {"id", "account_id", "team_id", "actor_id",
+// "amount", "time"}, time in RFC 3339; see testdata/top_up.json.
 type TopUp struct {
-	ID        string
-	AccountID string
-	TeamID    string // the team context the top-up was made in
-	ActorID   string
-	Amount    int64
-	Time      time.Time
+	ID        string    `json:"id"`
+	AccountID string    `json:"account_id"`
+	TeamID    string    `json:"team_id"` // the team context the top-up was made in
+	ActorID   string    `json:"actor_id"`
+	Amount    int64     `json:"amount"`
+	Time      time.Time `json:"time"`
 }
 
 // Sentinel errors of billing. Each refusal matches one of these with
@@ -192,19 +202,26 @@ func (p Plans) CheckTeamOwnership(acct Account, owned int) error {
 }
 
 // MemberUsage is the usage of one member in a time range (BILL-5).
+//
+// It marshals to JSON as {"user_id", "amount", "records"}; see the members
+// of testdata/summary.json.
 type MemberUsage struct {
-	UserID  string
-	Amount  int64 // tokens charged
-	Records int   // number of usage records
+	UserID  string `json:"user_id"`
+	Amount  int64  `json:"amount"`  // tokens charged
+	Records int    `json:"records"` // number of usage records
 }
 
 // Summary is a team's usage in a time range [From, To) (BILL-5): the team
 // total and one row per member who used anything, ordered by user ID.
+//
+// It marshals to JSON as {"team_id", "from", "to", "amount", "records",
+// "members"}, times in RFC 3339, members a list of MemberUsage left out when
+// empty; see testdata/summary.json.
 type Summary struct {
-	TeamID  string
-	From    time.Time
-	To      time.Time
-	Amount  int64
-	Records int
-	Members []MemberUsage
+	TeamID  string        `json:"team_id"`
+	From    time.Time     `json:"from"`
+	To      time.Time     `json:"to"`
+	Amount  int64         `json:"amount"`
+	Records int           `json:"records"`
+	Members []MemberUsage `json:"members,omitempty"`
 }

@@ -20,42 +20,55 @@ const (
 
 // User is a person known to the host, as the host vouches for them: a user
 // ID and a verified email. The library never stores passwords.
+//
+// It marshals to JSON as {"id", "email", "name"}, name left out when empty;
+// see testdata/user.json.
 type User struct {
-	ID    string
-	Email string // verified by the host
-	Name  string // optional display name
+	ID    string `json:"id"`
+	Email string `json:"email"`          // verified by the host
+	Name  string `json:"name,omitempty"` // optional display name
 }
 
 // Team is the unit of collaboration and data isolation.
+//
+// It marshals to JSON as {"id", "kind", "name", "owner_id", "settings",
+// "created_at", "updated_at", "deleted_at"}, times in RFC 3339, settings left
+// out when empty and deleted_at while the team exists; see
+// testdata/team.json.
 type Team struct {
-	ID        string
-	Kind      Kind
-	Name      string
-	OwnerID   string // the member holding the owner role; billing goes to this user's account
-	Settings  map[string]string
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	DeletedAt time.Time // zero while the team exists; set by deletion, whose audit trail stays (DEL-3)
+	ID        string            `json:"id"`
+	Kind      Kind              `json:"kind"`
+	Name      string            `json:"name"`
+	OwnerID   string            `json:"owner_id"` // the member holding the owner role; billing goes to this user's account
+	Settings  map[string]string `json:"settings,omitempty"`
+	CreatedAt time.Time         `json:"created_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
+	DeletedAt time.Time         `json:"deleted_at,omitzero"` // zero while the team exists; set by deletion, whose audit trail stays (DEL-3)
 }
 
 // Deleted reports whether the team has been deleted.
 func (t Team) Deleted() bool { return !t.DeletedAt.IsZero() }
 
 // Member is a user's membership of a team, with exactly one role.
+//
+// It marshals to JSON as {"team_id", "user_id", "email", "name", "role",
+// "joined_at", "epoch"}, joined_at in RFC 3339, name left out when empty,
+// epoch a number (microseconds, below 2^53, so JavaScript reads it exactly);
+// see testdata/member.json.
 type Member struct {
-	TeamID   string
-	UserID   string
-	Email    string // normalised
-	Name     string
-	Role     string // a role name of the service's policy
-	JoinedAt time.Time
+	TeamID   string    `json:"team_id"`
+	UserID   string    `json:"user_id"`
+	Email    string    `json:"email"` // normalised
+	Name     string    `json:"name,omitempty"`
+	Role     string    `json:"role"` // a role name of the service's policy
+	JoinedAt time.Time `json:"joined_at"`
 	// Epoch is the session epoch of this membership (ROLE-5): it rises with
 	// every role change and ownership transfer, and a new membership starts
 	// at the clock's microseconds, so a user removed and invited again gets
 	// an epoch above any their old sessions carry (as long as the clock moves
 	// forward between the two). Hosts stamp it into sessions and reject a
 	// session whose epoch differs from the current one.
-	Epoch uint64
+	Epoch uint64 `json:"epoch"`
 }
 
 // InvitationStatus is where an invitation stands.
@@ -74,17 +87,23 @@ const (
 
 // Invitation asks an email address to join a team with a role (INV-2). It
 // holds only the hash of its token, never the token itself (INV-4).
+//
+// It marshals to JSON as {"id", "team_id", "email", "role", "inviter_id",
+// "status", "created_at", "expires_at", "updated_at"}, times in RFC 3339;
+// the token hash never marshals (SEC-4); see testdata/invitation.json.
+// status is the stored status: a pending invitation past expires_at is
+// expired (State).
 type Invitation struct {
-	ID        string
-	TeamID    string
-	Email     string // normalised
-	Role      string
-	InviterID string
-	Status    InvitationStatus
-	TokenHash string // hex SHA-256 of the token sent to the invitee
-	CreatedAt time.Time
-	ExpiresAt time.Time
-	UpdatedAt time.Time
+	ID        string           `json:"id"`
+	TeamID    string           `json:"team_id"`
+	Email     string           `json:"email"` // normalised
+	Role      string           `json:"role"`
+	InviterID string           `json:"inviter_id"`
+	Status    InvitationStatus `json:"status"`
+	TokenHash string           `json:"-"` // hex SHA-256 of the token sent to the invitee; never marshalled
+	CreatedAt time.Time        `json:"created_at"`
+	ExpiresAt time.Time        `json:"expires_at"`
+	UpdatedAt time.Time        `json:"updated_at"`
 }
 
 // State returns the status as of now: a pending invitation past its expiry
@@ -98,10 +117,13 @@ func (i Invitation) State(now time.Time) InvitationStatus {
 
 // Resource describes a host resource for Authorize (RES-1): its type, ID and
 // the user who created it.
+//
+// It marshals to JSON as {"type", "id", "creator_id"}, creator_id left out
+// when empty; see testdata/resource.json.
 type Resource struct {
-	Type      string
-	ID        string
-	CreatorID string
+	Type      string `json:"type"`
+	ID        string `json:"id"`
+	CreatorID string `json:"creator_id,omitempty"`
 }
 
 // Action is a resource action; it is rbac.Action, so rbac.View, rbac.Use,

@@ -5,7 +5,9 @@
 // (it is idempotent, versioned and safe to run from several instances at
 // once), and pass the Store to team.New. All tables live in one schema,
 // "teamkit" unless WithSchema names another, and every query names it, so
-// the store never depends on search_path.
+// the store never depends on search_path. Hosts that manage their schema
+// with goose or golang-migrate get the same migrations from GooseFS or
+// GolangMigrateFS instead; migrations/README.md says how to add one.
 //
 // Units of work are READ COMMITTED transactions. team.Tx's LockTeam and
 // LockAccount are SELECT … FOR UPDATE, which serializes the units of work

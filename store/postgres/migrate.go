@@ -17,11 +17,14 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one embedded schema migration: migrations/NNNN_name.sql.
+// migration is one embedded schema migration: migrations/NNNN_name.sql,
+// split at its goose annotations (see migrations.go).
 type migration struct {
-	version int
-	name    string
-	sql     string
+	version   int
+	name      string
+	sql       string // the Up part, which Migrate runs
+	down      string // the Down part, for golang-migrate; "" when absent
+	annotated bool   // whether the file has its "-- +goose Up" line
 }
 
 func loadMigrations() ([]migration, error) {
@@ -44,7 +47,11 @@ func loadMigrations() ([]migration, error) {
 		if err != nil {
 			return nil, fmt.Errorf("postgres: reading migration %q: %w", name, err)
 		}
-		ms = append(ms, migration{version: v, name: strings.TrimSuffix(name, ".sql"), sql: string(body)})
+		up, down, annotated, err := splitMigration(string(body))
+		if err != nil {
+			return nil, fmt.Errorf("postgres: migration %q: %w; see migrations/README.md", name, err)
+		}
+		ms = append(ms, migration{version: v, name: strings.TrimSuffix(name, ".sql"), sql: up, down: down, annotated: annotated})
 	}
 	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
 	for i := 1; i < len(ms); i++ {

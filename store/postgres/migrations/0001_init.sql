@@ -2,6 +2,10 @@
 -- Migrate runs this file with search_path set to the store's schema, so
 -- names are unqualified here. Identifier columns use the "C" collation so
 -- that ordering matches Go's byte-wise string order.
+-- The +goose annotations split the file into its Up and Down parts (see
+-- migrations/README.md); to PostgreSQL they are comments.
+
+-- +goose Up
 
 CREATE TABLE teams (
     id          text COLLATE "C" PRIMARY KEY,
@@ -94,6 +98,7 @@ CREATE TABLE audit_events (
 );
 
 -- The audit log is append-only (AUD-4): refuse UPDATE and DELETE of events.
+-- +goose StatementBegin
 CREATE FUNCTION audit_events_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -101,6 +106,7 @@ BEGIN
         USING ERRCODE = 'insufficient_privilege';
 END;
 $$;
+-- +goose StatementEnd
 
 CREATE TRIGGER audit_events_append_only
     BEFORE UPDATE OR DELETE ON audit_events
@@ -109,6 +115,7 @@ CREATE TRIGGER audit_events_append_only
 -- usage_keys_absent raises SQLSTATE TKB01 when any (team, key) pair is
 -- already in the usage ledger. Group commit checks with it, in the same
 -- round trip as its writes and COMMIT, the keys it assumed new.
+-- +goose StatementBegin
 CREATE FUNCTION usage_keys_absent(team_ids text[], idempotency_keys text[]) RETURNS void
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
@@ -120,3 +127,15 @@ BEGIN
     END IF;
 END;
 $$;
+-- +goose StatementEnd
+
+-- +goose Down
+DROP FUNCTION usage_keys_absent(text[], text[]);
+DROP TABLE audit_events;
+DROP FUNCTION audit_events_append_only();
+DROP TABLE top_ups;
+DROP TABLE usage_records;
+DROP TABLE accounts;
+DROP TABLE invitations;
+DROP TABLE members;
+DROP TABLE teams;

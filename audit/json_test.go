@@ -1,0 +1,101 @@
+package audit_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/teamkit/teamkit/audit"
+)
+
+var update = flag.Bool("update", false, "rewrite the testdata/*.json golden files from the values the tests marshal")
+
+// checkGolden marshals v, compares the result with testdata/name (or
+// rewrites it with -update), and unmarshals the file back into a new value
+// of v's type, which must equal want.
+func checkGolden(t *testing.T, name string, v, want any) {
+	t.Helper()
+	got, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatalf("json.Marshal(%T): %v", v, err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	golden, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run %s -update to create it)", err, t.Name())
+	}
+	if !bytes.Equal(got, golden) {
+		t.Fatalf("%T marshals to\n%s\nbut %s holds\n%s\n(if the change is intended, run go test -run %s -update and review the diff)", v, got, path, golden, t.Name())
+	}
+	back := reflect.New(reflect.TypeOf(want))
+	if err := json.Unmarshal(golden, back.Interface()); err != nil {
+		t.Fatalf("unmarshalling %s: %v", path, err)
+	}
+	if !reflect.DeepEqual(back.Elem().Interface(), want) {
+		t.Fatalf("%s reads back as\n%+v\nwant\n%+v", path, back.Elem().Interface(), want)
+	}
+}
+
+// sealedChain returns two sealed events of one team, with fixed values.
+func sealedChain() []audit.Event {
+	at := time.Date(2025, 3, 14, 9, 26, 53, 589793238, time.UTC) // Seal keeps the microseconds
+	first := audit.Seal(audit.Event{
+		ID: "evt-1", TeamID: "team-1", Time: at, ActorID: "user-1",
+		Action: audit.TeamCreated, Target: "team-1", Details: map[string]string{"name": "Acme"},
+	}, audit.Event{})
+	second := audit.Seal(audit.Event{
+		ID: "evt-2", TeamID: "team-1", Time: at.Add(time.Minute), ActorID: "user-1",
+		Action: audit.InvitationSent, Target: "inv-1",
+	}, first)
+	return []audit.Event{first, second}
+}
+
+// TestJSONShapes pins the JSON of Event and Page: snake case names, RFC
+// 3339 times, optional fields left out, and the hashes Seal computes.
+func TestJSONShapes(t *testing.T) {
+	events := sealedChain()
+	for _, c := range []struct {
+		name string
+		v    any
+	}{
+		{"event.json", events[0]},
+		{"event_no_details.json", events[1]},
+		{"page.json", audit.Page{Events: events, NextCursor: audit.EncodeCursor(2)}},
+		{"page_empty.json", audit.Page{}},
+	} {
+		t.Run(c.name, func(t *testing.T) { checkGolden(t, c.name, c.v, c.v) })
+	}
+}
+
+// TestEventsVerifyAfterJSONRoundTrip: a chain marshalled to JSON and read
+// back still verifies, so a host may ship its log as JSON and check it on
+// the other side. Rule AUD-4.
+func TestEventsVerifyAfterJSONRoundTrip(t *testing.T) {
+	events := sealedChain()
+	b, err := json.Marshal(events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back []audit.Event
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if err := audit.Verify("team-1", back); err != nil {
+		t.Fatalf("the chain read back from JSON does not verify: %v\n%s", err, b)
+	}
+	back[1].Target = "inv-2"
+	if err := audit.Verify("team-1", back); err == nil {
+		t.Fatal("a chain changed after its JSON round trip still verifies")
+	}
+}

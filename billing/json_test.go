@@ -1,0 +1,89 @@
+package billing_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/teamkit/teamkit/billing"
+)
+
+var update = flag.Bool("update", false, "rewrite the testdata/*.json golden files from the values the tests marshal")
+
+// checkGolden marshals v, compares the result with testdata/name (or
+// rewrites it with -update), and unmarshals the file back into a new value
+// of v's type, which must equal want.
+func checkGolden(t *testing.T, name string, v, want any) {
+	t.Helper()
+	got, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatalf("json.Marshal(%T): %v", v, err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	golden, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run %s -update to create it)", err, t.Name())
+	}
+	if !bytes.Equal(got, golden) {
+		t.Fatalf("%T marshals to\n%s\nbut %s holds\n%s\n(if the change is intended, run go test -run %s -update and review the diff)", v, got, path, golden, t.Name())
+	}
+	back := reflect.New(reflect.TypeOf(want))
+	if err := json.Unmarshal(golden, back.Interface()); err != nil {
+		t.Fatalf("unmarshalling %s: %v", path, err)
+	}
+	if !reflect.DeepEqual(back.Elem().Interface(), want) {
+		t.Fatalf("%s reads back as\n%+v\nwant\n%+v", path, back.Elem().Interface(), want)
+	}
+}
+
+var (
+	created = time.Date(2025, 3, 14, 9, 26, 53, 589793000, time.UTC)
+	updated = time.Date(2025, 3, 15, 10, 0, 0, 0, time.UTC)
+)
+
+// TestJSONShapes pins the JSON of every record type of the package: snake
+// case names, RFC 3339 times, optional fields left out.
+func TestJSONShapes(t *testing.T) {
+	cases := []struct {
+		file string
+		v    any
+	}{
+		{"account.json", billing.Account{
+			ID: "acct-1", UserID: "user-1", Plan: billing.PlanTeam, Status: billing.StatusActive,
+			Balance: 12500, CreatedAt: created, UpdatedAt: updated,
+		}},
+		{"usage_record.json", billing.UsageRecord{
+			ID: "use-1", TeamID: "team-1", UserID: "user-2", AccountID: "acct-1", Amount: 120,
+			Time: updated, IdempotencyKey: "req-42", Metadata: map[string]string{"model": "small", "resource": "agent-7"},
+		}},
+		{"usage_record_no_metadata.json", billing.UsageRecord{
+			ID: "use-2", TeamID: "team-1", UserID: "user-2", AccountID: "acct-1", Amount: 1,
+			Time: updated, IdempotencyKey: "req-43",
+		}},
+		{"top_up.json", billing.TopUp{
+			ID: "top-1", AccountID: "acct-1", TeamID: "team-1", ActorID: "user-1", Amount: 10000, Time: created,
+		}},
+		{"summary.json", billing.Summary{
+			TeamID: "team-1", From: created, To: updated, Amount: 121, Records: 3,
+			Members: []billing.MemberUsage{{UserID: "user-1", Amount: 1, Records: 1}, {UserID: "user-2", Amount: 120, Records: 2}},
+		}},
+		{"summary_empty.json", billing.Summary{TeamID: "team-1", From: created, To: updated}},
+	}
+	for _, c := range cases {
+		t.Run(strings.TrimSuffix(c.file, ".json"), func(t *testing.T) {
+			checkGolden(t, c.file, c.v, c.v)
+		})
+	}
+}
