@@ -70,7 +70,8 @@ type UpdateTeamParams struct {
 // when u has none (BILL-1). The team is named after u.Name, or "Personal".
 //
 // A TeamCreated event is recorded only when the team is created. Errors
-// match ErrInvalidInput (bad ID, email or name).
+// match ErrInvalidInput (bad ID, email or name) or ErrInvalidAccount (the
+// user was offboarded, USER-2).
 func (s *Service) EnsurePersonalTeam(ctx context.Context, u User) (Team, error) {
 	u, err := checkUser(u)
 	if err != nil {
@@ -83,8 +84,8 @@ func (s *Service) EnsurePersonalTeam(ctx context.Context, u User) (Team, error) 
 		}
 	}
 	// Fast path: everything exists already.
-	if t, err := s.store.PersonalTeam(ctx, u.ID); err == nil {
-		if _, err := s.store.Account(ctx, u.ID); err == nil {
+	if t, err := s.store.PersonalTeam(ctx, u.ID); err == nil && !t.Deleted() {
+		if a, err := s.store.Account(ctx, u.ID); err == nil && a.Status != billing.StatusClosed {
 			return t, nil
 		}
 	}
@@ -113,8 +114,14 @@ func (s *Service) ensurePersonal(ctx context.Context, tx Tx, u User, name string
 	if err := s.ensureAccount(ctx, tx, u.ID); err != nil {
 		return Team{}, err
 	}
+	if a, err := tx.Account(ctx, u.ID); err == nil && a.Status == billing.StatusClosed {
+		return Team{}, fmt.Errorf("%w: user %s was offboarded; an offboarded user ID cannot be registered again", billing.ErrInvalidAccount, u.ID)
+	}
 	t, err := tx.PersonalTeam(ctx, u.ID)
 	if err == nil {
+		if t.Deleted() {
+			return Team{}, fmt.Errorf("%w: the personal team of user %s was deleted when the user was offboarded", billing.ErrInvalidAccount, u.ID)
+		}
 		return t, nil
 	}
 	if !errors.Is(err, ErrNotFound) {
@@ -367,7 +374,10 @@ func (s *Service) Team(ctx context.Context, actorID, teamID string) (Team, error
 	return t, nil
 }
 
-// TeamsOf returns the live teams userID is a member of, by creation time.
+// TeamsOf returns the live teams userID is a member of, by creation time,
+// without the user's role in each; Memberships returns the teams with the
+// memberships in the same single query (ROLE-8).
+//
 // Errors match ErrInvalidInput.
 func (s *Service) TeamsOf(ctx context.Context, userID string) ([]Team, error) {
 	if err := checkID("user_id", userID); err != nil {
@@ -466,17 +476,8 @@ func checkUser(u User) (User, error) {
 		return User{}, err
 	}
 	u.Email = email
-	u.Name = strings.TrimSpace(u.Name)
-	if u.Name != "" {
-		if !utf8.ValidString(u.Name) {
-			return User{}, invalid("user_name", "is not valid UTF-8")
-		}
-		if n := utf8.RuneCountInString(u.Name); n > MaxNameLength {
-			return User{}, invalid("user_name", "has %d characters; the limit is %d", n, MaxNameLength)
-		}
-		if strings.ContainsFunc(u.Name, unicode.IsControl) {
-			return User{}, invalid("user_name", "contains a control character")
-		}
+	if u.Name, err = checkUserName(u.Name); err != nil {
+		return User{}, err
 	}
 	return u, nil
 }
