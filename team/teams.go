@@ -114,9 +114,6 @@ func (s *Service) ensurePersonal(ctx context.Context, tx Tx, u User, name string
 	if err := s.ensureAccount(ctx, tx, u.ID); err != nil {
 		return Team{}, err
 	}
-	if a, err := tx.Account(ctx, u.ID); err == nil && a.Status == billing.StatusClosed {
-		return Team{}, fmt.Errorf("%w: user %s was offboarded; an offboarded user ID cannot be registered again", billing.ErrInvalidAccount, u.ID)
-	}
 	t, err := tx.PersonalTeam(ctx, u.ID)
 	if err == nil {
 		if t.Deleted() {
@@ -171,9 +168,13 @@ func (s *Service) insertTeam(ctx context.Context, tx Tx, owner User, kind Kind, 
 }
 
 // ensureAccount creates userID's billing account (FREE, active, balance 0)
-// when it has none.
+// when it has none. A closed account (USER-2) is refused with an error
+// matching ErrInvalidAccount: an offboarded user is not registered again.
 func (s *Service) ensureAccount(ctx context.Context, tx Tx, userID string) error {
-	_, err := tx.Account(ctx, userID)
+	a, err := tx.Account(ctx, userID)
+	if err == nil && a.Status == billing.StatusClosed {
+		return fmt.Errorf("%w: user %s was offboarded; an offboarded user ID cannot be registered again", billing.ErrInvalidAccount, userID)
+	}
 	if err == nil || !errors.Is(err, ErrNotFound) {
 		return err
 	}
