@@ -86,8 +86,8 @@ func (s *Service) UpdateUser(ctx context.Context, p UpdateUserParams) error {
 		if len(ms) == 0 {
 			return fmt.Errorf("%w: user %s belongs to no team; register the user with EnsurePersonalTeam first", ErrNotFound, p.UserID)
 		}
-		for _, ms := range ms {
-			m := ms.Member
+		for _, mem := range ms {
+			m := mem.Member
 			var changed []string
 			if p.Email != nil && m.Email != email {
 				m.Email = email
