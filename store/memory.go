@@ -35,7 +35,7 @@ type MemoryOption func(*Memory)
 // WithWriteFault makes Memory call fault before each write and lock of a
 // unit of work (the Tx methods InsertTeam, UpdateTeam, DeleteTeamMembers,
 // InsertMember, UpdateMember, DeleteMember, InsertInvitation,
-// UpdateInvitation, InsertAccount, UpdateAccount, InsertUsage, InsertTopUp,
+// UpdateInvitation, DeleteInvitationsByEmail, InsertAccount, UpdateAccount, InsertUsage, InsertTopUp,
 // AppendAuditEvent, LockTeam and LockAccount), passing the method name. A
 // non-nil error is returned by that method without touching anything. Tests
 // use it to prove that a failure in the middle of a use case leaves no trace
@@ -745,4 +745,32 @@ func (s *state) lastAuditEvent(teamID string) (audit.Event, error) {
 		return audit.Event{}, notFound("audit events of team", teamID)
 	}
 	return copyEvent(es[len(es)-1]), nil
+}
+
+// User lifecycle (ROLE-8, USER-1, USER-2).
+
+// MembershipsOfUser implements team.Reader.
+func (m *Memory) MembershipsOfUser(ctx context.Context, userID string) ([]team.Membership, error) {
+	if err := m.rlock(ctx); err != nil {
+		return nil, err
+	}
+	defer m.mu.RUnlock()
+	return m.s.membershipsOfUser(userID), nil
+}
+
+func (s *state) membershipsOfUser(userID string) []team.Membership {
+	ids := s.membersByUser[userID]
+	out := make([]team.Membership, 0, len(ids))
+	for id := range ids {
+		if t, ok := s.teams[id]; ok {
+			out = append(out, team.Membership{Team: copyTeam(t), Member: s.members[memberKey{id, userID}]})
+		}
+	}
+	slices.SortFunc(out, func(a, b team.Membership) int {
+		if c := a.Team.CreatedAt.Compare(b.Team.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Team.ID, b.Team.ID)
+	})
+	return out
 }

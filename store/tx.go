@@ -661,3 +661,30 @@ func (t *memTx) AppendAuditEvent(ctx context.Context, e audit.Event) error {
 	}})
 	return nil
 }
+
+// User lifecycle (ROLE-8, USER-1, USER-2).
+
+func (t *memTx) MembershipsOfUser(ctx context.Context, userID string) ([]team.Membership, error) {
+	if err := t.check(ctx); err != nil {
+		return nil, err
+	}
+	return t.s.membershipsOfUser(userID), nil
+}
+
+func (t *memTx) DeleteInvitationsByEmail(ctx context.Context, teamID, email string) (int, error) {
+	if err := t.write(ctx, "DeleteInvitationsByEmail"); err != nil {
+		return 0, err
+	}
+	if _, ok := t.s.teams[teamID]; !ok {
+		return 0, notFound("team", teamID)
+	}
+	n := 0
+	for _, id := range slices.Sorted(maps.Keys(t.s.invByEmail[email])) {
+		if inv := t.s.invitations[id]; inv.TeamID == teamID {
+			t.unindexInvitation(inv)
+			delKey(t, t.s.invitations, id)
+			n++
+		}
+	}
+	return n, nil
+}

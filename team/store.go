@@ -86,6 +86,12 @@ type Reader interface {
 	AuditEvents(ctx context.Context, teamID string, f audit.Filter) ([]audit.Event, error)
 	// LastAuditEvent returns teamID's event with the highest Seq.
 	LastAuditEvent(ctx context.Context, teamID string) (audit.Event, error)
+
+	// User lifecycle (ROLE-8, USER-1, USER-2).
+
+	// MembershipsOfUser returns every membership of userID with its team,
+	// deleted or not, by the team's CreatedAt then ID, in one query.
+	MembershipsOfUser(ctx context.Context, userID string) ([]Membership, error)
 }
 
 // Tx is a unit of work: the queries of Reader, which see the unit's own
@@ -140,6 +146,15 @@ type Tx interface {
 	// AppendAuditEvent appends an event. Unique: ID; (TeamID, Seq). There is
 	// no way to change or delete an event.
 	AppendAuditEvent(ctx context.Context, e audit.Event) error
+
+	// User lifecycle (USER-2).
+
+	// DeleteInvitationsByEmail removes every invitation of teamID addressed
+	// to the normalised email, whatever its status, and returns how many it
+	// removed (0 is no error). Their token hashes and pending slots are
+	// freed. It returns an error matching ErrNotFound when teamID does not
+	// exist.
+	DeleteInvitationsByEmail(ctx context.Context, teamID, email string) (int, error)
 }
 
 // Batcher is an optional interface of a Store whose units of work are

@@ -223,3 +223,17 @@ func (t *tx) AppendAuditEvent(ctx context.Context, e audit.Event) error {
 		t.q.appendAuditEvent, e.ID, e.TeamID, int64(e.Seq), ts(e.Time), e.ActorID, string(e.Action), e.Target,
 		encodeMap(e.Details), e.PrevHash, e.Hash)
 }
+
+// User lifecycle (USER-2).
+
+// DeleteInvitationsByEmail implements team.Tx in one statement.
+func (t *tx) DeleteInvitationsByEmail(ctx context.Context, teamID, email string) (int, error) {
+	var teams, n int
+	if err := t.pg.QueryRow(ctx, t.q.deleteInvitationsByEmail, teamID, email).Scan(&teams, &n); err != nil {
+		return 0, mapErr("deleting invitations of "+teamID+" by email", err)
+	}
+	if teams == 0 {
+		return 0, notFound("team " + teamID)
+	}
+	return n, nil
+}
