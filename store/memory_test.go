@@ -43,6 +43,28 @@ func mustTx(t testing.TB, s team.Store, fn func(ctx context.Context, tx team.Tx)
 	}
 }
 
+// lockTeams locks teamIDs in tx, as team.Tx requires before writing to
+// their records.
+func lockTeams(ctx context.Context, tx team.Tx, teamIDs ...string) error {
+	for _, id := range teamIDs {
+		if _, err := tx.LockTeam(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lockAccounts locks the billing accounts of userIDs in tx, as team.Tx
+// requires before writing to them.
+func lockAccounts(ctx context.Context, tx team.Tx, userIDs ...string) error {
+	for _, id := range userIDs {
+		if _, err := tx.LockAccount(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // fill stores one record of every kind.
 func fill(t *testing.T, m *store.Memory) {
 	t.Helper()
@@ -109,6 +131,9 @@ func TestSnapshotAfterRollbackIsUnchanged(t *testing.T) {
 	before := fmt.Sprintf("%+v", m.Snapshot())
 	boom := errors.New("boom")
 	err := m.InTx(context.Background(), func(ctx context.Context, tx team.Tx) error {
+		if err := errors.Join(lockTeams(ctx, tx, "t1"), lockAccounts(ctx, tx, "u1")); err != nil {
+			return err
+		}
 		for i := range 50 {
 			id := fmt.Sprint(i)
 			if err := errors.Join(
@@ -146,6 +171,8 @@ func TestUsageLedgerAcrossRollbacks(t *testing.T) {
 	}
 	mustTx(t, m, func(ctx context.Context, tx team.Tx) error {
 		return errors.Join(
+			tx.InsertTeam(ctx, team.Team{ID: "t1", Kind: team.Collaboration, OwnerID: "o1"}),
+			tx.InsertTeam(ctx, team.Team{ID: "t2", Kind: team.Collaboration, OwnerID: "o1"}),
 			tx.InsertAccount(ctx, billing.Account{ID: "a1", UserID: "o1", Status: billing.StatusActive, Balance: 100}),
 			tx.InsertUsage(ctx, usage("r1", "t1", "k1", 2)),
 			tx.InsertUsage(ctx, usage("r2", "t1", "k2", 1)), // out of order
@@ -156,6 +183,9 @@ func TestUsageLedgerAcrossRollbacks(t *testing.T) {
 	err := m.InTx(ctx, func(ctx context.Context, tx team.Tx) error {
 		a, err := tx.LockAccount(ctx, "o1")
 		if err != nil {
+			return err
+		}
+		if err := lockTeams(ctx, tx, "t1", "t2"); err != nil {
 			return err
 		}
 		a.Balance -= 7
@@ -192,6 +222,7 @@ func TestUsageLedgerAcrossRollbacks(t *testing.T) {
 	// The rolled-back IDs and keys are free again.
 	mustTx(t, m, func(ctx context.Context, tx team.Tx) error {
 		return errors.Join(
+			lockTeams(ctx, tx, "t1", "t2"),
 			tx.InsertUsage(ctx, usage("r4", "t1", "k4", 0)),
 			tx.InsertUsage(ctx, usage("r7", "t1", "k7", 5)),
 			tx.InsertUsage(ctx, usage("r6", "t2", "k6", 1)),
@@ -317,7 +348,8 @@ func TestReadersWaitForUnit(t *testing.T) {
 		mustTx(t, m, func(ctx context.Context, tx team.Tx) error {
 			close(inside)
 			<-release
-			return tx.UpdateMember(ctx, team.Member{TeamID: "t1", UserID: "u1", Role: "admin"})
+			return errors.Join(lockTeams(ctx, tx, "t1"),
+				tx.UpdateMember(ctx, team.Member{TeamID: "t1", UserID: "u1", Role: "admin"}))
 		})
 	})
 	<-inside
@@ -560,6 +592,9 @@ func bigLogStore(b *testing.B) *store.Memory {
 		m := store.NewMemory()
 		actions := []audit.Action{audit.TeamUpdated, audit.MemberRoleChanged, audit.InvitationSent, audit.InvitationAccepted}
 		mustTx(b, m, func(ctx context.Context, tx team.Tx) error {
+			if err := tx.InsertTeam(ctx, team.Team{ID: "big", Kind: team.Collaboration, OwnerID: "actor-0"}); err != nil {
+				return err
+			}
 			var prev audit.Event
 			for i := range 1_000_000 {
 				e := audit.Seal(audit.Event{
@@ -616,13 +651,15 @@ func TestUpdatesKeepUniqueness(t *testing.T) {
 		)
 	})
 	err := m.InTx(ctx, func(ctx context.Context, tx team.Tx) error {
-		return tx.UpdateTeam(ctx, team.Team{ID: "c1", Kind: team.Personal, OwnerID: "u1"})
+		return errors.Join(lockTeams(ctx, tx, "c1"),
+			tx.UpdateTeam(ctx, team.Team{ID: "c1", Kind: team.Personal, OwnerID: "u1"}))
 	})
 	if !errors.Is(err, team.ErrConflict) {
 		t.Fatalf("UpdateTeam making a second personal team: %v, want ErrConflict", err)
 	}
 	err = m.InTx(ctx, func(ctx context.Context, tx team.Tx) error {
-		return tx.UpdateAccount(ctx, billing.Account{ID: "a2", UserID: "u1"})
+		return errors.Join(lockAccounts(ctx, tx, "u2"),
+			tx.UpdateAccount(ctx, billing.Account{ID: "a2", UserID: "u1"}))
 	})
 	if !errors.Is(err, team.ErrConflict) {
 		t.Fatalf("UpdateAccount onto a user with an account: %v, want ErrConflict", err)
@@ -630,6 +667,7 @@ func TestUpdatesKeepUniqueness(t *testing.T) {
 	// Moving the personal team and the account to free users is fine.
 	mustTx(t, m, func(ctx context.Context, tx team.Tx) error {
 		return errors.Join(
+			lockTeams(ctx, tx, "p1"), lockAccounts(ctx, tx, "u2"),
 			tx.UpdateTeam(ctx, team.Team{ID: "p1", Kind: team.Personal, OwnerID: "u3"}),
 			tx.UpdateAccount(ctx, billing.Account{ID: "a2", UserID: "u3"}),
 		)
