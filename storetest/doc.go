@@ -23,6 +23,10 @@
 //   - Records of a team are inserted after the team, but user IDs, inviter
 //     IDs and usage records' AccountID name no stored record: a store must
 //     not require them to.
+//   - Every write comes after the lock team.Tx requires for it (LockTeam or
+//     InsertTeam of the record's team, LockAccount or InsertAccount of the
+//     account). The suite does not require a store to refuse other writes;
+//     store.Memory does (store.ErrNotLocked), a database need not.
 //   - A failed write is the end of a unit of work: the suite returns its
 //     error from fn at once, as a database that aborts the transaction
 //     requires.

@@ -98,12 +98,31 @@ type Reader interface {
 // writes, and the writes. Inserts return an error matching ErrConflict when
 // a uniqueness rule would break; updates and deletes return one matching
 // ErrNotFound when the record does not exist.
+//
+// Writes need locks. A unit of work writes to a team's records only after
+// it locked that team with LockTeam, or inserted it with InsertTeam,
+// earlier in the same unit: UpdateTeam and DeleteTeamMembers of the team,
+// InsertMember, UpdateMember and DeleteMember of its memberships,
+// InsertInvitation and UpdateInvitation of its invitations, InsertUsage of
+// its usage records and AppendAuditEvent of its events (the team is the
+// record's TeamID). It writes to a billing account, with UpdateAccount or
+// InsertTopUp (whose AccountID names it), only after it locked that account
+// with LockAccount, or inserted it with InsertAccount, earlier in the same
+// unit; so a usage charge locks the team, for the usage record, and the
+// account it debits. InsertTeam and InsertAccount need no lock. A lock
+// taken in one unit of work says nothing about the next. A store with row
+// locks relies on this order to serialize units that touch the same team
+// or account; store.Memory, which runs units one at a time, refuses a
+// write that breaks it (store.ErrNotLocked), so tests without a database
+// see a missing lock.
 type Tx interface {
 	Reader
 
-	// LockTeam locks teamID until the unit of work ends and returns it.
-	// Units of work that lock the same team run one after the other, so
-	// seat counts, owner changes, deletion and charges serialize per team.
+	// LockTeam locks teamID until the unit of work ends and returns it,
+	// deleted or not; a missing team gives ErrNotFound and no lock. Units
+	// of work that lock the same team run one after the other, so seat
+	// counts, owner changes, deletion and charges serialize per team. The
+	// lock lets the unit write to the team's records (see Tx).
 	LockTeam(ctx context.Context, teamID string) (Team, error)
 	// InsertTeam stores a new team. Unique: ID; one personal team per
 	// OwnerID (among teams of kind Personal).
@@ -133,7 +152,9 @@ type Tx interface {
 	// InsertAccount stores a billing account. Unique: ID; UserID.
 	InsertAccount(ctx context.Context, a billing.Account) error
 	// LockAccount locks userID's account until the unit of work ends and
-	// returns it, so charges to one account from several teams serialize.
+	// returns it, so charges to one account from several teams serialize;
+	// a missing account gives ErrNotFound and no lock. The lock lets the
+	// unit write to the account (see Tx).
 	LockAccount(ctx context.Context, userID string) (billing.Account, error)
 	// UpdateAccount replaces the account with the same ID.
 	UpdateAccount(ctx context.Context, a billing.Account) error
