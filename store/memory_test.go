@@ -724,6 +724,10 @@ func TestMemoryRefusesUnlockedWrites(t *testing.T) {
 			return tx.UpdateInvitation(ctx, team.Invitation{ID: "i1", TeamID: "t1", Email: "a@example.com",
 				Status: team.InvitationCancelled, TokenHash: strings.Repeat("ab", 32), CreatedAt: t0})
 		}, true},
+		{"DeleteInvitationsByEmail", func(ctx context.Context, tx team.Tx) error {
+			_, err := tx.DeleteInvitationsByEmail(ctx, "t1", "a@example.com")
+			return err
+		}, true},
 		{"InsertUsage", func(ctx context.Context, tx team.Tx) error {
 			return tx.InsertUsage(ctx, billing.UsageRecord{ID: "r2", TeamID: "t1", UserID: "u1", AccountID: "a1", Amount: 1,
 				Time: t0, IdempotencyKey: "k2"})

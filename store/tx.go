@@ -773,6 +773,9 @@ func (t *memTx) DeleteInvitationsByEmail(ctx context.Context, teamID, email stri
 	if _, ok := t.s.teams[teamID]; !ok {
 		return 0, notFound("team", teamID)
 	}
+	if err := t.needTeam("DeleteInvitationsByEmail", teamID); err != nil {
+		return 0, err
+	}
 	n := 0
 	for _, id := range slices.Sorted(maps.Keys(t.s.invByEmail[email])) {
 		if inv := t.s.invitations[id]; inv.TeamID == teamID {

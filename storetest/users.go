@@ -64,7 +64,7 @@ func testMembershipsOfUserInTx(t *testing.T, s team.Store) {
 	tm := newTeam(t, team.Collaboration, newID(t, "user"))
 	seed(t, s, tm)
 	m := newMember(t, tm.ID, user, "member", at(1))
-	mustTx(t, s, func(ctx context.Context, tx team.Tx) error {
+	mustTx(t, s, teamLocked(tm.ID, func(ctx context.Context, tx team.Tx) error {
 		if err := tx.InsertMember(ctx, m); err != nil {
 			return err
 		}
@@ -72,7 +72,7 @@ func testMembershipsOfUserInTx(t *testing.T, s team.Store) {
 		noErr(t, "Tx.MembershipsOfUser", err)
 		sameList(t, "Tx.MembershipsOfUser after InsertMember", got, []team.Membership{{Team: tm, Member: m}}, normMembership)
 		return nil
-	})
+	}))
 }
 
 // Rule USER-2: every invitation of the team to the email goes, whatever its
@@ -87,14 +87,14 @@ func testDeleteInvitationsByEmail(t *testing.T, s team.Store) {
 	keepOther := newInvitation(t, a.ID, otherEmail, team.InvitationPending)
 	keepTeam := newInvitation(t, b.ID, email, team.InvitationPending)
 	seed(t, s, a, b, pending, accepted, keepOther, keepTeam)
-	mustTx(t, s, func(ctx context.Context, tx team.Tx) error {
+	mustTx(t, s, teamLocked(a.ID, func(ctx context.Context, tx team.Tx) error {
 		n, err := tx.DeleteInvitationsByEmail(ctx, a.ID, email)
 		noErr(t, "DeleteInvitationsByEmail", err)
 		if n != 2 {
 			t.Fatalf("DeleteInvitationsByEmail removed %d, want 2", n)
 		}
 		return nil
-	})
+	}))
 	for _, gone := range []team.Invitation{pending, accepted} {
 		_, err := s.Invitation(t.Context(), gone.ID)
 		wantErr(t, "Invitation of a removed one", err, team.ErrNotFound)
@@ -111,14 +111,14 @@ func testDeleteInvitationsByEmail(t *testing.T, s team.Store) {
 	again := newInvitation(t, a.ID, email, team.InvitationPending)
 	again.TokenHash = pending.TokenHash
 	seed(t, s, again)
-	mustTx(t, s, func(ctx context.Context, tx team.Tx) error {
+	mustTx(t, s, teamLocked(a.ID, func(ctx context.Context, tx team.Tx) error {
 		n, err := tx.DeleteInvitationsByEmail(ctx, a.ID, newEmail(t))
 		noErr(t, "DeleteInvitationsByEmail of an email without invitations", err)
 		if n != 0 {
 			t.Fatalf("DeleteInvitationsByEmail of an email without invitations removed %d", n)
 		}
 		return nil
-	})
+	}))
 }
 
 func testDeleteInvitationsByEmailNotFound(t *testing.T, s team.Store) {
@@ -133,12 +133,12 @@ func testDeleteInvitationsByEmailRollback(t *testing.T, s team.Store) {
 	email := newEmail(t)
 	inv := newInvitation(t, tm.ID, email, team.InvitationPending)
 	seed(t, s, tm, inv)
-	wantTxErr(t, s, errBoom, func(ctx context.Context, tx team.Tx) error {
+	wantTxErr(t, s, errBoom, teamLocked(tm.ID, func(ctx context.Context, tx team.Tx) error {
 		if _, err := tx.DeleteInvitationsByEmail(ctx, tm.ID, email); err != nil {
 			return err
 		}
 		return errBoom
-	})
+	}))
 	got, err := s.Invitation(t.Context(), inv.ID)
 	noErr(t, "Invitation after a rolled-back delete", err)
 	same(t, "Invitation after a rolled-back delete", got, inv, normInvitation)

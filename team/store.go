@@ -103,7 +103,8 @@ type Reader interface {
 // it locked that team with LockTeam, or inserted it with InsertTeam,
 // earlier in the same unit: UpdateTeam and DeleteTeamMembers of the team,
 // InsertMember, UpdateMember and DeleteMember of its memberships,
-// InsertInvitation and UpdateInvitation of its invitations, InsertUsage of
+// InsertInvitation, UpdateInvitation and DeleteInvitationsByEmail of its
+// invitations, InsertUsage of
 // its usage records and AppendAuditEvent of its events (the team is the
 // record's TeamID). It writes to a billing account, with UpdateAccount or
 // InsertTopUp (whose AccountID names it), only after it locked that account
