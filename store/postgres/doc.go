@@ -11,8 +11,8 @@
 // LockAccount are SELECT … FOR UPDATE, which serializes the units of work
 // that touch one team or one account; uniqueness rules are unique indexes,
 // reported as team.ErrConflict (an insert that conflicts leaves the
-// transaction usable). The audit log is append-only: a trigger refuses
-// UPDATE and DELETE of audit events.
+// transaction usable). The audit log is append-only: triggers refuse
+// UPDATE, DELETE and TRUNCATE of audit events.
 //
 // Times are stored as timestamptz, in UTC, with the microseconds PostgreSQL
 // keeps: a time with nanoseconds is truncated to the microsecond on write.

@@ -213,8 +213,8 @@ func (t *tx) InsertTopUp(ctx context.Context, tu billing.TopUp) error {
 		tu.ID, tu.AccountID, tu.TeamID, tu.ActorID, tu.Amount, ts(tu.Time))
 }
 
-// AppendAuditEvent implements team.Tx. Events are never updated or deleted
-// (a trigger refuses both).
+// AppendAuditEvent implements team.Tx. Events are never updated, deleted or
+// truncated (triggers refuse all three).
 func (t *tx) AppendAuditEvent(ctx context.Context, e audit.Event) error {
 	if e.Seq > 1<<63-1 {
 		return fmt.Errorf("postgres: audit event seq %d out of range", e.Seq)
