@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -61,11 +63,49 @@ func runTx(ctx context.Context, pgtx pgx.Tx, t team.Tx, fn func(ctx context.Cont
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("postgres: unit of work rolled back: %w", err)
 	}
-	if err := pgtx.Commit(ctx); err != nil {
+	// COMMIT is not cancelled with ctx: once it is sent, its outcome is the
+	// answer, and a commit that succeeds must not be reported as failed
+	// (SEC-5). It is given up commitGrace after ctx ends.
+	cctx, stop := commitContext(ctx)
+	defer stop()
+	if err := pgtx.Commit(cctx); err != nil {
+		if cctx.Err() != nil {
+			return fmt.Errorf("%w: COMMIT did not answer within %v of the caller's context ending (%v)",
+				ErrCommitOutcomeUnknown, commitGrace, ctx.Err())
+		}
 		return mapErr("committing the unit of work", err)
 	}
 	committed = true
 	return nil
+}
+
+// commitContext returns the context for a COMMIT on behalf of ctx: it
+// keeps ctx's values, is not cancelled when ctx is, and is cancelled
+// commitGrace after ctx ends. stop releases it.
+func commitContext(ctx context.Context) (cctx context.Context, stop func()) {
+	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var (
+		mu    sync.Mutex
+		timer *time.Timer
+		done  bool
+	)
+	unwatch := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !done {
+			timer = time.AfterFunc(commitGrace, cancel)
+		}
+	})
+	return cctx, func() {
+		unwatch()
+		mu.Lock()
+		done = true
+		if timer != nil {
+			timer.Stop()
+		}
+		mu.Unlock()
+		cancel()
+	}
 }
 
 // tx is a unit of work on a PostgreSQL transaction (or savepoint).
