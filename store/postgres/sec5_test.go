@@ -225,4 +225,3 @@ func TestSEC5CommittedChargeNotReportedFailed(t *testing.T) {
 		}
 	})
 }
-
