@@ -83,29 +83,42 @@ func runTx(ctx context.Context, pgtx pgx.Tx, t team.Tx, fn func(ctx context.Cont
 // keeps ctx's values, is not cancelled when ctx is, and is cancelled
 // commitGrace after ctx ends. stop releases it.
 func commitContext(ctx context.Context) (cctx context.Context, stop func()) {
-	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	var (
-		mu    sync.Mutex
-		timer *time.Timer
-		done  bool
-	)
-	unwatch := context.AfterFunc(ctx, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if !done {
-			timer = time.AfterFunc(commitGrace, cancel)
-		}
-	})
-	return cctx, func() {
-		unwatch()
-		mu.Lock()
-		done = true
-		if timer != nil {
-			timer.Stop()
-		}
-		mu.Unlock()
-		cancel()
+	if ctx.Done() == nil { // ctx never ends
+		return ctx, func() {}
 	}
+	g := &graceCtx{}
+	g.Context, g.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	g.unwatch = context.AfterFunc(ctx, g.ctxDone)
+	return g, g.stop
+}
+
+// graceCtx is a commitContext.
+type graceCtx struct {
+	context.Context
+	cancel  context.CancelFunc
+	unwatch func() bool
+	mu      sync.Mutex
+	timer   *time.Timer
+	stopped bool
+}
+
+func (g *graceCtx) ctxDone() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.stopped {
+		g.timer = time.AfterFunc(commitGrace, g.cancel)
+	}
+}
+
+func (g *graceCtx) stop() {
+	g.unwatch()
+	g.mu.Lock()
+	g.stopped = true
+	if g.timer != nil {
+		g.timer.Stop()
+	}
+	g.mu.Unlock()
+	g.cancel()
 }
 
 // tx is a unit of work on a PostgreSQL transaction (or savepoint).
