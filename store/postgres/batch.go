@@ -12,12 +12,11 @@ import (
 	"github.com/teamkit/teamkit/team"
 )
 
-// Group commit (team.Batcher).
+// Group commit (team.Batcher); the package doc says why and how.
 //
-// Concurrent InBatch calls with the same key queue up. The first becomes the
-// leader: it opens a transaction, runs its own fn, then takes the queued
-// calls one at a time (up to maxBatch) and runs their fns, one after the
-// other, through a batchTx. The batchTx buffers account updates and usage
+// Concurrent InBatch calls with the same key queue up; a leader goroutine
+// (lead) runs their fns one at a time (up to maxBatch) in one transaction,
+// through a batchTx. The batchTx buffers account updates and usage
 // inserts in Go and caches what the charge reads: the locked team (locked
 // together with its memberships and its owner's account in one round
 // trip, which also carries the transaction's BEGIN: see lazyTx), and
@@ -25,18 +24,23 @@ import (
 // and all checked at once when the batch commits: by the unique index on
 // (team, key) as the batch's records are inserted, and, for keys a fn
 // assumed new without recording them (a refused charge), by one query
-// (usage_keys_absent), sent only then. Before each
-// fn the batchTx snapshots its buffers; when the fn fails it restores them,
-// so the fn leaves no trace. A write the batchTx cannot buffer moves the
-// buffers to the database and opens a savepoint for the rest of that fn.
+// (usage_keys_absent), sent only then. Before each fn the batchTx
+// snapshots its buffers; when the fn fails it restores them, so the fn
+// leaves no trace. A write the batchTx cannot buffer moves the buffers to
+// the database and opens a savepoint for the rest of that fn.
 //
-// When no call is left to take, the leader hands the lead to the next
-// queued call (whose batch then waits for the team lock while this one
-// commits) and sends, in one round trip, the key check if any, one UPDATE
-// per account, one INSERT for all usage records and the COMMIT. If a key
-// assumed new exists, the batch runs once more reading each key; if
-// anything else fails, every call runs again on its own with InTx, so no
-// call fails for another's problem.
+// When no call is left to take, the leader hands the queue to a new leader
+// (whose batch then waits for the team lock while this one commits), seals
+// the calls it holds (a caller that left before cannot be sealed, and the
+// batch then rolls back) and sends, in one round trip, the key check if
+// any, one UPDATE per account, one INSERT for all usage records and the
+// COMMIT. If a key assumed new exists, the batch runs once more reading
+// each key; if anything else fails, every call runs again on its own with
+// InTx, so no call fails for another's problem.
+//
+// Callers wait in InBatch for their result or their ctx. The batch's
+// statements run on batchRun.ctx, which is cancelled when no caller of the
+// batch waits any more.
 
 // commitGrace is how long a COMMIT in flight may still take once the
 // caller's ctx has ended before the caller is told ErrCommitOutcomeUnknown.
