@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -117,16 +118,16 @@ func TestSEC5DeadlineWhileHostHoldsTeamLock(t *testing.T) {
 }
 
 // slowCommits makes every COMMIT that wrote a row of table (a name of the
-// store's schema) take up to 400 ms: a deferred constraint trigger sleeps.
+// store's schema) take up to d: a deferred constraint trigger sleeps.
 // A cancel request (pgx sends one when ctx ends) cuts the sleep short but
 // does not fail the COMMIT: as when the server has committed and the
 // client gives up before it reads the answer.
-func slowCommits(t *testing.T, s *postgres.Store, table string) {
+func slowCommits(t *testing.T, s *postgres.Store, table string, d time.Duration) {
 	t.Helper()
 	for _, sql := range []string{
 		`CREATE FUNCTION §slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$
 		 BEGIN
-		     BEGIN PERFORM pg_sleep(0.4);
+		     BEGIN PERFORM pg_sleep(` + fmt.Sprint(d.Seconds()) + `);
 		     EXCEPTION WHEN query_canceled THEN NULL; -- the COMMIT goes on
 		     END;
 		     RETURN NULL;
@@ -180,7 +181,7 @@ func TestSEC5CommittedTransferNotReportedFailed(t *testing.T) {
 		owner, heir := userNamed("owner"), userNamed("heir")
 		tm := e.teamOf(owner)
 		e.join(tm, owner.ID, heir, rbac.RoleAdmin)
-		slowCommits(t, e.st, "teams")
+		slowCommits(t, e.st, "teams", 400*time.Millisecond)
 
 		cctx, wait := cancelDuringCommit(t, e.st)
 		err := transferOwnership(cctx, e.svc, owner.ID, tm.ID, heir.ID)
@@ -208,7 +209,7 @@ func TestSEC5CommittedChargeNotReportedFailed(t *testing.T) {
 		tm := e.teamOf(owner)
 		_, err := e.svc.TopUp(ctx, owner.ID, tm.ID, 100)
 		noErr(t, "TopUp", err)
-		slowCommits(t, e.st, "usage_records")
+		slowCommits(t, e.st, "usage_records", 400*time.Millisecond)
 
 		cctx, wait := cancelDuringCommit(t, e.st)
 		err = recordUsage(cctx, e.svc, owner.ID, tm.ID, "k1", 5)
@@ -223,5 +224,34 @@ func TestSEC5CommittedChargeNotReportedFailed(t *testing.T) {
 		case err != nil:
 			t.Fatalf("RecordUsage: %v; the COMMIT, cancelled in flight, should have succeeded", err)
 		}
+	})
+}
+
+// Rule SEC-5: when ctx ends while a COMMIT is in flight and the COMMIT
+// does not answer within the grace period, the call returns soon after
+// with ErrCommitOutcomeUnknown, not with ctx's error: the writes may be
+// committed (here they are).
+func TestSEC5CommitOutcomeUnknownAfterGrace(t *testing.T) {
+	batchingModes(t, func(t *testing.T, opts ...postgres.Option) {
+		e := newSvcEnv(t, opts...)
+		owner := userNamed("owner")
+		tm := e.teamOf(owner)
+		_, err := e.svc.TopUp(ctx, owner.ID, tm.ID, 100)
+		noErr(t, "TopUp", err)
+		slowCommits(t, e.st, "usage_records", 3*time.Second)
+
+		cctx, wait := cancelDuringCommit(t, e.st)
+		done := make(chan error, 1)
+		go func() { done <- recordUsage(cctx, e.svc, owner.ID, tm.ID, "k1", 5) }()
+		<-cctx.Done()
+		cancelled := time.Now()
+		err = <-done
+		if took := time.Since(cancelled); took > 1500*time.Millisecond {
+			t.Errorf("RecordUsage returned %v after its ctx ended, want about 500 ms", took)
+		}
+		if !errors.Is(err, postgres.ErrCommitOutcomeUnknown) || errors.Is(err, context.Canceled) {
+			t.Errorf("RecordUsage: %v, want ErrCommitOutcomeUnknown and not context.Canceled", err)
+		}
+		wait()
 	})
 }
