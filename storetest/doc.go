@@ -35,6 +35,13 @@
 //     subtest accepts both. Outside reads always use a context of their own,
 //     never the context InTx passes to fn.
 //
+// RunBatcher is the suite of the optional team.Batcher contract (group
+// commit), for a Store that implements it, one subtest per sentence of its
+// documentation, SEC-5 deadlines included; it also fixes what the contract
+// leaves open about a panic in fn. store.Memory runs every unit of work
+// alone and does not implement team.Batcher, so it has no RunBatcher run;
+// the PostgreSQL store runs it with group commit on.
+//
 // Subtests that prove a rule of the specification name it in a comment
 // (TEAM-1, INV-2, BILL-4, AUD-4, SEC-3, …).
 package storetest

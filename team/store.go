@@ -192,8 +192,12 @@ type Batcher interface {
 	// key, one fn after the other. fn must make every refusal before its
 	// first write, as the service does. fn may run more than once (say,
 	// again on its own after the shared commit failed), so it sets its
-	// results afresh on each run. One caller's ctx ending does not abort
-	// the shared transaction: that caller gets the ctx error and none of
-	// its fn's writes are committed.
+	// results afresh on each run. One caller's fn failing (an error or a
+	// panic) does not fail the others: its writes are dropped, and a panic
+	// is raised again in that caller's goroutine. One caller's ctx ending
+	// does not abort the shared transaction: that caller gets the ctx
+	// error, promptly even while the batch waits for a lock (SEC-5), and
+	// none of its fn's writes are committed; once its writes are in the
+	// shared commit, it gets the commit's outcome instead.
 	InBatch(ctx context.Context, key string, fn func(ctx context.Context, tx Tx) error) error
 }
