@@ -18,12 +18,12 @@ import (
 // change of the service's signatures changes one place.
 
 func recordUsage(ctx context.Context, svc *team.Service, actorID, teamID, key string, amount int64) error {
-	_, err := svc.RecordUsage(ctx, actorID, teamID, team.Usage{Amount: amount, IdempotencyKey: key})
+	_, err := svc.RecordUsage(ctx, team.RecordUsageParams{ActorID: actorID, TeamID: teamID, Amount: amount, IdempotencyKey: key})
 	return err
 }
 
 func transferOwnership(ctx context.Context, svc *team.Service, actorID, teamID, newOwnerID string) error {
-	return svc.TransferOwnership(ctx, actorID, teamID, team.Transfer{NewOwnerID: newOwnerID, ConfirmNewOwnerID: newOwnerID})
+	return svc.TransferOwnership(ctx, team.TransferOwnershipParams{ActorID: actorID, TeamID: teamID, NewOwnerID: newOwnerID, ConfirmNewOwnerID: newOwnerID})
 }
 
 // batchingModes runs f once with group commit and once without.
@@ -74,7 +74,7 @@ func TestSEC5DeadlineWhileTeamLockedElsewhere(t *testing.T) {
 		e := newSvcEnv(t, opts...)
 		owner := userNamed("owner")
 		tm := e.teamOf(owner)
-		_, err := e.svc.TopUp(ctx, owner.ID, tm.ID, 100)
+		_, err := e.svc.TopUp(ctx, team.TopUpParams{ActorID: owner.ID, TeamID: tm.ID, Amount: 100})
 		noErr(t, "TopUp", err)
 
 		other, err := e.st.Pool().Begin(ctx)
@@ -99,7 +99,7 @@ func TestSEC5DeadlineWhileHostHoldsTeamLock(t *testing.T) {
 		e := newSvcEnv(t, opts...)
 		owner := userNamed("owner")
 		tm := e.teamOf(owner)
-		_, err := e.svc.TopUp(ctx, owner.ID, tm.ID, 100)
+		_, err := e.svc.TopUp(ctx, team.TopUpParams{ActorID: owner.ID, TeamID: tm.ID, Amount: 100})
 		noErr(t, "TopUp", err)
 
 		host, err := e.st.Pool().Begin(ctx)
@@ -207,7 +207,7 @@ func TestSEC5CommittedChargeNotReportedFailed(t *testing.T) {
 		e := newSvcEnv(t, opts...)
 		owner := userNamed("owner")
 		tm := e.teamOf(owner)
-		_, err := e.svc.TopUp(ctx, owner.ID, tm.ID, 100)
+		_, err := e.svc.TopUp(ctx, team.TopUpParams{ActorID: owner.ID, TeamID: tm.ID, Amount: 100})
 		noErr(t, "TopUp", err)
 		slowCommits(t, e.st, "usage_records", 400*time.Millisecond)
 
@@ -236,7 +236,7 @@ func TestSEC5CommitOutcomeUnknownAfterGrace(t *testing.T) {
 		e := newSvcEnv(t, opts...)
 		owner := userNamed("owner")
 		tm := e.teamOf(owner)
-		_, err := e.svc.TopUp(ctx, owner.ID, tm.ID, 100)
+		_, err := e.svc.TopUp(ctx, team.TopUpParams{ActorID: owner.ID, TeamID: tm.ID, Amount: 100})
 		noErr(t, "TopUp", err)
 		slowCommits(t, e.st, "usage_records", 3*time.Second)
 
