@@ -75,7 +75,7 @@ func run(ctx context.Context, w io.Writer, opts ...team.Option) error {
 	if !errors.Is(err, team.ErrInvalidInput) {
 		return fmt.Errorf("upgrading twice: got %v, want ErrInvalidInput", err)
 	}
-	out.say("There is no downgrade: no API turns a team account back into a personal one (upgrading again is refused: %s).", team.PublicMessage(err))
+	out.say("There is no downgrade: no API turns a team account back into a personal one. Upgrading again is refused: %s", team.PublicMessage(err))
 
 	// 2. Members with Platform roles.
 	out.step("2. Lee invites a Finance Admin, a Basic User and a Developer")
