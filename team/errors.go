@@ -66,6 +66,10 @@ var (
 	// ErrResourcesRemain: the team still holds resources; the error is a
 	// *ResourcesRemainError with the counts by type (DEL-2).
 	ErrResourcesRemain = errors.New("teamkit: team still holds resources")
+	// ErrOwnsTeams: the user still owns collaboration teams, so they cannot
+	// be offboarded (USER-2). The error is an *OwnsTeamsError listing the
+	// teams; transfer their ownership or delete them first.
+	ErrOwnsTeams = errors.New("teamkit: the user still owns collaboration teams")
 )
 
 // Errors from the other packages, repeated here so one package lists every

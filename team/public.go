@@ -50,6 +50,7 @@ var publicTable = []publicEntry{
 	{"ErrOwnerCannotLeave", ErrOwnerCannotLeave, "owner_cannot_leave", "The team owner cannot leave; transfer ownership first."},
 	{"ErrConfirmationMismatch", ErrConfirmationMismatch, "confirmation_mismatch", "The confirmation does not name the same new owner; confirm the same user."},
 	{"ErrResourcesRemain", ErrResourcesRemain, "resources_remain", "The team still holds resources; delete them before deleting the team."},
+	{"ErrOwnsTeams", ErrOwnsTeams, "owns_teams", "The user still owns collaboration teams; transfer or delete them first."},
 	{"ErrUnknownRole", ErrUnknownRole, "unknown_role", "That role does not exist; choose one of the team's roles."},
 	{"ErrSubscriptionRequired", ErrSubscriptionRequired, "subscription_required", "Owning a collaboration team needs a subscription that allows it; the future owner subscribes first."},
 	{"ErrTeamLimit", ErrTeamLimit, "team_limit", "The future owner already owns as many collaboration teams as their subscription allows; upgrade it, or delete or transfer a team first."},
@@ -57,6 +58,7 @@ var publicTable = []publicEntry{
 	{"ErrInsufficientBalance", ErrInsufficientBalance, "insufficient_balance", "The team does not have enough tokens for this; ask the team owner or a billing admin to top up."},
 	{"ErrIdempotencyConflict", ErrIdempotencyConflict, "idempotency_conflict", "This idempotency key was already used for a different charge; use a new key for a new charge."},
 	{"ErrInvalidAmount", ErrInvalidAmount, "invalid_amount", "The amount must be a positive number of tokens within range."},
+	{"ErrTotalOverflow", ErrTotalOverflow, "total_overflow", "The total over this time range is too large to report; query a shorter range."},
 	{"ErrBrokenChain", ErrBrokenChain, "broken_chain", "The team's audit log failed its integrity check; report this to the service operator."},
 	{"ErrNotFound", ErrNotFound, "not_found", "Not found: it does not exist or was replaced; check the link or ID, or ask for a new one."},
 	{"ErrConflict", ErrConflict, "conflict", "The request conflicts with a change made at the same time; try again."},
@@ -123,6 +125,7 @@ func PublicMessage(err error) string {
 //	owner_cannot_leave     ErrOwnerCannotLeave
 //	confirmation_mismatch  ErrConfirmationMismatch
 //	resources_remain       ErrResourcesRemain (*ResourcesRemainError)
+//	owns_teams             ErrOwnsTeams (*OwnsTeamsError)
 //	unknown_role           ErrUnknownRole
 //	subscription_required  ErrSubscriptionRequired
 //	team_limit             ErrTeamLimit
@@ -130,6 +133,7 @@ func PublicMessage(err error) string {
 //	insufficient_balance   ErrInsufficientBalance
 //	idempotency_conflict   ErrIdempotencyConflict
 //	invalid_amount         ErrInvalidAmount
+//	total_overflow         ErrTotalOverflow
 //	broken_chain           ErrBrokenChain
 //	not_found              ErrNotFound
 //	conflict               ErrConflict
