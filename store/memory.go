@@ -77,6 +77,8 @@ type Memory struct {
 	s     state
 	undo  undoLog // the running unit's, reused from one unit to the next
 	fault func(op string) error
+
+	consumers map[string]team.ConsumerState // FEED-2, guarded by mu; not part of units
 }
 
 // NewMemory returns an empty in-memory store.
@@ -123,7 +125,7 @@ func (m *Memory) InTx(ctx context.Context, fn func(ctx context.Context, tx team.
 	m.mu.Lock()
 	// One allocation per unit: tx is also the context fn gets, which
 	// carries the unit so that calls on m made with it fail fast (runs).
-	tx := &memTx{parent: ctx, m: m, s: &m.s, undo: &m.undo}
+	tx := &memTx{parent: ctx, m: m, s: &m.s, undo: &m.undo, feedStart: len(m.s.feed)}
 	committed := false
 	defer func() {
 		// Runs on return, on panic (which then goes on) and on Goexit.
@@ -421,6 +423,8 @@ type state struct {
 
 	audit    map[string][]audit.Event // team ID -> events in ascending Seq
 	auditIDs set
+
+	feed []audit.Event // every team's events in commit order (FEED-1)
 }
 
 func newState() state {

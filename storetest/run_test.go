@@ -12,3 +12,8 @@ import (
 func TestRunOnMemory(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) team.Store { return store.NewMemory() })
 }
+
+// TestRunFeedOnMemory runs the feed suite against the reference store.
+func TestRunFeedOnMemory(t *testing.T) {
+	storetest.RunFeed(t, func(t *testing.T) storetest.FeedingStore { return store.NewMemory() })
+}

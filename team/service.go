@@ -33,6 +33,8 @@ type Entitlement func(ctx context.Context, account billing.Account, owned int) e
 // with its audit event written in it. A Service is safe for concurrent use.
 type Service struct {
 	store                   Store
+	raw                     Store     // the Store New was given (store may wrap it, FEED-4)
+	feed                    FeedStore // raw's, or nil (FEED-1)
 	policy                  *rbac.Policy
 	notifier                Notifier
 	counter                 ResourceCounter
@@ -117,6 +119,7 @@ func New(store Store, opts ...Option) (*Service, error) {
 	}
 	s := &Service{
 		store:                   store,
+		raw:                     store,
 		policy:                  rbac.Standard(),
 		now:                     time.Now,
 		newID:                   uuid.NewString,
@@ -144,6 +147,7 @@ func New(store Store, opts ...Option) (*Service, error) {
 	// read back exactly as written from any store.
 	clock := s.now
 	s.now = func() time.Time { return clock().UTC().Truncate(time.Microsecond) }
+	s.feed, _ = store.(FeedStore)
 	if s.formerOwnerRole != "" {
 		r, err := s.policy.Role(s.formerOwnerRole)
 		if err != nil {

@@ -38,3 +38,10 @@ func TestBatcherConformance(t *testing.T) {
 	testPool(t)
 	storetest.RunBatcher(t, func(t *testing.T) storetest.BatchingStore { return newStore(t) })
 }
+
+// TestFeedConformance runs the FeedStore contract suite (FEED-1, FEED-2),
+// one fresh schema per subtest.
+func TestFeedConformance(t *testing.T) {
+	testPool(t)
+	storetest.RunFeed(t, func(t *testing.T) storetest.FeedingStore { return newStore(t) })
+}
