@@ -46,6 +46,7 @@ type Service struct {
 	entitlement             Entitlement
 	upgradeNeedsEntitlement bool
 	formerOwnerRole         string // OWN-3; "" means the policy's regular role
+	hooks                   hooks  // FEED-4
 }
 
 // Option configures a Service.
@@ -112,7 +113,7 @@ func planEntitlement(p billing.Plans) Entitlement {
 // New returns a Service over store. It fails, with an error matching
 // ErrInvalidInput, when an option is out of range (a non-positive seat
 // limit or invitation lifetime, a former-owner role the policy lacks or that
-// is the owner role).
+// is the owner role, a hook queue below 1 with hooks).
 func New(store Store, opts ...Option) (*Service, error) {
 	if store == nil {
 		return nil, invalid("store", "is nil; pass a Store such as store.NewMemory()")
@@ -148,6 +149,10 @@ func New(store Store, opts ...Option) (*Service, error) {
 	clock := s.now
 	s.now = func() time.Time { return clock().UTC().Truncate(time.Microsecond) }
 	s.feed, _ = store.(FeedStore)
+	if err := s.hooks.init(); err != nil {
+		return nil, err
+	}
+	s.store = s.hooks.wrap(store)
 	if s.formerOwnerRole != "" {
 		r, err := s.policy.Role(s.formerOwnerRole)
 		if err != nil {
@@ -210,6 +215,7 @@ func (s *Service) record(ctx context.Context, tx Tx, actorID, teamID string, act
 	if err := tx.AppendAuditEvent(ctx, e); err != nil {
 		return audit.Event{}, err
 	}
+	collect(ctx, e) // for the after-commit hooks (FEED-4)
 	return e, nil
 }
 
