@@ -185,3 +185,14 @@ func (a *api) wrap(rt route) http.Handler {
 		}
 	})
 }
+
+// Routes returns the patterns the handler of New serves, such as
+// "GET /teams/{teamID}", in the order of the route table, relative to where
+// the handler is mounted. The OpenAPI document describes exactly these.
+func Routes() []string {
+	out := make([]string, len(routes))
+	for i, rt := range routes {
+		out[i] = rt.method + " " + rt.pattern
+	}
+	return out
+}
