@@ -1,7 +1,6 @@
 package teamhttp
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -99,13 +98,13 @@ var statusByCode = map[string]int{
 	"not_member":             http.StatusForbidden,
 	"email_mismatch":         http.StatusForbidden,
 	"not_found":              http.StatusNotFound,
-	"method_not_allowed":     http.StatusMethodNotAllowed,
 	"already_member":         http.StatusConflict,
 	"already_invited":        http.StatusConflict,
 	"seat_limit":             http.StatusConflict,
 	"personal_team":          http.StatusConflict,
 	"owner_cannot_leave":     http.StatusConflict,
 	"resources_remain":       http.StatusConflict,
+	"owns_teams":             http.StatusConflict,
 	"subscription_required":  http.StatusConflict,
 	"team_limit":             http.StatusConflict,
 	"invalid_account":        http.StatusConflict,
@@ -115,6 +114,7 @@ var statusByCode = map[string]int{
 	"invitation_cancelled":   http.StatusGone,
 	"invitation_declined":    http.StatusGone,
 	"invitation_used":        http.StatusGone,
+	"total_overflow":         http.StatusUnprocessableEntity,
 	"body_too_large":         http.StatusRequestEntityTooLarge,
 	"unsupported_media_type": http.StatusUnsupportedMediaType,
 	"rate_limited":           http.StatusTooManyRequests,
@@ -201,68 +201,7 @@ func newErrorID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// The two calls below are the one place where the service's errors get their
-// code and public message; they become team.Code and team.PublicMessage
-// when those exist (SEC-4).
-
-// errorCode returns err's stable code: the first sentinel on its chain.
-func errorCode(err error) string {
-	for _, e := range sentinels {
-		if errors.Is(err, e.err) {
-			return e.code
-		}
-	}
-	return "internal"
-}
-
-// publicMessage returns the sentence about err that is safe to show its
-// caller (SEC-4).
-func publicMessage(err error) string {
-	var input *team.InputError
-	if errors.As(err, &input) {
-		return fmt.Sprintf("Invalid %s: %s.", input.Field, input.Problem)
-	}
-	for _, e := range sentinels {
-		if errors.Is(err, e.err) {
-			return e.message
-		}
-	}
-	return "Something went wrong on our side; try again later."
-}
-
-// sentinels is the interim table of the service's sentinels, in the order
-// a chain is tested (the more specific first).
-var sentinels = []struct {
-	err     error
-	code    string
-	message string
-}{
-	{team.ErrInvalidInput, "invalid_input", "The request is invalid; check its fields and try again."},
-	{team.ErrUnknownRole, "unknown_role", "That role does not exist; choose one of the team's roles."},
-	{team.ErrInvalidAmount, "invalid_amount", "The amount must be a positive number of tokens within range."},
-	{team.ErrConfirmationMismatch, "confirmation_mismatch", "The confirmation does not name the same new owner; confirm the same user."},
-	{team.ErrPermissionDenied, "permission_denied", "Your role in this team does not allow this; ask the team owner or an admin."},
-	{team.ErrNotMember, "not_member", "You are not a member of this team, or the team does not exist; ask a team admin for an invitation."},
-	{team.ErrEmailMismatch, "email_mismatch", "This invitation is for another email address; sign in with the invited address."},
-	{team.ErrPersonalTeam, "personal_team", "This is not possible on a personal team; create a collaboration team or upgrade this one."},
-	{team.ErrSeatLimit, "seat_limit", "The team has no free seat; a team admin can remove a member or cancel an invitation first."},
-	{team.ErrAlreadyMember, "already_member", "That user is already a member of the team."},
-	{team.ErrAlreadyInvited, "already_invited", "That address already has a pending invitation to the team; resend it instead."},
-	{team.ErrInvitationExpired, "invitation_expired", "This invitation has expired; ask the team for a new one."},
-	{team.ErrInvitationCancelled, "invitation_cancelled", "This invitation was cancelled by the team; ask the team for a new one."},
-	{team.ErrInvitationDeclined, "invitation_declined", "This invitation was declined; ask the team for a new one."},
-	{team.ErrInvitationUsed, "invitation_used", "This invitation was already accepted."},
-	{team.ErrNotifyFailed, "notify_failed", "The invitation was saved but could not be delivered; resend it later."},
-	{team.ErrOwnerCannotLeave, "owner_cannot_leave", "The team owner cannot leave; transfer ownership first."},
-	{team.ErrResourcesRemain, "resources_remain", "The team still holds resources; delete them before deleting the team."},
-	{team.ErrSubscriptionRequired, "subscription_required", "Owning a collaboration team needs a subscription that allows it; the future owner subscribes first."},
-	{team.ErrTeamLimit, "team_limit", "The future owner already owns as many collaboration teams as their subscription allows."},
-	{team.ErrInvalidAccount, "invalid_account", "The team owner's billing account is missing or suspended; the team owner must settle it first."},
-	{team.ErrInsufficientBalance, "insufficient_balance", "The team does not have enough tokens for this; ask the team owner or a billing admin to top up."},
-	{team.ErrIdempotencyConflict, "idempotency_conflict", "This idempotency key was already used for a different charge; use a new key for a new charge."},
-	{team.ErrBrokenChain, "broken_chain", "The team's audit log failed its integrity check; report this to the service operator."},
-	{team.ErrNotFound, "not_found", "Not found: it does not exist or was replaced; check the link or ID, or ask for a new one."},
-	{team.ErrConflict, "conflict", "The request conflicts with a change made at the same time; try again."},
-	{context.Canceled, "canceled", "The request was cancelled before it finished."},
-	{context.DeadlineExceeded, "deadline_exceeded", "The request took too long and was stopped; try again."},
-}
+// errorCode and publicMessage are the one place where the service's errors
+// get their code and public message (SEC-4).
+func errorCode(err error) string     { return team.Code(err) }
+func publicMessage(err error) string { return team.PublicMessage(err) }
