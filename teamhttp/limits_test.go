@@ -3,6 +3,7 @@ package teamhttp_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -131,4 +132,35 @@ func TestHTTP6DefaultRateLimits(t *testing.T) {
 		require.Positive(t, l.Burst, "%s", b)
 		require.Positive(t, l.Per, "%s", b)
 	}
+}
+
+// brokenLimiter fails every call, to show which routes consult the limiter.
+type brokenLimiter struct{}
+
+func (brokenLimiter) Allow(context.Context, string, teamhttp.Limit) (bool, time.Duration, error) {
+	return false, 0, errors.New("limiter down")
+}
+
+// Rule HTTP-6: only sending invitations and presenting tokens consult the
+// limiter; with a broken limiter every other route of the seed story's
+// owner still answers, and the limited ones fail closed (500).
+func TestHTTP6OnlyLimitedRoutesConsultTheLimiter(t *testing.T) {
+	f := newFixture(t, teamhttp.WithLimiter(brokenLimiter{}))
+	T := "/teams/" + f.acme.ID
+	for _, c := range []struct{ method, path, body string }{
+		{"GET", T, ""}, {"PATCH", T, `{"name":"Acme 2"}`}, {"GET", T + "/members", ""}, {"GET", T + "/invitations", ""},
+		{"GET", T + "/audit", ""}, {"GET", T + "/usage", ""}, {"GET", T + "/billing", ""}, {"POST", T + "/billing/top-up", `{"amount":5}`},
+		{"GET", T + "/permissions", ""}, {"GET", T + "/deletion", ""}, {"GET", "/me/teams", ""},
+	} {
+		ct := ""
+		if c.body != "" {
+			ct = "application/json"
+		}
+		status, _, body := f.do(t, "ana", c.method, c.path, ct, []byte(c.body))
+		require.Less(t, status, 300, "%s %s: %s", c.method, c.path, body)
+	}
+	status, _, _ := f.do(t, "ana", "POST", T+"/invitations", "application/json", []byte(`{"email":"x@example.com"}`))
+	require.Equal(t, 500, status)
+	status, _, _ = f.do(t, "", "POST", "/invitations/preview", "application/json", []byte(`{"token":"t"}`))
+	require.Equal(t, 500, status)
 }
