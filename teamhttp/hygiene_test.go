@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -167,4 +168,40 @@ func hygieneExchanges(t *testing.T) []teamhttptest.Exchange {
 	}
 	f.do(t, "", "GET", "/me", "", nil)
 	return f.log
+}
+
+// Rules HTTP-1 and INV-7: when the Notifier fails, the invitation stands:
+// 201 with the token for the inviter and delivery_error, the public message
+// without the mailer's detail.
+func TestHTTP1InviteWhenNotifierFails(t *testing.T) {
+	ctx := context.Background()
+	mailer := team.NotifierFunc(func(context.Context, team.InvitationMessage) error {
+		return errors.New("smtp relay 10.0.0.7 refused: auth failed")
+	})
+	svc, err := team.New(store.NewMemory(), team.WithNotifier(mailer))
+	require.NoError(t, err)
+	p, err := svc.EnsurePersonalTeam(ctx, ana)
+	require.NoError(t, err)
+	_, err = svc.ChangePlan(ctx, team.ChangePlanParams{ActorID: ana.ID, TeamID: p.ID, Plan: billing.PlanTeam})
+	require.NoError(t, err)
+	acme, err := svc.CreateTeam(ctx, team.CreateTeamParams{Owner: ana, Name: "Acme"})
+	require.NoError(t, err)
+	h := teamhttp.New(svc, teamhttp.WithAuthenticate(fixedUser(ana)))
+	req := httptest.NewRequest("POST", "/teams/"+acme.ID+"/invitations", strings.NewReader(`{"email":"bo@example.com"}`))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	require.Equal(t, 201, rec.Code, rec.Body.String())
+	var out struct {
+		Invitation    team.Invitation `json:"invitation"`
+		Token         string          `json:"token"`
+		DeliveryError string          `json:"delivery_error"`
+	}
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &out))
+	require.NotEmpty(t, out.Token)
+	require.NotEmpty(t, out.DeliveryError)
+	require.NotContains(t, rec.Body.String(), "10.0.0.7")
+	invs, err := svc.Invitations(ctx, ana.ID, acme.ID)
+	require.NoError(t, err)
+	require.Len(t, invs, 1)
 }

@@ -36,7 +36,8 @@ func Authenticated(authenticate func(*http.Request) (team.User, error), logger *
 // team.Service.Authorize decides from the member's current role (RES-1..3).
 // A resourceFrom error is answered as a problem too (return a
 // *team.InputError, or team.ErrNotFound, for a 400 or 404). Refusals are
-// 401 (no user), 403 (permission_denied, not_member) or 400.
+// 401 (no user), 403 (permission_denied, not_member) or 400; an internal
+// error (a failing store) is a 500 logged through slog.Default().
 //
 //	mux.Handle("DELETE /teams/{teamID}/agents/{id}", auth(teamhttp.RequireAction(svc, rbac.Delete, agentOf)(deleteAgent)))
 func RequireAction(svc *team.Service, action team.Action, resourceFrom func(*http.Request) (teamID string, res team.Resource, err error)) func(http.Handler) http.Handler {
