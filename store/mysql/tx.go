@@ -181,7 +181,7 @@ var endedCtx = func() context.Context {
 
 // tx is a unit of work on a MySQL transaction (or savepoint).
 type tx struct {
-	reader         // on a guard of the transaction
+	reader        // on a guard of the transaction
 	aborted error // set once the server aborted the transaction
 }
 
