@@ -30,6 +30,7 @@ type queries struct {
 	usageByKey, usageTotals, insertUsage                           string
 	insertTopUp                                                    string
 	auditEvents, lastAuditEvent, appendAuditEvent                  string
+	membershipsOfUser, deleteInvitationsByEmail                    string
 }
 
 func placeholders(n int) string {
@@ -91,5 +92,10 @@ func buildQueries(prefix string) queries {
 			" AND (? = '' OR actor_id = ?) AND (? IS NULL OR time >= ?) AND (? IS NULL OR time < ?)"),
 		lastAuditEvent:   t("SELECT " + auditCols + " FROM §audit_events WHERE team_id = ? ORDER BY seq DESC LIMIT 1"),
 		appendAuditEvent: t("INSERT INTO §audit_events (" + auditCols + ") VALUES (" + placeholders(10) + ")"),
+
+		membershipsOfUser: t("SELECT t.id, t.kind, t.name, t.owner_id, t.settings, t.created_at, t.updated_at, t.deleted_at," +
+			" m.team_id, m.user_id, m.email, m.name, m.role, m.joined_at, m.epoch" +
+			" FROM §members m JOIN §teams t ON t.id = m.team_id WHERE m.user_id = ? ORDER BY t.created_at, t.id"),
+		deleteInvitationsByEmail: t("DELETE FROM §invitations WHERE team_id = ? AND email = ?"),
 	}
 }

@@ -90,7 +90,9 @@ func (s *Store) runOnce(ctx context.Context, fn func(ctx context.Context, tx tea
 		return fmt.Errorf("mysql: unit of work rolled back: %w", err), false
 	}
 	if err := sqlTx.Commit(); err != nil {
-		if cerr := ctx.Err(); cerr != nil {
+		// database/sql refuses to COMMIT once ctx has ended (and rolls
+		// back); a COMMIT it has sent is not cancelled by ctx.
+		if cerr := ctx.Err(); cerr != nil && (errors.Is(err, cerr) || errors.Is(err, sql.ErrTxDone)) {
 			return fmt.Errorf("mysql: unit of work rolled back: %w", cerr), false
 		}
 		return mapErr("committing the unit of work", err), retryable(err)
@@ -352,4 +354,26 @@ func (t *tx) AppendAuditEvent(ctx context.Context, e audit.Event) error {
 	return t.exec(ctx, "appending audit event "+e.ID+" (it or its seq in "+e.TeamID+" exists)", nil, "", nil,
 		t.q.appendAuditEvent, e.ID, e.TeamID, int64(e.Seq), ts(e.Time), e.ActorID, string(e.Action), e.Target,
 		encodeMap(e.Details), e.PrevHash, e.Hash)
+}
+
+// User lifecycle (USER-2).
+
+// DeleteInvitationsByEmail implements team.Tx.
+func (t *tx) DeleteInvitationsByEmail(ctx context.Context, teamID, email string) (int, error) {
+	found, err := exists(ctx, t.db, "finding team "+teamID, t.q.teamExists, teamID)
+	if err != nil {
+		return 0, err
+	}
+	if !found {
+		return 0, notFound("team " + teamID)
+	}
+	res, err := t.db.ExecContext(ctx, t.q.deleteInvitationsByEmail, teamID, email)
+	if err != nil {
+		return 0, mapErr("deleting invitations of "+teamID+" by email", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, mapErr("deleting invitations of "+teamID+" by email", err)
+	}
+	return int(n), nil
 }
