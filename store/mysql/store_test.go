@@ -453,3 +453,62 @@ func TestHostTransaction(t *testing.T) {
 		t.Errorf("%d teams, want 1 (t1)", n)
 	}
 }
+
+// A lock wait timeout (1205) is retried like a deadlock: with a one-second
+// innodb_lock_wait_timeout, a unit of work waiting for a team locked for
+// longer fails with ErrRetryable when retries are off, and succeeds when a
+// retry comes after the holder is done.
+func TestLockWaitTimeout(t *testing.T) {
+	base := newStore(t)
+	mustTx(t, base, func(ctx context.Context, tx team.Tx) error {
+		return tx.InsertTeam(ctx, aTeam("a", "o", team.Collaboration))
+	})
+	db := openVariant(t, func(cfg *gomysql.Config) {
+		cfg.Params = map[string]string{"innodb_lock_wait_timeout": "1"}
+	})
+	hold := func(d time.Duration) (locked <-chan struct{}, done <-chan error) {
+		l, dn := make(chan struct{}), make(chan error, 1)
+		go func() {
+			dn <- base.InTx(ctx, func(ctx context.Context, tx team.Tx) error {
+				_, err := tx.LockTeam(ctx, "a")
+				close(l)
+				time.Sleep(d)
+				return err
+			})
+		}()
+		return l, dn
+	}
+	wait := func(s *mysql.Store) error {
+		return s.InTx(ctx, func(ctx context.Context, tx team.Tx) error {
+			_, err := tx.LockTeam(ctx, "a")
+			return err
+		})
+	}
+
+	noRetry, err := mysql.New(db, mysql.WithDatabase(base.Database()), mysql.WithRetries(0))
+	noErr(t, "New", err)
+	locked, done := hold(1500 * time.Millisecond)
+	<-locked
+	if err := wait(noRetry); !errors.Is(err, mysql.ErrRetryable) {
+		t.Errorf("waiting past innodb_lock_wait_timeout without retries: %v, want ErrRetryable", err)
+	}
+	noErr(t, "holder", <-done)
+
+	retry, err := mysql.New(db, mysql.WithDatabase(base.Database()), mysql.WithRetries(2))
+	noErr(t, "New", err)
+	locked, done = hold(1500 * time.Millisecond)
+	<-locked
+	noErr(t, "waiting past innodb_lock_wait_timeout with retries", wait(retry))
+	noErr(t, "holder", <-done)
+}
+
+// Migrate without a database (none in the DSN, no WithDatabase) says so.
+func TestMigrateWithoutDatabase(t *testing.T) {
+	db := openVariant(t, func(cfg *gomysql.Config) { cfg.DBName = "" })
+	s, err := mysql.New(db)
+	noErr(t, "New", err)
+	err = s.Migrate(ctx)
+	if err == nil || !strings.Contains(err.Error(), "no database") {
+		t.Fatalf("Migrate without a database: %v, want an error saying there is none", err)
+	}
+}
