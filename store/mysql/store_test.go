@@ -512,3 +512,79 @@ func TestMigrateWithoutDatabase(t *testing.T) {
 		t.Fatalf("Migrate without a database: %v, want an error saying there is none", err)
 	}
 }
+
+// waitingLocks counts the statements of the store's database that wait for
+// a row lock on the server.
+func waitingLocks(t *testing.T, s *mysql.Store) int {
+	t.Helper()
+	var n int
+	noErr(t, "processlist", s.DB().QueryRowContext(ctx, "SELECT count(*) FROM information_schema.processlist"+
+		" WHERE db IS NOT NULL AND info LIKE '%FOR UPDATE%' AND id <> CONNECTION_ID()").Scan(&n))
+	return n
+}
+
+// Rule SEC-5: when a unit of work's context ends while a statement waits
+// for a lock, the statement ends on the server too (KILL QUERY), so the
+// unit's transaction and the locks it already holds go at once instead of
+// at the end of the wait. The driver alone only closes its connection,
+// which the server notices when the wait is over.
+func TestContextEndKillsWaitingStatement_SEC5(t *testing.T) {
+	for name, edit := range map[string]func(*gomysql.Config){
+		"interpolateParams=true":  func(c *gomysql.Config) { c.InterpolateParams = true },
+		"interpolateParams=false": func(c *gomysql.Config) { c.InterpolateParams = false },
+	} {
+		t.Run(name, func(t *testing.T) {
+			base := newStore(t)
+			s := storeOn(t, openVariant(t, edit), base)
+			mustTx(t, s, func(ctx context.Context, tx team.Tx) error {
+				return errors.Join(tx.InsertTeam(ctx, aTeam("a", "o", team.Collaboration)), tx.InsertTeam(ctx, aTeam("b", "o", team.Collaboration)))
+			})
+			locked, release := make(chan struct{}), make(chan struct{})
+			holder := make(chan error, 1)
+			go func() {
+				// Held for 3 s at most, so that a failure cannot hang the
+				// test (DROP DATABASE waits for the lock).
+				holder <- s.InTx(ctx, func(ctx context.Context, tx team.Tx) error {
+					_, err := tx.LockTeam(ctx, "a")
+					close(locked)
+					select {
+					case <-release:
+					case <-time.After(3 * time.Second):
+					}
+					return err
+				})
+			}()
+			<-locked
+			c, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+			defer cancel()
+			err := s.InTx(c, func(ctx context.Context, tx team.Tx) error {
+				if _, err := tx.LockTeam(ctx, "b"); err != nil {
+					return err
+				}
+				_, err := tx.LockTeam(ctx, "a")
+				return err
+			})
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("waiter: %v, want DeadlineExceeded", err)
+			}
+			deadline := time.Now().Add(2 * time.Second)
+			for waitingLocks(t, s) > 0 && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			if n := waitingLocks(t, s); n > 0 {
+				t.Errorf("%d statements still wait on the server after their context ended", n)
+			}
+			// The waiter's lock on b is gone: a unit with a short deadline gets it.
+			c2, cancel2 := context.WithTimeout(ctx, time.Second)
+			defer cancel2()
+			if err := s.InTx(c2, func(ctx context.Context, tx team.Tx) error {
+				_, err := tx.LockTeam(ctx, "b")
+				return err
+			}); err != nil {
+				t.Errorf("locking b after the waiter gave up: %v", err)
+			}
+			close(release)
+			noErr(t, "holder", <-holder)
+		})
+	}
+}

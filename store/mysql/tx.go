@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/teamkit/teamkit/audit"
@@ -73,6 +75,10 @@ func (s *Store) runOnce(ctx context.Context, fn func(ctx context.Context, tx tea
 	}
 	t := &tx{reader: reader{q: &s.qs}}
 	t.reader.db = guard{t: t, db: sqlTx}
+	if ctx.Done() != nil {
+		stop := s.killOnDone(ctx, t)
+		defer stop()
+	}
 	committed := false
 	defer func() {
 		if !committed {
@@ -108,6 +114,10 @@ func (s *Store) inHostTx(ctx context.Context, host *sql.Tx, fn func(ctx context.
 	}
 	t := &tx{reader: reader{q: &s.qs}}
 	t.reader.db = guard{t: t, db: host}
+	if ctx.Done() != nil {
+		stop := s.killOnDone(ctx, t)
+		defer stop()
+	}
 	released := false
 	defer func() {
 		if released || t.aborted != nil {
@@ -150,7 +160,7 @@ func (g guard) ExecContext(ctx context.Context, query string, args ...any) (sql.
 	if g.t.aborted != nil {
 		return nil, g.t.aborted
 	}
-	res, err := g.db.ExecContext(ctx, query, args...)
+	res, err := g.db.ExecContext(ctx, g.t.tag+query, args...)
 	g.note(err)
 	return res, err
 }
@@ -159,7 +169,7 @@ func (g guard) QueryContext(ctx context.Context, query string, args ...any) (*sq
 	if g.t.aborted != nil {
 		return nil, g.t.aborted
 	}
-	rows, err := g.db.QueryContext(ctx, query, args...)
+	rows, err := g.db.QueryContext(ctx, g.t.tag+query, args...)
 	g.note(err)
 	return rows, err
 }
@@ -171,7 +181,43 @@ func (g guard) QueryRowContext(ctx context.Context, query string, args ...any) *
 	if g.t.aborted != nil {
 		return g.db.QueryRowContext(endedCtx, query, args...)
 	}
-	return g.db.QueryRowContext(ctx, query, args...)
+	return g.db.QueryRowContext(ctx, g.t.tag+query, args...)
+}
+
+// killTimeout bounds the statements that end a cancelled unit's statement
+// on the server.
+const killTimeout = 5 * time.Second
+
+// killOnDone tags every statement of t with a comment naming the unit of
+// work and, when ctx ends, ends the unit's running statement on the server
+// with KILL QUERY (found by its tag in the process list). The driver only
+// closes its connection when ctx ends; the server would notice that only
+// after the statement, say a lock wait of up to innodb_lock_wait_timeout,
+// and keep the unit's locks until then. COMMIT carries no tag, so a COMMIT
+// already sent is never interrupted. stop ends the watch.
+func (s *Store) killOnDone(ctx context.Context, t *tx) (stop func() bool) {
+	t.tag = fmt.Sprintf("/* teamkit unit %016x */ ", rand.Uint64())
+	tag := t.tag
+	return context.AfterFunc(ctx, func() {
+		kctx, cancel := context.WithTimeout(context.Background(), killTimeout)
+		defer cancel()
+		rows, err := s.db.QueryContext(kctx, "SELECT id FROM information_schema.processlist WHERE info LIKE ? AND id <> CONNECTION_ID()",
+			"%"+strings.TrimSpace(tag)+"%")
+		if err != nil {
+			return // best effort: the server ends the statement by itself later
+		}
+		var ids []uint64
+		for rows.Next() {
+			var id uint64
+			if rows.Scan(&id) == nil {
+				ids = append(ids, id)
+			}
+		}
+		rows.Close()
+		for _, id := range ids {
+			_, _ = s.db.ExecContext(kctx, "KILL QUERY "+strconv.FormatUint(id, 10))
+		}
+	})
 }
 
 // endedCtx is a context that has ended (see guard.QueryRowContext).
@@ -183,8 +229,10 @@ var endedCtx = func() context.Context {
 
 // tx is a unit of work on a MySQL transaction (or savepoint).
 type tx struct {
-	reader        // on a guard of the transaction
-	aborted error // set once the server aborted the transaction
+	reader         // on a guard of the transaction
+	aborted error  // set once the server aborted the transaction
+	tag     string // comment in front of every statement (killOnDone), or ""
+
 }
 
 var _ team.Tx = (*tx)(nil)
