@@ -36,7 +36,9 @@
 // rolls back only that statement, so the transaction stays usable). A
 // deadlock (1213) or lock wait timeout (1205) makes InTx run the unit of
 // work again, a bounded number of times (WithRetries), then return an error
-// matching ErrRetryable. The audit log is append-only: triggers refuse
+// matching ErrRetryable. A unit of work whose context ends while it waits
+// on the server has that statement ended there (KILL QUERY), so its locks
+// go at once. The audit log is append-only: triggers refuse
 // UPDATE and DELETE of audit events.
 //
 // Identifiers, emails, roles, keys and token hashes are VARBINARY columns:

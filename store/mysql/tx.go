@@ -25,7 +25,9 @@ const savepoint = "teamkit_unit"
 // rows committed before it). It commits when fn returns nil, and rolls back
 // when fn returns an error, panics (InTx re-panics) or ctx is done before
 // fn starts or when it returns (InTx then returns an error matching
-// ctx.Err()).
+// ctx.Err()). When ctx ends while a statement of fn runs on the server,
+// such as a wait for a lock, that statement is ended there too (KILL
+// QUERY), so the unit's locks go at once.
 //
 // When the server aborts the transaction for a deadlock (MySQL error 1213)
 // or a lock wait timeout (1205), InTx rolls back and runs fn again, from
