@@ -522,8 +522,8 @@ func domainClaims(t *testing.T, st team.Store) {
 
 // Rule JOIN-2: a verified domain's policy decides: automatic joins at once
 // with the default role (ROLE-7 ceiling against whoever set it; seats
-// apply), request files one pending request per user and team, off opens
-// nothing.
+// apply; JoinByDomain), request files one pending request per user and team
+// (RequestToJoin), off opens nothing.
 func domainPolicies(t *testing.T, st team.Store) {
 	w := newJoinWorld(t, st, team.WithSeatLimit(6))
 	w.verifiedClaim(team.JoinOff, "")
@@ -540,11 +540,13 @@ func domainPolicies(t *testing.T, st team.Store) {
 	if c.PolicySetBy != w.bob.ID || c.DefaultRole != rbac.RoleViewer {
 		t.Fatalf("claim %+v", c)
 	}
-	res, err := w.svc.JoinByDomain(w.ctx, u1, w.tm.ID)
+	m, err := w.svc.JoinByDomain(w.ctx, u1, w.tm.ID)
 	w.must("automatic join", err)
-	if !res.Joined || res.Member.Role != rbac.RoleViewer {
-		t.Fatalf("result %+v", res)
+	if m.Role != rbac.RoleViewer || m.UserID != u1.ID {
+		t.Fatalf("member %+v", m)
 	}
+	_, err = w.svc.RequestToJoin(w.ctx, w.domainUser("u2"), w.tm.ID)
+	w.refused("request under automatic", err, team.ErrJoinNotAllowed)
 	if _, err := w.st.PersonalTeam(w.ctx, u1.ID); err != nil {
 		t.Fatalf("automatic join did not register the user (INV-5): %v", err)
 	}
@@ -568,15 +570,17 @@ func domainPolicies(t *testing.T, st team.Store) {
 	if len(open) != 1 || open[0].Policy != team.JoinByRequest {
 		t.Fatalf("open teams %+v", open)
 	}
-	res, err = w.svc.JoinByDomain(w.ctx, u3, w.tm.ID)
+	_, err = w.svc.JoinByDomain(w.ctx, u3, w.tm.ID)
+	w.refused("automatic join under request", err, team.ErrJoinNotAllowed)
+	r, err := w.svc.RequestToJoin(w.ctx, u3, w.tm.ID)
 	w.must("request on a full team (requests hold no seat)", err)
-	if res.Joined || res.Request.Status != team.JoinRequestPending || res.Request.UserID != u3.ID {
-		t.Fatalf("result %+v", res)
+	if r.Status != team.JoinRequestPending || r.UserID != u3.ID {
+		t.Fatalf("request %+v", r)
 	}
-	if e := w.lastEvent(w.tm.ID); e.Action != audit.JoinRequested || e.Target != res.Request.ID {
+	if e := w.lastEvent(w.tm.ID); e.Action != audit.JoinRequested || e.Target != r.ID {
 		t.Fatalf("last event %+v", e)
 	}
-	_, err = w.svc.JoinByDomain(w.ctx, u3, w.tm.ID)
+	_, err = w.svc.RequestToJoin(w.ctx, u3, w.tm.ID)
 	w.refused("second pending request", err, team.ErrAlreadyRequested)
 	open, err = w.svc.OpenTeams(w.ctx, u1)
 	w.must("OpenTeams", err)
@@ -593,9 +597,9 @@ func joinRequests(t *testing.T, st team.Store) {
 	w.verifiedClaim(team.JoinByRequest, "")
 	var reqs []team.JoinRequest
 	for _, n := range []string{"r1", "r2", "r3"} {
-		res, err := w.svc.JoinByDomain(w.ctx, w.domainUser(n), w.tm.ID)
-		w.must("JoinByDomain", err)
-		reqs = append(reqs, res.Request)
+		r, err := w.svc.RequestToJoin(w.ctx, w.domainUser(n), w.tm.ID)
+		w.must("RequestToJoin", err)
+		reqs = append(reqs, r)
 	}
 	_, err := w.svc.JoinRequests(w.ctx, w.vic.ID, w.tm.ID)
 	w.refused("viewer lists requests", err, team.ErrPermissionDenied)
@@ -629,11 +633,11 @@ func joinRequests(t *testing.T, st team.Store) {
 	}
 	err = w.svc.RejectJoinRequest(w.ctx, team.RejectJoinRequestParams{ActorID: w.bob.ID, TeamID: w.tm.ID, RequestID: reqs[1].ID})
 	w.refused("reject twice", err, team.ErrJoinRequestClosed)
-	res, err := w.svc.JoinByDomain(w.ctx, w.domainUser("r2"), w.tm.ID)
+	again, err := w.svc.RequestToJoin(w.ctx, w.domainUser("r2"), w.tm.ID)
 	w.must("a rejected user may ask again", err)
 	list, err = w.svc.JoinRequests(w.ctx, w.ana.ID, w.tm.ID)
 	w.must("JoinRequests", err)
-	if len(list) != 2 || (list[0].ID != reqs[2].ID && list[1].ID != reqs[2].ID) || (list[0].ID != res.Request.ID && list[1].ID != res.Request.ID) {
+	if len(list) != 2 || (list[0].ID != reqs[2].ID && list[1].ID != reqs[2].ID) || (list[0].ID != again.ID && list[1].ID != again.ID) {
 		t.Fatalf("pending requests %+v", list)
 	}
 	all, err := w.jr.JoinRequests(w.ctx, w.tm.ID, "")
@@ -651,9 +655,9 @@ func joinApproveRace(t *testing.T, st team.Store) {
 	w.verifiedClaim(team.JoinByRequest, "")
 	ids := make([]string, requests)
 	for i := range ids {
-		res, err := w.svc.JoinByDomain(w.ctx, w.domainUser(fmt.Sprintf("q%02d", i)), w.tm.ID)
-		w.must("JoinByDomain", err)
-		ids[i] = res.Request.ID
+		r, err := w.svc.RequestToJoin(w.ctx, w.domainUser(fmt.Sprintf("q%02d", i)), w.tm.ID)
+		w.must("RequestToJoin", err)
+		ids[i] = r.ID
 	}
 	link := w.link(w.ana, rbac.RoleMember, 0, time.Time{})
 	before := w.members()

@@ -19,15 +19,6 @@ type OpenTeam struct {
 	Role     string     `json:"role,omitempty"` // the role under JoinAutomatic
 }
 
-// DomainJoinResult is what JoinByDomain did: under JoinAutomatic, Joined is
-// true and Member is the new membership; under JoinByRequest, Request is
-// the pending request filed.
-type DomainJoinResult struct {
-	Joined  bool
-	Member  Member
-	Request JoinRequest
-}
-
 // ApproveJoinRequestParams are the arguments of ApproveJoinRequest (JOIN-3).
 type ApproveJoinRequestParams struct {
 	// ActorID is the acting user, who needs the invite permission.
@@ -97,36 +88,97 @@ func (s *Service) OpenTeams(ctx context.Context, u User) ([]OpenTeam, error) {
 	return append(out, OpenTeam{TeamID: t.ID, TeamName: t.Name, Domain: domain, Policy: c.Policy, Role: c.DefaultRole}), nil
 }
 
-// JoinByDomain lets u, a signed-in user whose verified email is at a domain
-// teamID has verified, join teamID as the claim's policy says (JOIN-2):
-// under JoinAutomatic u joins at once with the claim's default role
-// (registered as in INV-5; seats apply, INV-3), recording DomainJoined;
-// under JoinByRequest u files a join request, which holds no seat,
-// recording JoinRequested. A user has at most one pending request per team.
+// JoinByDomain makes u, a signed-in user whose verified email is at a
+// domain teamID has verified with policy JoinAutomatic, a member of teamID
+// at once with the claim's default role (JOIN-2), registered as in INV-5;
+// seats apply (INV-3). Records DomainJoined (and TeamCreated in a new
+// personal team).
 //
 // Errors match ErrInvalidInput, ErrJoinNotAllowed (no verified claim of
-// teamID to u's domain, or its policy is off), ErrAlreadyMember,
-// ErrAlreadyRequested, ErrSeatLimit (a *SeatLimitError) or
-// ErrInvalidAccount (u was offboarded, USER-2).
-func (s *Service) JoinByDomain(ctx context.Context, u User, teamID string) (DomainJoinResult, error) {
+// teamID to u's domain, or its policy is not JoinAutomatic: under
+// JoinByRequest use RequestToJoin), ErrAlreadyMember, ErrSeatLimit (a
+// *SeatLimitError) or ErrInvalidAccount (u was offboarded, USER-2).
+func (s *Service) JoinByDomain(ctx context.Context, u User, teamID string) (Member, error) {
+	var m Member
+	err := s.domainJoin(ctx, u, teamID, JoinAutomatic, func(ctx context.Context, tx JoinTx, t Team, c DomainClaim, u User, personal string) error {
+		var err error
+		if m, err = s.admit(ctx, tx, t, u, personal, c.DefaultRole, s.now().UTC()); err != nil {
+			return err
+		}
+		_, err = s.record(ctx, tx, u.ID, t.ID, audit.DomainJoined, c.Domain,
+			map[string]string{"user_id": u.ID, "role": m.Role, "domain": c.Domain})
+		return err
+	})
+	if err != nil {
+		return Member{}, err
+	}
+	return m, nil
+}
+
+// RequestToJoin files u's request to join teamID, whose verified claim to
+// the domain of u's verified email has policy JoinByRequest (JOIN-2,
+// JOIN-3). The request holds no seat; a member with the invite permission
+// approves or rejects it. A user has at most one pending request per team.
+// Records JoinRequested.
+//
+// Errors match ErrInvalidInput, ErrJoinNotAllowed (no verified claim of
+// teamID to u's domain, or its policy is not JoinByRequest: under
+// JoinAutomatic use JoinByDomain), ErrAlreadyMember or ErrAlreadyRequested.
+func (s *Service) RequestToJoin(ctx context.Context, u User, teamID string) (JoinRequest, error) {
+	var r JoinRequest
+	err := s.domainJoin(ctx, u, teamID, JoinByRequest, func(ctx context.Context, tx JoinTx, t Team, c DomainClaim, u User, _ string) error {
+		if p, err := tx.PendingJoinRequest(ctx, t.ID, u.ID); err == nil {
+			return fmt.Errorf("%w: request %s of user %s to team %s is pending", ErrAlreadyRequested, p.ID, u.ID, t.ID)
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		now := s.now().UTC()
+		r = JoinRequest{
+			ID:        s.newID(),
+			TeamID:    t.ID,
+			UserID:    u.ID,
+			Email:     u.Email,
+			Name:      u.Name,
+			Domain:    c.Domain,
+			Status:    JoinRequestPending,
+			CreatedAt: now,
+			UpdatedAt: now,
+		}
+		if err := tx.InsertJoinRequest(ctx, r); err != nil {
+			return err
+		}
+		_, err := s.record(ctx, tx, u.ID, t.ID, audit.JoinRequested, r.ID,
+			map[string]string{"user_id": u.ID, "domain": c.Domain})
+		return err
+	})
+	if err != nil {
+		return JoinRequest{}, err
+	}
+	return r, nil
+}
+
+// domainJoin checks u and, in one unit of work, that teamID is live, holds
+// a verified claim to u's email domain with policy want and does not count
+// u as a member; then it runs fn with the locked team, the claim and u's
+// personal team name.
+func (s *Service) domainJoin(ctx context.Context, u User, teamID string, want JoinPolicy,
+	fn func(ctx context.Context, tx JoinTx, t Team, c DomainClaim, u User, personal string) error) error {
 	u, err := checkUser(u)
 	if err != nil {
-		return DomainJoinResult{}, err
+		return err
 	}
 	if err := checkID("team_id", teamID); err != nil {
-		return DomainJoinResult{}, err
+		return err
 	}
 	personal, err := personalTeamName(u)
 	if err != nil {
-		return DomainJoinResult{}, err
+		return err
 	}
 	domain := emailDomain(u.Email)
-	notAllowed := fmt.Errorf("%w: team %s has no verified claim to the domain of %s open to joins; ask a team admin for an invitation", ErrJoinNotAllowed, teamID, u.Email)
-	var res DomainJoinResult
-	err = s.inJoinTx(ctx, func(ctx context.Context, tx JoinTx) error {
-		res = DomainJoinResult{}
+	return s.inJoinTx(ctx, func(ctx context.Context, tx JoinTx) error {
+		notAllowed := fmt.Errorf("%w: team %s has no verified claim to the domain of %s with policy %q; ask a team admin for an invitation", ErrJoinNotAllowed, teamID, u.Email, want)
 		t, err := live(tx.LockTeam(ctx, teamID))
-		if errors.Is(err, ErrNotFound) || domain == "" {
+		if errors.Is(err, ErrNotFound) || (err == nil && domain == "") {
 			return notAllowed
 		}
 		if err != nil {
@@ -139,7 +191,7 @@ func (s *Service) JoinByDomain(ctx context.Context, u User, teamID string) (Doma
 		if err != nil {
 			return err
 		}
-		if !c.Verified() || (c.Policy != JoinAutomatic && c.Policy != JoinByRequest) {
+		if !c.Verified() || c.Policy != want {
 			return notAllowed
 		}
 		if _, err := tx.Member(ctx, t.ID, u.ID); err == nil {
@@ -147,45 +199,8 @@ func (s *Service) JoinByDomain(ctx context.Context, u User, teamID string) (Doma
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		now := s.now().UTC()
-		if c.Policy == JoinAutomatic {
-			m, err := s.admit(ctx, tx, t, u, personal, c.DefaultRole, now)
-			if err != nil {
-				return err
-			}
-			res = DomainJoinResult{Joined: true, Member: m}
-			_, err = s.record(ctx, tx, u.ID, t.ID, audit.DomainJoined, domain,
-				map[string]string{"user_id": u.ID, "role": m.Role, "domain": domain})
-			return err
-		}
-		if r, err := tx.PendingJoinRequest(ctx, t.ID, u.ID); err == nil {
-			return fmt.Errorf("%w: request %s of user %s to team %s is pending", ErrAlreadyRequested, r.ID, u.ID, t.ID)
-		} else if !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		r := JoinRequest{
-			ID:        s.newID(),
-			TeamID:    t.ID,
-			UserID:    u.ID,
-			Email:     u.Email,
-			Name:      u.Name,
-			Domain:    domain,
-			Status:    JoinRequestPending,
-			CreatedAt: now,
-			UpdatedAt: now,
-		}
-		if err := tx.InsertJoinRequest(ctx, r); err != nil {
-			return err
-		}
-		res = DomainJoinResult{Request: r}
-		_, err = s.record(ctx, tx, u.ID, t.ID, audit.JoinRequested, r.ID,
-			map[string]string{"user_id": u.ID, "domain": domain})
-		return err
+		return fn(ctx, tx, t, c, u, personal)
 	})
-	if err != nil {
-		return DomainJoinResult{}, err
-	}
-	return res, nil
 }
 
 // JoinRequests returns the pending join requests of teamID, by creation

@@ -116,7 +116,7 @@ func (s *Service) CreateInviteLink(ctx context.Context, p CreateInviteLinkParams
 		return InviteLinkResult{}, err
 	}
 	if p.MaxUses < 0 || p.MaxUses > MaxLinkUses {
-		return InviteLinkResult{}, invalid("max_uses", "must be 0 (no limit) to %d, got %d", MaxLinkUses, p.MaxUses)
+		return InviteLinkResult{}, invalid("max_uses", "must be 0 (no limit) or positive, at most team.MaxLinkUses")
 	}
 	token, hash, err := s.newToken()
 	if err != nil {
