@@ -41,7 +41,7 @@ type queries struct {
 func buildQueries(schema string) queries {
 	t := func(s string) string { return strings.ReplaceAll(s, "§", schema+".") }
 	return queries{
-		join: buildJoinQueries(t),
+		join:          buildJoinQueries(t),
 		team:          t("SELECT " + teamCols + " FROM §teams WHERE id = $1"),
 		teamForUpdate: t("SELECT " + teamCols + " FROM §teams WHERE id = $1 FOR UPDATE"),
 		personalTeam:  t("SELECT " + teamCols + " FROM §teams WHERE owner_id = $1 AND kind = 'personal'"),
