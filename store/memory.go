@@ -330,6 +330,12 @@ type Snapshot struct {
 	Usage       []billing.UsageRecord
 	TopUps      []billing.TopUp
 	AuditEvents map[string][]audit.Event
+
+	// Invite links (by ID), domain claims (by TeamID then Domain) and join
+	// requests (by ID).
+	InviteLinks  []team.InviteLink
+	DomainClaims []team.DomainClaim
+	JoinRequests []team.JoinRequest
 }
 
 // Snapshot returns a copy of every committed record. It waits for a running
@@ -385,6 +391,7 @@ func (m *Memory) Snapshot() Snapshot {
 		}
 		snap.AuditEvents[id] = out
 	}
+	s.join.snapshot(&snap)
 	return snap
 }
 
@@ -425,6 +432,8 @@ type state struct {
 	auditIDs set
 
 	feed []audit.Event // every team's events in commit order (FEED-1)
+
+	join joinState // invite links, domain claims, join requests (join.go)
 }
 
 func newState() state {
@@ -447,6 +456,7 @@ func newState() state {
 		topUps:        map[string]billing.TopUp{},
 		audit:         map[string][]audit.Event{},
 		auditIDs:      set{},
+		join:          newJoinState(),
 	}
 }
 

@@ -17,3 +17,9 @@ func TestRunOnMemory(t *testing.T) {
 func TestRunFeedOnMemory(t *testing.T) {
 	storetest.RunFeed(t, func(t *testing.T) storetest.FeedingStore { return store.NewMemory() })
 }
+
+// TestRunJoinOnMemory runs the LINK and JOIN scenarios on the reference
+// store.
+func TestRunJoinOnMemory(t *testing.T) {
+	storetest.RunJoin(t, func(t *testing.T) team.Store { return store.NewMemory() })
+}

@@ -33,7 +33,7 @@ type Entitlement func(ctx context.Context, account billing.Account, owned int) e
 // with its audit event written in it. A Service is safe for concurrent use.
 type Service struct {
 	store                   Store
-	raw                     Store     // the Store New was given (store may wrap it, FEED-4)
+	raw                     Store     // the Store New was given; store may wrap it (FEED-4), so find optional interfaces on raw
 	feed                    FeedStore // raw's, or nil (FEED-1)
 	policy                  *rbac.Policy
 	notifier                Notifier
@@ -47,6 +47,10 @@ type Service struct {
 	upgradeNeedsEntitlement bool
 	formerOwnerRole         string // OWN-3; "" means the policy's regular role
 	hooks                   hooks  // FEED-4
+
+	// Domain claims (JOIN-1).
+	domainVerifier DomainVerifier
+	publicDomains  map[string]bool // nil: DefaultPublicEmailDomains
 }
 
 // Option configures a Service.

@@ -45,3 +45,11 @@ func TestFeedConformance(t *testing.T) {
 	testPool(t)
 	storetest.RunFeed(t, func(t *testing.T) storetest.FeedingStore { return newStore(t) })
 }
+
+// TestJoinScenarios runs the LINK and JOIN scenarios of the service
+// (LINK-1..4, JOIN-1..3, including the concurrency cases) on PostgreSQL,
+// one fresh schema per scenario.
+func TestJoinScenarios(t *testing.T) {
+	testPool(t)
+	storetest.RunJoin(t, func(t *testing.T) team.Store { return newStore(t) })
+}
