@@ -264,8 +264,11 @@ func (c *Consumer) rewind() {
 	c.mu.Unlock()
 }
 
-// renew renews the lease when half of it is gone.
-func (c *Consumer) renew(ctx context.Context) error {
+// Renew renews the lease when half of it is gone, for a handler that works
+// long on one event (say, retrying a delivery). It returns an error
+// matching ErrLeaseLost when the lease ended meanwhile (another process
+// may have the events now: stop and return an error), or ErrConsumerBusy.
+func (c *Consumer) Renew(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	held := c.leaseUntil.After(c.now())
@@ -321,7 +324,7 @@ func (c *Consumer) runPage(ctx context.Context, handle func(ctx context.Context,
 	done := ""
 	var herr error
 	for _, e := range events {
-		if herr = c.renew(ctx); herr != nil {
+		if herr = c.Renew(ctx); herr != nil {
 			break
 		}
 		if herr = handle(ctx, e); herr != nil {
