@@ -7,10 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +19,7 @@ import (
 	"github.com/teamkit/teamkit/store"
 	"github.com/teamkit/teamkit/team"
 	"github.com/teamkit/teamkit/webhook"
+	"github.com/teamkit/teamkit/webhook/webhooktest"
 )
 
 var testKey = bytes.Repeat([]byte{7}, 32)
@@ -337,154 +336,12 @@ func TestSecretsSealed(t *testing.T) {
 	}
 }
 
-// faultChanges is how many changes TestFaultsAtLeastOnce makes: 1,000, or
-// TEAMKIT_WEBHOOK_FAULT_CHANGES (say 10000 for the full run).
-func faultChanges(t *testing.T) int {
-	if v := os.Getenv("TEAMKIT_WEBHOOK_FAULT_CHANGES"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			t.Fatalf("TEAMKIT_WEBHOOK_FAULT_CHANGES=%q is not a positive number", v)
-		}
-		return n
-	}
-	return 1000
-}
-
-// Rule FEED-3, FEED-2: a receiver that fails 30% of requests at random and
-// a dispatcher killed and restarted 5 times while the changes are made
-// (a goroutine-level kill: its context is cancelled mid-delivery and a new
-// Dispatcher takes over the same stores): every event is delivered at least
-// once, none is lost, repeats carry the same webhook-id and body, nothing
-// is marked failed, and the endpoint's cursor is past every event not yet
-// delivered.
+// Rule FEED-3, FEED-2: the fault scenario of webhooktest.Faults on the
+// memory store.
 func TestFaultsAtLeastOnce(t *testing.T) {
-	n := faultChanges(t)
-	e := newEnv(t)
-	rng := rand.New(rand.NewPCG(1, 2))
-	var rngMu sync.Mutex
-	rcv := &receiver{t: t, fail: func() bool { rngMu.Lock(); defer rngMu.Unlock(); return rng.Float64() < 0.3 }}
-	srv := httptest.NewServer(rcv)
-	defer srv.Close()
-	o := fastOptions()
-	o.MaxTries = 60 // 0.3^60: never marked failed
-	o.Consumer.Lease = 200 * time.Millisecond
-	first, err := webhook.New(e.svc, e.st, o)
+	svc, err := team.New(store.NewMemory())
 	if err != nil {
 		t.Fatal(err)
 	}
-	ep, err := first.Register(context.Background(), webhook.Endpoint{URL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rcv.secret = ep.Secret
-
-	var want []string
-	var wantMu sync.Mutex
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		for i := range n {
-			ev, err := e.svc.RecordEvent(context.Background(), team.RecordEventParams{ActorID: "ann", TeamID: e.tm.ID, Action: "host.changed", Target: strconv.Itoa(i)})
-			if err != nil {
-				t.Errorf("RecordEvent: %v", err)
-				return
-			}
-			wantMu.Lock()
-			want = append(want, ev.ID)
-			wantMu.Unlock()
-		}
-	}()
-	const kills = 5
-	for k := 0; k <= kills; k++ {
-		d, err := webhook.New(e.svc, e.st, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error)
-		go func() { done <- d.Run(ctx) }()
-		if k < kills {
-			// Kill it once it made some progress.
-			before := len(rcv.ids())
-			waitFor(t, "progress before a kill", func() bool { return len(rcv.ids()) > before+n/(3*kills) })
-			cancel()
-			<-done
-			continue
-		}
-		<-writerDone
-		wantMu.Lock()
-		all := append([]string(nil), want...)
-		wantMu.Unlock()
-		waitFor(t, "every event delivered", func() bool {
-			got := map[string]bool{}
-			for _, id := range rcv.ids() {
-				got[id] = true
-			}
-			for _, id := range all {
-				if !got[id] {
-					return false
-				}
-			}
-			return true
-		})
-		cancel()
-		<-done
-	}
-	ids := rcv.ids()
-	seen := map[string]int{}
-	for _, id := range ids {
-		seen[id]++
-	}
-	wantMu.Lock()
-	defer wantMu.Unlock()
-	for _, id := range want {
-		if seen[id] == 0 {
-			t.Fatalf("event %s never delivered", id)
-		}
-	}
-	if len(seen) != len(want) {
-		t.Fatalf("receiver got %d distinct webhook-ids, want %d", len(seen), len(want))
-	}
-	fs, _ := first.Failures(context.Background(), ep.ID)
-	if len(fs) != 0 {
-		t.Fatalf("%d deliveries marked failed", len(fs))
-	}
-	// In order, apart from repeats: the first arrivals follow the feed.
-	var firsts []string
-	once := map[string]bool{}
-	for _, id := range ids {
-		if !once[id] {
-			once[id] = true
-			firsts = append(firsts, id)
-		}
-	}
-	if fmt.Sprint(firsts) != fmt.Sprint(want) {
-		t.Fatal("first arrivals are not in feed order")
-	}
-	rcv.mu.Lock()
-	t.Logf("%d changes, %d requests, %d deliveries (%d repeats after kills)", len(want), rcv.requests, len(ids), len(ids)-len(want))
-	rcv.mu.Unlock()
-	// The endpoint's cursor is at the end: a new consumer of its name has
-	// nothing left.
-	c, err := e.svc.Consumer(team.ConsumerParams{Name: webhook.DefaultPrefix + ep.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the lease of the last dispatcher", func() bool {
-		events, err := c.Next(context.Background())
-		if errors.Is(err, team.ErrConsumerBusy) {
-			return false
-		}
-		if err != nil {
-			t.Fatalf("Next: %v", err)
-		}
-		// What is left after the cursor was delivered already, when the
-		// kill came between a delivery and its acknowledgement.
-		for _, fe := range events {
-			if seen[fe.Event.ID] == 0 {
-				t.Fatalf("the endpoint's cursor is before event %s, which was never delivered", fe.Event.ID)
-			}
-		}
-		return true
-	})
+	webhooktest.Faults(t, svc, webhooktest.Changes(t, 1000))
 }

@@ -52,7 +52,6 @@ const pgCursorVersion = 'p'
 // feedPos is a feed position: the events after (xid, id).
 type feedPos struct{ xid, id uint64 }
 
-func (p feedPos) less(q feedPos) bool { return p.xid < q.xid || (p.xid == q.xid && p.id < q.id) }
 
 func encodePGCursor(p feedPos) string {
 	if p == (feedPos{}) {
@@ -87,9 +86,12 @@ type feedQueries struct {
 func buildFeedQueries(schema string) feedQueries {
 	t := func(s string) string { return strings.ReplaceAll(s, "§", schema+".") }
 	return feedQueries{
-		events: t("SELECT feed_xid::text, feed_id, " + auditCols + " FROM §audit_events" +
+		// The xmin is taken once (an InitPlan), so both bounds are index
+		// conditions; the text column is renamed so that ORDER BY sorts by
+		// the xid8 column, not by its text.
+		events: t("SELECT feed_xid::text AS feed_xid_text, feed_id, " + auditCols + " FROM §audit_events" +
 			" WHERE (feed_xid, feed_id) > ($1::text::xid8, $2::bigint)" +
-			" AND feed_xid < pg_snapshot_xmin(pg_current_snapshot())" +
+			" AND feed_xid < (SELECT pg_snapshot_xmin(pg_current_snapshot()))" +
 			" ORDER BY feed_xid, feed_id LIMIT $3::bigint"),
 		claim: t("INSERT INTO §feed_consumers AS c (name, holder, lease_until) VALUES ($1, $2, $4)" +
 			" ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until" +

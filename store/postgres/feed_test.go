@@ -14,6 +14,7 @@ import (
 	"github.com/teamkit/teamkit/audit"
 	"github.com/teamkit/teamkit/store/postgres"
 	"github.com/teamkit/teamkit/team"
+	"github.com/teamkit/teamkit/webhook/webhooktest"
 )
 
 // feedTeam inserts a team for the feed tests.
@@ -133,4 +134,114 @@ func TestFeedOutOfOrderCommit(t *testing.T) {
 	if want := []string{eA.ID, eB.ID}; !slices.Equal(got, want) {
 		t.Fatalf("after both committed, the feed from the held cursor shows %v, want %v", got, want)
 	}
+}
+
+// TestFeedFaultsOnPostgres runs the webhook fault scenario with the
+// consumers' cursors in PostgreSQL: a receiver failing 30% of requests and
+// a dispatcher killed and restarted 5 times during the changes (1,000, or
+// TEAMKIT_WEBHOOK_FAULT_CHANGES).
+//
+// Rule FEED-2, FEED-3.
+func TestFeedFaultsOnPostgres(t *testing.T) {
+	svc, err := team.New(newStore(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	webhooktest.Faults(t, svc, webhooktest.Changes(t, 1000))
+}
+
+// TestAfterCommitOnPostgres: hooks hear of committed service changes on
+// PostgreSQL too, and not of refused ones.
+//
+// Rule FEED-4.
+func TestAfterCommitOnPostgres(t *testing.T) {
+	got := make(chan audit.Event, 10)
+	svc, err := team.New(newStore(t), team.WithAfterCommit(func(_ context.Context, e audit.Event) { got <- e }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, err := svc.EnsurePersonalTeam(ctx, userNamed("hooked"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.RecordEvent(ctx, team.RecordEventParams{ActorID: "x", TeamID: tm.ID, Action: "team.created"}); err == nil {
+		t.Fatal("a reserved action was recorded")
+	}
+	ev, err := svc.RecordEvent(ctx, team.RecordEventParams{ActorID: "x", TeamID: tm.ID, Action: "host.x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for len(ids) < 2 {
+		select {
+		case e := <-got:
+			ids = append(ids, e.ID)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("hooks heard of %v, want 2 events", ids)
+		}
+	}
+	if ids[1] != ev.ID {
+		t.Fatalf("hook events %v, want the team's creation then %s", ids, ev.ID)
+	}
+	select {
+	case e := <-got:
+		t.Fatalf("unexpected hook event %+v", e)
+	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+// BenchmarkFeedRead reads a feed of 20,000 events with one consumer in
+// pages of 500, acknowledging each page, and reports events/s.
+func BenchmarkFeedRead(b *testing.B) {
+	s := newStore(b)
+	const teams, per = 20, 1000
+	for i := range teams {
+		tm := feedTeam(b, s, fmt.Sprintf("bench-%d", i))
+		err := s.InTx(ctx, func(ctx context.Context, tx team.Tx) error {
+			if _, err := tx.LockTeam(ctx, tm.ID); err != nil {
+				return err
+			}
+			prev := audit.Event{}
+			for range per {
+				e := feedEvent(tm.ID, prev)
+				e.Details = map[string]string{"k": "v"}
+				e = audit.Seal(e, prev)
+				if err := tx.AppendAuditEvent(ctx, e); err != nil {
+					return err
+				}
+				prev = e
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	svc, err := team.New(s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	var read int
+	for i := 0; b.Loop(); i++ {
+		c, err := svc.Consumer(team.ConsumerParams{Name: fmt.Sprintf("bench-%d", i), PageSize: 500})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			events, err := c.Next(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(events) == 0 {
+				break
+			}
+			read += len(events)
+			if err := c.Ack(ctx, events[len(events)-1].Cursor); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(read)/b.Elapsed().Seconds(), "events/s")
 }
