@@ -52,7 +52,6 @@ const pgCursorVersion = 'p'
 // feedPos is a feed position: the events after (xid, id).
 type feedPos struct{ xid, id uint64 }
 
-
 func encodePGCursor(p feedPos) string {
 	if p == (feedPos{}) {
 		return ""
