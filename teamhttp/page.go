@@ -360,8 +360,11 @@ var notices = map[string]string{
 // seeOther redirects after a successful form (post/redirect/get) to to,
 // relative to the mount point, with a notice.
 func (p *page) seeOther(w http.ResponseWriter, r *http.Request, to, notice string) {
+	// Not http.Redirect: it would resolve the relative path against the
+	// path below the mount point and lose the host's prefix.
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, rootOf(r)+to+"?notice="+notice, http.StatusSeeOther)
+	w.Header().Set("Location", rootOf(r)+to+"?notice="+notice)
+	w.WriteHeader(http.StatusSeeOther)
 }
 
 // --- the index: the user's teams and invitations ---
