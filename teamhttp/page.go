@@ -506,9 +506,12 @@ type usageRow struct {
 	Records int
 }
 
+// auditRow is an event with its actor and target named where the page
+// knows them (members, the team, pending invitations).
 type auditRow struct {
 	audit.Event
-	Actor string
+	Actor  string
+	Target string
 }
 
 // confirmation is the page a form without confirm=yes shows first, for
@@ -639,12 +642,22 @@ func (p *page) settingsView(r *http.Request, u team.User, teamID string) (*setti
 		if err != nil {
 			return nil, err
 		}
+		targets := map[string]string{teamID: t.Name}
+		for _, inv := range v.Invitations {
+			targets[inv.ID] = inv.Email
+		}
+		for id, n := range names {
+			targets[id] = n
+		}
 		for _, e := range pg.Events {
-			a, ok := names[e.ActorID]
-			if !ok {
-				a = e.ActorID
+			row := auditRow{Event: e, Actor: e.ActorID, Target: e.Target}
+			if n, ok := names[e.ActorID]; ok {
+				row.Actor = n
 			}
-			v.Audit = append(v.Audit, auditRow{Event: e, Actor: a})
+			if n, ok := targets[e.Target]; ok {
+				row.Target = n
+			}
+			v.Audit = append(v.Audit, row)
 		}
 		v.AuditNext = pg.NextCursor
 	}
