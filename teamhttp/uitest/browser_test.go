@@ -195,7 +195,8 @@ func (s *story) requireExists(sel string, want bool) {
 	}
 }
 
-// screenshot saves the full page as NN-name.png.
+// screenshot saves the full page as NN-name.png, and the owner's view
+// also as settings-owner.png, the one examples/httpserver/README.md shows.
 func (s *story) screenshot(name string) {
 	s.t.Helper()
 	png, err := chromedp.Run(s.ctx, chromedp.FullScreenshot(100))
@@ -206,6 +207,11 @@ func (s *story) screenshot(name string) {
 	path := filepath.Join(s.dir, fmt.Sprintf("%02d-%s.png", s.shot, name))
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		s.t.Fatal(err)
+	}
+	if name == "owner" {
+		if err := os.WriteFile(filepath.Join(s.dir, "settings-owner.png"), png, 0o644); err != nil {
+			s.t.Fatal(err)
+		}
 	}
 }
 
