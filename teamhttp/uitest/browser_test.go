@@ -126,8 +126,21 @@ type story struct {
 func (s *story) run(what string, actions ...chromedp.Action[chromedp.Void]) {
 	s.t.Helper()
 	if err := chromedp.Do(s.ctx, actions...); err != nil {
-		s.t.Fatalf("%s: %v", what, err)
+		s.fail("%s: %v", what, err)
 	}
+}
+
+// fail saves a screenshot of the page as failure.png and fails the test
+// with the page's URL.
+func (s *story) fail(format string, args ...any) {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
+	defer cancel()
+	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+		_ = os.WriteFile(filepath.Join(s.dir, "failure.png"), png, 0o644)
+	}
+	loc, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href`))
+	s.t.Fatalf(format+" (page %s; see %s)", append(args, loc, filepath.Join(s.dir, "failure.png"))...)
 }
 
 // signIn switches the browser to user and opens their team list.
@@ -158,7 +171,7 @@ func (s *story) submit(what string, actions ...chromedp.Action[chromedp.Void]) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	s.t.Fatalf("%s: the next page did not load", what)
+	s.fail("%s: the next page did not load", what)
 }
 
 // eval evaluates expr in the page and returns its value.
@@ -184,14 +197,14 @@ func (s *story) text(sel string) string {
 func (s *story) requireText(sel, want string) {
 	s.t.Helper()
 	if got := s.text(sel); !strings.Contains(got, want) {
-		s.t.Fatalf("%s: got %q, want it to contain %q", sel, got, want)
+		s.fail("%s: got %q, want it to contain %q", sel, got, want)
 	}
 }
 
 func (s *story) requireExists(sel string, want bool) {
 	s.t.Helper()
 	if got := s.exists(sel); got != want {
-		s.t.Fatalf("%s present = %v, want %v", sel, got, want)
+		s.fail("%s present = %v, want %v", sel, got, want)
 	}
 }
 
