@@ -328,6 +328,12 @@ type Snapshot struct {
 	Usage       []billing.UsageRecord
 	TopUps      []billing.TopUp
 	AuditEvents map[string][]audit.Event
+
+	// Invite links (by ID), domain claims (by TeamID then Domain) and join
+	// requests (by ID).
+	InviteLinks  []team.InviteLink
+	DomainClaims []team.DomainClaim
+	JoinRequests []team.JoinRequest
 }
 
 // Snapshot returns a copy of every committed record. It waits for a running
@@ -383,6 +389,7 @@ func (m *Memory) Snapshot() Snapshot {
 		}
 		snap.AuditEvents[id] = out
 	}
+	s.join.snapshot(&snap)
 	return snap
 }
 
@@ -421,6 +428,8 @@ type state struct {
 
 	audit    map[string][]audit.Event // team ID -> events in ascending Seq
 	auditIDs set
+
+	join joinState // invite links, domain claims, join requests (join.go)
 }
 
 func newState() state {
@@ -443,6 +452,7 @@ func newState() state {
 		topUps:        map[string]billing.TopUp{},
 		audit:         map[string][]audit.Event{},
 		auditIDs:      set{},
+		join:          newJoinState(),
 	}
 }
 

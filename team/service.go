@@ -44,6 +44,10 @@ type Service struct {
 	entitlement             Entitlement
 	upgradeNeedsEntitlement bool
 	formerOwnerRole         string // OWN-3; "" means the policy's regular role
+
+	// Domain claims (JOIN-1).
+	domainVerifier DomainVerifier
+	publicDomains  map[string]bool // nil: DefaultPublicEmailDomains
 }
 
 // Option configures a Service.

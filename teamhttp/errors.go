@@ -123,6 +123,17 @@ var statusByCode = map[string]int{
 	"deadline_exceeded":      http.StatusServiceUnavailable,
 	"internal":               http.StatusInternalServerError,
 	"broken_chain":           http.StatusInternalServerError,
+	// Invite links, domains and join requests (LINK, JOIN).
+	"link_revoked":        http.StatusGone,
+	"link_expired":        http.StatusGone,
+	"link_used_up":        http.StatusGone,
+	"link_authority_lost": http.StatusGone,
+	"public_email_domain": http.StatusBadRequest,
+	"domain_claimed":      http.StatusConflict,
+	"domain_not_verified": http.StatusConflict,
+	"join_not_allowed":    http.StatusForbidden,
+	"already_requested":   http.StatusConflict,
+	"join_request_closed": http.StatusConflict,
 }
 
 // problemFor turns err into its status and problem (without ErrorID).
