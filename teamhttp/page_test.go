@@ -378,3 +378,39 @@ func BenchmarkSettingsPage50Members(b *testing.B) {
 	slices.Sort(durs)
 	b.ReportMetric(float64(durs[len(durs)/2].Microseconds()), "p50-µs")
 }
+
+// Rule UI-1, ROLE-8: the controls follow the service's policy, not a fixed
+// list: under the Platform preset (ROLE-3) a finance admin sees the usage
+// chart and may leave, and sees no member management and no audit log;
+// the owner may invite to every role but the owner's.
+func TestSettingsPageFollowsThePolicy(t *testing.T) {
+	ctx := context.Background()
+	svc, err := team.New(store.NewMemory(), team.WithPolicy(rbac.Platform()))
+	require.NoError(t, err)
+	p, err := svc.EnsurePersonalTeam(ctx, pageUser("ana"))
+	require.NoError(t, err)
+	_, err = svc.ChangePlan(ctx, team.ChangePlanParams{ActorID: "ana", TeamID: p.ID, Plan: billing.PlanTeam})
+	require.NoError(t, err)
+	acme, err := svc.CreateTeam(ctx, team.CreateTeamParams{Owner: pageUser("ana"), Name: "Acme"})
+	require.NoError(t, err)
+	for id, role := range map[string]string{"fi": rbac.RoleFinanceAdmin, "dev": rbac.RoleDeveloper} {
+		res, err := svc.Invite(ctx, team.InviteParams{ActorID: "ana", TeamID: acme.ID, Email: id + "@example.com", Role: role})
+		require.NoError(t, err)
+		_, err = svc.AcceptInvitation(ctx, pageUser(id), res.Token)
+		require.NoError(t, err)
+	}
+	f := &pageFixture{svc: svc}
+	h := teamhttp.NewSettingsPage(svc, teamhttp.WithAuthenticate(func(r *http.Request) (team.User, error) { return pageUser(r.Header.Get("X-User")), nil }))
+	mux := http.NewServeMux()
+	mux.Handle("/settings/", http.StripPrefix("/settings", h))
+	f.srv = httptest.NewServer(mux)
+	defer f.srv.Close()
+
+	_, _, body := f.get(t, "fi", "/teams/"+acme.ID)
+	require.Equal(t, []string{"leave", "usage"}, controls(body))
+	_, _, body = f.get(t, "dev", "/teams/"+acme.ID)
+	require.Equal(t, []string{"leave"}, controls(body))
+	_, _, body = f.get(t, "ana", "/teams/"+acme.ID)
+	require.Equal(t, []string{"admin", "developer", "finance_admin", "basic_user"}, selectOptions(body, "invite-role"))
+	require.Equal(t, []string{"finance_admin", "admin", "developer", "basic_user"}, selectOptions(body, "role-fi"))
+}
