@@ -107,9 +107,9 @@ type row interface{ Scan(dest ...any) error }
 
 func scanTeam(r row) (team.Team, error) {
 	var (
-		t                         team.Team
-		kind                      string
-		settings                  sql.NullString
+		t        team.Team
+		kind     string
+		settings sql.NullString
 	)
 	if err := r.Scan(&t.ID, &kind, &t.Name, &t.OwnerID, &settings,
 		timeDest{&t.CreatedAt}, timeDest{&t.UpdatedAt}, timeDest{&t.DeletedAt}); err != nil {
