@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"sync/atomic"
 	"time"
 
 	"github.com/teamkit/teamkit/audit"
@@ -25,7 +26,10 @@ type querier interface {
 // reader implements team.Reader on a querier: the read pool for the Store's
 // own reads, a transaction for a unit of work's.
 type reader struct {
-	db querier
+	db     querier
+	// member holds qMember prepared on the read pool once Migrate has
+	// made the tables; nil in a unit of work.
+	member *atomic.Pointer[sql.Stmt]
 }
 
 // timeLayout is how times are stored: UTC, fixed width, nanoseconds, so
@@ -244,11 +248,24 @@ func (r reader) CountOwnedTeams(ctx context.Context, ownerID string, kind team.K
 
 // Member implements team.Reader with one query on the primary key.
 func (r reader) Member(ctx context.Context, teamID, userID string) (team.Member, error) {
-	m, err := scanMember(r.db.QueryRowContext(ctx, qMember, teamID, userID))
+	var rw *sql.Row
+	if stmt := r.prepared(); stmt != nil {
+		rw = stmt.QueryRowContext(ctx, teamID, userID) // prepared once per connection
+	} else {
+		rw = r.db.QueryRowContext(ctx, qMember, teamID, userID)
+	}
+	m, err := scanMember(rw)
 	if err != nil {
 		return team.Member{}, mapErr("membership", err)
 	}
 	return m, nil
+}
+
+func (r reader) prepared() *sql.Stmt {
+	if r.member == nil {
+		return nil
+	}
+	return r.member.Load()
 }
 
 // Members implements team.Reader.

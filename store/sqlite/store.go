@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -107,7 +108,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		_ = s.w.Close()
 		return nil, fmt.Errorf("sqlite: opening %s for reading: %w", path, err)
 	}
-	s.reader = reader{db: s.r}
+	s.reader = reader{db: s.r, member: new(atomic.Pointer[sql.Stmt])}
 	return s, nil
 }
 
@@ -147,7 +148,11 @@ func openPool(ctx context.Context, dsn string, conns int) (*sql.DB, error) {
 // Close closes both pools. A unit of work still running fails; the Store is
 // not usable afterwards.
 func (s *Store) Close() error {
-	return errors.Join(s.r.Close(), s.w.Close())
+	var err error
+	if stmt := s.member.Swap(nil); stmt != nil {
+		err = stmt.Close()
+	}
+	return errors.Join(err, s.r.Close(), s.w.Close())
 }
 
 // Path returns the database file's path, as given to Open.
