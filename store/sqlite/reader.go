@@ -26,7 +26,7 @@ type querier interface {
 // reader implements team.Reader on a querier: the read pool for the Store's
 // own reads, a transaction for a unit of work's.
 type reader struct {
-	db     querier
+	db querier
 	// member holds qMember prepared on the read pool once Migrate has
 	// made the tables; nil in a unit of work.
 	member *atomic.Pointer[sql.Stmt]
