@@ -33,6 +33,14 @@ const (
 	BillingTopUp         Action = "billing.top_up"
 	BillingPlanChanged   Action = "billing.plan_changed"
 	BillingStatusChanged Action = "billing.status_changed"
+	// UserUpdated: the host changed a user's email or display name
+	// (USER-1); recorded in each team the user belongs to.
+	UserUpdated Action = "user.updated"
+	// UserOffboarded: the host offboarded a user (USER-2); recorded once in
+	// each team the offboarding changed: teams the user left, their deleted
+	// personal team (whose billing account was closed) and teams whose
+	// invitations to the user's email were removed.
+	UserOffboarded Action = "user.offboarded"
 )
 
 // libraryActions are the actions only the library itself records.
@@ -41,6 +49,7 @@ var libraryActions = []Action{
 	InvitationSent, InvitationResent, InvitationCancelled, InvitationDeclined, InvitationAccepted,
 	MemberRoleChanged, MemberRemoved, MemberLeft, OwnershipTransferred,
 	BillingTopUp, BillingPlanChanged, BillingStatusChanged,
+	UserUpdated, UserOffboarded,
 }
 
 // LibraryActions returns the library's own actions, the constants above, in

@@ -30,10 +30,14 @@ func (p Plan) Valid() bool {
 type Status string
 
 // The statuses of a billing account. A suspended account can neither pay
-// for usage nor entitle its holder to own collaboration teams.
+// for usage nor entitle its holder to own collaboration teams. A closed
+// account is one whose user was offboarded (USER-2): like a suspended one
+// it is never charged (Usable refuses it with ErrInvalidAccount), and it is
+// final: nothing reactivates it.
 const (
 	StatusActive    Status = "active"
 	StatusSuspended Status = "suspended"
+	StatusClosed    Status = "closed"
 )
 
 // Account is a user's personal billing account (BILL-1): a token balance and
@@ -94,7 +98,8 @@ var (
 	// ErrTeamLimit: the account already owns as many collaboration teams as
 	// its plan allows. Upgrade the plan or delete or transfer a team.
 	ErrTeamLimit = errors.New("billing: collaboration team limit of the plan reached")
-	// ErrInvalidAccount: the billing account is missing or suspended.
+	// ErrInvalidAccount: the billing account is missing, suspended or
+	// closed.
 	ErrInvalidAccount = errors.New("billing: billing account is missing or suspended")
 	// ErrInsufficientBalance: the account cannot pay the charge. Top up the
 	// team owner's account.
@@ -131,6 +136,9 @@ func (e *InsufficientBalanceError) Is(target error) bool { return target == ErrI
 func (a Account) Usable() error {
 	if a.ID == "" {
 		return fmt.Errorf("%w: the user has no billing account; register the user first", ErrInvalidAccount)
+	}
+	if a.Status == StatusClosed {
+		return fmt.Errorf("%w: account %s is closed because its user was offboarded; closed accounts are never charged or reactivated", ErrInvalidAccount, a.ID)
 	}
 	if a.Status != StatusActive {
 		return fmt.Errorf("%w: account %s is %s; reactivate it first", ErrInvalidAccount, a.ID, a.Status)

@@ -26,6 +26,23 @@ var _ team.Store = (*Memory)(nil)
 // use the Tx instead.
 var ErrInsideUnit = errors.New("store: calling the Memory store itself inside its own unit of work would deadlock; use the Tx")
 
+// ErrNotLocked is returned by a write of a unit of work to records that the
+// Store contract (team.Tx) lets a unit write only under a lock it has not
+// taken: to a team's records (the team itself, its members, invitations,
+// usage records and audit events) without LockTeam or InsertTeam of that
+// team, or to a billing account (UpdateAccount, InsertTopUp) without
+// LockAccount or InsertAccount of that account, earlier in the same unit.
+// The message names the method, the team or account, and the call to make
+// first.
+//
+// It signals a bug in the caller, not a refusal a user could cause: Memory
+// runs one unit of work at a time, so the write would be safe here, but on
+// a store with row locks (store/postgres) it would race with concurrent
+// units of work. Memory refuses it so that tests without a database catch a
+// missing lock. The write changes nothing; the unit should end with the
+// error, as after any failed write.
+var ErrNotLocked = errors.New("store: write without the lock the Store contract requires")
+
 // errUnitEnded is returned by a Tx used after its unit of work ended.
 var errUnitEnded = errors.New("store: the unit of work has ended; the Tx is no longer usable")
 
@@ -35,7 +52,7 @@ type MemoryOption func(*Memory)
 // WithWriteFault makes Memory call fault before each write and lock of a
 // unit of work (the Tx methods InsertTeam, UpdateTeam, DeleteTeamMembers,
 // InsertMember, UpdateMember, DeleteMember, InsertInvitation,
-// UpdateInvitation, InsertAccount, UpdateAccount, InsertUsage, InsertTopUp,
+// UpdateInvitation, DeleteInvitationsByEmail, InsertAccount, UpdateAccount, InsertUsage, InsertTopUp,
 // AppendAuditEvent, LockTeam and LockAccount), passing the method name. A
 // non-nil error is returned by that method without touching anything. Tests
 // use it to prove that a failure in the middle of a use case leaves no trace
@@ -51,8 +68,9 @@ func WithWriteFault(fault func(op string) error) MemoryOption {
 //
 // Reads on Memory take a read lock and see committed data only; while a
 // unit of work runs they wait for it to end. A unit of work holds the
-// store exclusively from start to end, so LockTeam and LockAccount only
-// check that the record exists.
+// store exclusively from start to end, so LockTeam and LockAccount wait for
+// nothing: they record what the unit has locked, and a write the contract
+// puts under a lock the unit has not taken fails with ErrNotLocked.
 type Memory struct {
 	sem   chan struct{} // one slot: the unit of work running or about to
 	mu    sync.RWMutex  // guards s and undo; a unit holds it for writing all its life
@@ -745,4 +763,32 @@ func (s *state) lastAuditEvent(teamID string) (audit.Event, error) {
 		return audit.Event{}, notFound("audit events of team", teamID)
 	}
 	return copyEvent(es[len(es)-1]), nil
+}
+
+// User lifecycle (ROLE-8, USER-1, USER-2).
+
+// MembershipsOfUser implements team.Reader.
+func (m *Memory) MembershipsOfUser(ctx context.Context, userID string) ([]team.Membership, error) {
+	if err := m.rlock(ctx); err != nil {
+		return nil, err
+	}
+	defer m.mu.RUnlock()
+	return m.s.membershipsOfUser(userID), nil
+}
+
+func (s *state) membershipsOfUser(userID string) []team.Membership {
+	ids := s.membersByUser[userID]
+	out := make([]team.Membership, 0, len(ids))
+	for id := range ids {
+		if t, ok := s.teams[id]; ok {
+			out = append(out, team.Membership{Team: copyTeam(t), Member: s.members[memberKey{id, userID}]})
+		}
+	}
+	slices.SortFunc(out, func(a, b team.Membership) int {
+		if c := a.Team.CreatedAt.Compare(b.Team.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Team.ID, b.Team.ID)
+	})
+	return out
 }

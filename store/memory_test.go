@@ -43,6 +43,28 @@ func mustTx(t testing.TB, s team.Store, fn func(ctx context.Context, tx team.Tx)
 	}
 }
 
+// lockTeams locks teamIDs in tx, as team.Tx requires before writing to
+// their records.
+func lockTeams(ctx context.Context, tx team.Tx, teamIDs ...string) error {
+	for _, id := range teamIDs {
+		if _, err := tx.LockTeam(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lockAccounts locks the billing accounts of userIDs in tx, as team.Tx
+// requires before writing to them.
+func lockAccounts(ctx context.Context, tx team.Tx, userIDs ...string) error {
+	for _, id := range userIDs {
+		if _, err := tx.LockAccount(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // fill stores one record of every kind.
 func fill(t *testing.T, m *store.Memory) {
 	t.Helper()
@@ -109,6 +131,9 @@ func TestSnapshotAfterRollbackIsUnchanged(t *testing.T) {
 	before := fmt.Sprintf("%+v", m.Snapshot())
 	boom := errors.New("boom")
 	err := m.InTx(context.Background(), func(ctx context.Context, tx team.Tx) error {
+		if err := errors.Join(lockTeams(ctx, tx, "t1"), lockAccounts(ctx, tx, "u1")); err != nil {
+			return err
+		}
 		for i := range 50 {
 			id := fmt.Sprint(i)
 			if err := errors.Join(
@@ -146,6 +171,8 @@ func TestUsageLedgerAcrossRollbacks(t *testing.T) {
 	}
 	mustTx(t, m, func(ctx context.Context, tx team.Tx) error {
 		return errors.Join(
+			tx.InsertTeam(ctx, team.Team{ID: "t1", Kind: team.Collaboration, OwnerID: "o1"}),
+			tx.InsertTeam(ctx, team.Team{ID: "t2", Kind: team.Collaboration, OwnerID: "o1"}),
 			tx.InsertAccount(ctx, billing.Account{ID: "a1", UserID: "o1", Status: billing.StatusActive, Balance: 100}),
 			tx.InsertUsage(ctx, usage("r1", "t1", "k1", 2)),
 			tx.InsertUsage(ctx, usage("r2", "t1", "k2", 1)), // out of order
@@ -156,6 +183,9 @@ func TestUsageLedgerAcrossRollbacks(t *testing.T) {
 	err := m.InTx(ctx, func(ctx context.Context, tx team.Tx) error {
 		a, err := tx.LockAccount(ctx, "o1")
 		if err != nil {
+			return err
+		}
+		if err := lockTeams(ctx, tx, "t1", "t2"); err != nil {
 			return err
 		}
 		a.Balance -= 7
@@ -192,6 +222,7 @@ func TestUsageLedgerAcrossRollbacks(t *testing.T) {
 	// The rolled-back IDs and keys are free again.
 	mustTx(t, m, func(ctx context.Context, tx team.Tx) error {
 		return errors.Join(
+			lockTeams(ctx, tx, "t1", "t2"),
 			tx.InsertUsage(ctx, usage("r4", "t1", "k4", 0)),
 			tx.InsertUsage(ctx, usage("r7", "t1", "k7", 5)),
 			tx.InsertUsage(ctx, usage("r6", "t2", "k6", 1)),
@@ -317,7 +348,8 @@ func TestReadersWaitForUnit(t *testing.T) {
 		mustTx(t, m, func(ctx context.Context, tx team.Tx) error {
 			close(inside)
 			<-release
-			return tx.UpdateMember(ctx, team.Member{TeamID: "t1", UserID: "u1", Role: "admin"})
+			return errors.Join(lockTeams(ctx, tx, "t1"),
+				tx.UpdateMember(ctx, team.Member{TeamID: "t1", UserID: "u1", Role: "admin"}))
 		})
 	})
 	<-inside
@@ -560,6 +592,9 @@ func bigLogStore(b *testing.B) *store.Memory {
 		m := store.NewMemory()
 		actions := []audit.Action{audit.TeamUpdated, audit.MemberRoleChanged, audit.InvitationSent, audit.InvitationAccepted}
 		mustTx(b, m, func(ctx context.Context, tx team.Tx) error {
+			if err := tx.InsertTeam(ctx, team.Team{ID: "big", Kind: team.Collaboration, OwnerID: "actor-0"}); err != nil {
+				return err
+			}
 			var prev audit.Event
 			for i := range 1_000_000 {
 				e := audit.Seal(audit.Event{
@@ -616,13 +651,15 @@ func TestUpdatesKeepUniqueness(t *testing.T) {
 		)
 	})
 	err := m.InTx(ctx, func(ctx context.Context, tx team.Tx) error {
-		return tx.UpdateTeam(ctx, team.Team{ID: "c1", Kind: team.Personal, OwnerID: "u1"})
+		return errors.Join(lockTeams(ctx, tx, "c1"),
+			tx.UpdateTeam(ctx, team.Team{ID: "c1", Kind: team.Personal, OwnerID: "u1"}))
 	})
 	if !errors.Is(err, team.ErrConflict) {
 		t.Fatalf("UpdateTeam making a second personal team: %v, want ErrConflict", err)
 	}
 	err = m.InTx(ctx, func(ctx context.Context, tx team.Tx) error {
-		return tx.UpdateAccount(ctx, billing.Account{ID: "a2", UserID: "u1"})
+		return errors.Join(lockAccounts(ctx, tx, "u2"),
+			tx.UpdateAccount(ctx, billing.Account{ID: "a2", UserID: "u1"}))
 	})
 	if !errors.Is(err, team.ErrConflict) {
 		t.Fatalf("UpdateAccount onto a user with an account: %v, want ErrConflict", err)
@@ -630,6 +667,7 @@ func TestUpdatesKeepUniqueness(t *testing.T) {
 	// Moving the personal team and the account to free users is fine.
 	mustTx(t, m, func(ctx context.Context, tx team.Tx) error {
 		return errors.Join(
+			lockTeams(ctx, tx, "p1"), lockAccounts(ctx, tx, "u2"),
 			tx.UpdateTeam(ctx, team.Team{ID: "p1", Kind: team.Personal, OwnerID: "u3"}),
 			tx.UpdateAccount(ctx, billing.Account{ID: "a2", UserID: "u3"}),
 		)
@@ -645,5 +683,121 @@ func TestUpdatesKeepUniqueness(t *testing.T) {
 	}
 	if _, err := m.Account(ctx, "u2"); !errors.Is(err, team.ErrNotFound) {
 		t.Fatalf("Account(u2) after the move: %v, want ErrNotFound", err)
+	}
+}
+
+// TestMemoryRefusesUnlockedWrites: every write the Store contract puts
+// under a lock (team.Tx) fails with ErrNotLocked, naming the method, the
+// record's team or account and the call to make first, when the unit of
+// work has not taken that lock, also when it holds other locks or held it
+// in an earlier unit; the refused write changes nothing; and the same write
+// under the lock succeeds. Rule SEC-3: this is how tests without a
+// database see a use case that forgot a lock.
+func TestMemoryRefusesUnlockedWrites(t *testing.T) {
+	lockTeam := func(ctx context.Context, tx team.Tx) error { return lockTeams(ctx, tx, "t1") }
+	lockAccount := func(ctx context.Context, tx team.Tx) error { return lockAccounts(ctx, tx, "u1") }
+	cases := []struct {
+		op    string
+		write func(ctx context.Context, tx team.Tx) error
+		team  bool // the write needs t1's lock; otherwise the lock of u1's account
+	}{
+		{"UpdateTeam", func(ctx context.Context, tx team.Tx) error {
+			return tx.UpdateTeam(ctx, team.Team{ID: "t1", Kind: team.Collaboration, Name: "Renamed", OwnerID: "u1", CreatedAt: t0})
+		}, true},
+		{"DeleteTeamMembers", func(ctx context.Context, tx team.Tx) error {
+			return tx.DeleteTeamMembers(ctx, "t1")
+		}, true},
+		{"InsertMember", func(ctx context.Context, tx team.Tx) error {
+			return tx.InsertMember(ctx, team.Member{TeamID: "t1", UserID: "u2", Role: "member", JoinedAt: t0})
+		}, true},
+		{"UpdateMember", func(ctx context.Context, tx team.Tx) error {
+			return tx.UpdateMember(ctx, team.Member{TeamID: "t1", UserID: "u1", Role: "admin", JoinedAt: t0})
+		}, true},
+		{"DeleteMember", func(ctx context.Context, tx team.Tx) error {
+			return tx.DeleteMember(ctx, "t1", "u1")
+		}, true},
+		{"InsertInvitation", func(ctx context.Context, tx team.Tx) error {
+			return tx.InsertInvitation(ctx, team.Invitation{ID: "i2", TeamID: "t1", Email: "b@example.com",
+				Status: team.InvitationPending, TokenHash: strings.Repeat("cd", 32), CreatedAt: t0})
+		}, true},
+		{"UpdateInvitation", func(ctx context.Context, tx team.Tx) error {
+			return tx.UpdateInvitation(ctx, team.Invitation{ID: "i1", TeamID: "t1", Email: "a@example.com",
+				Status: team.InvitationCancelled, TokenHash: strings.Repeat("ab", 32), CreatedAt: t0})
+		}, true},
+		{"DeleteInvitationsByEmail", func(ctx context.Context, tx team.Tx) error {
+			_, err := tx.DeleteInvitationsByEmail(ctx, "t1", "a@example.com")
+			return err
+		}, true},
+		{"InsertUsage", func(ctx context.Context, tx team.Tx) error {
+			return tx.InsertUsage(ctx, billing.UsageRecord{ID: "r2", TeamID: "t1", UserID: "u1", AccountID: "a1", Amount: 1,
+				Time: t0, IdempotencyKey: "k2"})
+		}, true},
+		{"AppendAuditEvent", func(ctx context.Context, tx team.Tx) error {
+			return tx.AppendAuditEvent(ctx, audit.Event{ID: "e2", TeamID: "t1", Seq: 2, Time: t0, Action: audit.TeamUpdated})
+		}, true},
+		{"UpdateAccount", func(ctx context.Context, tx team.Tx) error {
+			return tx.UpdateAccount(ctx, billing.Account{ID: "a1", UserID: "u1", Plan: billing.PlanTeam, Status: billing.StatusActive, Balance: 5})
+		}, false},
+		{"InsertTopUp", func(ctx context.Context, tx team.Tx) error {
+			return tx.InsertTopUp(ctx, billing.TopUp{ID: "p2", AccountID: "a1", TeamID: "t1", Amount: 1, Time: t0})
+		}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.op, func(t *testing.T) {
+			m := store.NewMemory()
+			fill(t, m) // inserts t1 and a1: held by that unit only
+			mustTx(t, m, func(ctx context.Context, tx team.Tx) error {
+				return errors.Join(
+					tx.InsertTeam(ctx, team.Team{ID: "t2", Kind: team.Collaboration, OwnerID: "u2"}),
+					tx.InsertAccount(ctx, billing.Account{ID: "a2", UserID: "u2"}),
+				)
+			})
+			before := fmt.Sprintf("%+v", m.Snapshot())
+			// The lock the write needs, and every other: another team,
+			// another account, and the other kind of lock on t1 and u1.
+			need, other, call := lockTeam, lockAccount, `LockTeam(ctx, "t1")`
+			if !c.team {
+				need, other, call = lockAccount, lockTeam, `LockAccount(ctx, "u1")`
+			}
+			others := func(ctx context.Context, tx team.Tx) error {
+				return errors.Join(lockTeams(ctx, tx, "t2"), lockAccounts(ctx, tx, "u2"), other(ctx, tx))
+			}
+			for _, held := range []struct {
+				what string
+				lock func(ctx context.Context, tx team.Tx) error
+			}{
+				{"no lock", func(context.Context, team.Tx) error { return nil }},
+				{"other locks", others},
+			} {
+				var err error
+				mustTx(t, m, func(ctx context.Context, tx team.Tx) error {
+					if err := held.lock(ctx, tx); err != nil {
+						return err
+					}
+					err = c.write(ctx, tx)
+					return nil // commit: the refused write must have changed nothing
+				})
+				if !errors.Is(err, store.ErrNotLocked) {
+					t.Fatalf("%s with %s: error = %v, want one matching store.ErrNotLocked", c.op, held.what, err)
+				}
+				for _, part := range []string{c.op, call} {
+					if !strings.Contains(err.Error(), part) {
+						t.Errorf("%s with %s: error %q does not mention %q", c.op, held.what, err, part)
+					}
+				}
+				if after := fmt.Sprintf("%+v", m.Snapshot()); after != before {
+					t.Fatalf("%s with %s: the refused write changed the store:\n%s\nwant\n%s", c.op, held.what, after, before)
+				}
+			}
+			mustTx(t, m, func(ctx context.Context, tx team.Tx) error {
+				if err := need(ctx, tx); err != nil {
+					return err
+				}
+				return c.write(ctx, tx)
+			})
+			if after := fmt.Sprintf("%+v", m.Snapshot()); after == before {
+				t.Fatalf("%s under its lock changed nothing", c.op)
+			}
+		})
 	}
 }

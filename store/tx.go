@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -28,7 +29,30 @@ type memTx struct {
 	s      *state
 	undo   *undoLog
 	ended  atomic.Bool
+
+	// The teams and billing accounts (by account ID) the unit has locked
+	// or inserted: those it may write to (see team.Tx and ErrNotLocked).
+	teams, accounts held
 }
+
+// held is a set of IDs. A unit of work holds a handful at most, so a slice
+// searched in order does, and the first two live in the memTx itself: the
+// usual unit (one team, one account) allocates nothing for its locks.
+type held struct {
+	ids []string
+	buf [2]string
+}
+
+func (h *held) add(id string) {
+	if h.ids == nil {
+		h.ids = h.buf[:0]
+	}
+	if !slices.Contains(h.ids, id) {
+		h.ids = append(h.ids, id)
+	}
+}
+
+func (h *held) has(id string) bool { return slices.Contains(h.ids, id) }
 
 var (
 	_ team.Tx         = (*memTx)(nil)
@@ -160,6 +184,30 @@ func (t *memTx) write(ctx context.Context, op string) error {
 		}
 	}
 	return nil
+}
+
+// needTeam refuses op, a write to the records of teamID, unless the unit
+// locked or inserted that team earlier (team.Tx).
+func (t *memTx) needTeam(op, teamID string) error {
+	if t.teams.has(teamID) {
+		return nil
+	}
+	return fmt.Errorf("%w: %s on team %q, which this unit of work has not locked; call LockTeam(ctx, %q) (or InsertTeam) first, in the same unit of work",
+		ErrNotLocked, op, teamID, teamID)
+}
+
+// needAccount refuses op, a write to the billing account accountID, unless
+// the unit locked or inserted that account earlier (team.Tx).
+func (t *memTx) needAccount(op, accountID string) error {
+	if t.accounts.has(accountID) {
+		return nil
+	}
+	user := "its user's ID"
+	if a, ok := t.s.accounts[accountID]; ok {
+		user = strconv.Quote(a.UserID)
+	}
+	return fmt.Errorf("%w: %s on billing account %q, which this unit of work has not locked; call LockAccount(ctx, %s) (or InsertAccount) first, in the same unit of work",
+		ErrNotLocked, op, accountID, user)
 }
 
 // Undo-logged primitives.
@@ -335,20 +383,29 @@ func (t *memTx) LastAuditEvent(ctx context.Context, teamID string) (audit.Event,
 	return t.s.lastAuditEvent(teamID)
 }
 
-// Locks: the unit already holds the whole store.
+// Locks: the unit already holds the whole store, so they only record what
+// the unit may write to, as a store with row locks would need.
 
 func (t *memTx) LockTeam(ctx context.Context, teamID string) (team.Team, error) {
 	if err := t.write(ctx, "LockTeam"); err != nil {
 		return team.Team{}, err
 	}
-	return t.s.team(teamID)
+	tm, err := t.s.team(teamID)
+	if err == nil {
+		t.teams.add(teamID)
+	}
+	return tm, err
 }
 
 func (t *memTx) LockAccount(ctx context.Context, userID string) (billing.Account, error) {
 	if err := t.write(ctx, "LockAccount"); err != nil {
 		return billing.Account{}, err
 	}
-	return t.s.account(userID)
+	a, err := t.s.account(userID)
+	if err == nil {
+		t.accounts.add(a.ID)
+	}
+	return a, err
 }
 
 // Teams.
@@ -379,6 +436,7 @@ func (t *memTx) InsertTeam(ctx context.Context, tm team.Team) error {
 		setKey(t, t.s.personal, tm.OwnerID, tm.ID)
 	}
 	addToSet(t, t.s.owned, tm.OwnerID, tm.ID)
+	t.teams.add(tm.ID) // a team the unit created is its own to write
 	return nil
 }
 
@@ -391,6 +449,9 @@ func (t *memTx) UpdateTeam(ctx context.Context, tm team.Team) error {
 	old, ok := t.s.teams[tm.ID]
 	if !ok {
 		return notFound("team", tm.ID)
+	}
+	if err := t.needTeam("UpdateTeam", tm.ID); err != nil {
+		return err
 	}
 	if err := t.s.checkPersonalSlot(tm); err != nil {
 		return err
@@ -416,6 +477,9 @@ func (t *memTx) DeleteTeamMembers(ctx context.Context, teamID string) error {
 	if _, ok := t.s.teams[teamID]; !ok {
 		return notFound("team", teamID)
 	}
+	if err := t.needTeam("DeleteTeamMembers", teamID); err != nil {
+		return err
+	}
 	for _, user := range slices.Collect(maps.Keys(t.s.membersByTeam[teamID])) {
 		t.deleteMember(teamID, user)
 	}
@@ -434,6 +498,9 @@ func (t *memTx) InsertMember(ctx context.Context, m team.Member) error {
 	if err := t.write(ctx, "InsertMember"); err != nil {
 		return err
 	}
+	if err := t.needTeam("InsertMember", m.TeamID); err != nil {
+		return err
+	}
 	k := memberKey{m.TeamID, m.UserID}
 	if _, ok := t.s.members[k]; ok {
 		return conflict("user %q is already a member of team %q", m.UserID, m.TeamID)
@@ -448,6 +515,9 @@ func (t *memTx) UpdateMember(ctx context.Context, m team.Member) error {
 	if err := t.write(ctx, "UpdateMember"); err != nil {
 		return err
 	}
+	if err := t.needTeam("UpdateMember", m.TeamID); err != nil {
+		return err
+	}
 	k := memberKey{m.TeamID, m.UserID}
 	if _, ok := t.s.members[k]; !ok {
 		return notFound("member", m.TeamID+"/"+m.UserID)
@@ -458,6 +528,9 @@ func (t *memTx) UpdateMember(ctx context.Context, m team.Member) error {
 
 func (t *memTx) DeleteMember(ctx context.Context, teamID, userID string) error {
 	if err := t.write(ctx, "DeleteMember"); err != nil {
+		return err
+	}
+	if err := t.needTeam("DeleteMember", teamID); err != nil {
 		return err
 	}
 	if _, ok := t.s.members[memberKey{teamID, userID}]; !ok {
@@ -514,6 +587,9 @@ func (t *memTx) InsertInvitation(ctx context.Context, inv team.Invitation) error
 	if err := t.write(ctx, "InsertInvitation"); err != nil {
 		return err
 	}
+	if err := t.needTeam("InsertInvitation", inv.TeamID); err != nil {
+		return err
+	}
 	if _, ok := t.s.invitations[inv.ID]; ok {
 		return conflict("invitation %q already exists", inv.ID)
 	}
@@ -529,9 +605,15 @@ func (t *memTx) UpdateInvitation(ctx context.Context, inv team.Invitation) error
 	if err := t.write(ctx, "UpdateInvitation"); err != nil {
 		return err
 	}
+	if err := t.needTeam("UpdateInvitation", inv.TeamID); err != nil {
+		return err
+	}
 	old, ok := t.s.invitations[inv.ID]
 	if !ok {
 		return notFound("invitation", inv.ID)
+	}
+	if err := t.needTeam("UpdateInvitation", old.TeamID); err != nil {
+		return err // moving an invitation writes to both teams' records
 	}
 	if err := t.s.checkInvitation(inv); err != nil {
 		return err
@@ -556,6 +638,7 @@ func (t *memTx) InsertAccount(ctx context.Context, a billing.Account) error {
 	}
 	setKey(t, t.s.accounts, a.ID, a)
 	setKey(t, t.s.accountByUser, a.UserID, a.ID)
+	t.accounts.add(a.ID) // an account the unit created is its own to write
 	return nil
 }
 
@@ -568,6 +651,9 @@ func (t *memTx) UpdateAccount(ctx context.Context, a billing.Account) error {
 	old, ok := t.s.accounts[a.ID]
 	if !ok {
 		return notFound("billing account", a.ID)
+	}
+	if err := t.needAccount("UpdateAccount", a.ID); err != nil {
+		return err
 	}
 	if other, ok := t.s.accountByUser[a.UserID]; ok && other != a.ID {
 		return conflict("user %q already has billing account %q", a.UserID, other)
@@ -587,6 +673,9 @@ func (t *memTx) UpdateAccount(ctx context.Context, a billing.Account) error {
 // it is older than the last, which takes a binary search and a shift.
 func (t *memTx) InsertUsage(ctx context.Context, r billing.UsageRecord) error {
 	if err := t.write(ctx, "InsertUsage"); err != nil {
+		return err
+	}
+	if err := t.needTeam("InsertUsage", r.TeamID); err != nil {
 		return err
 	}
 	s := t.s
@@ -621,6 +710,9 @@ func (t *memTx) InsertTopUp(ctx context.Context, tu billing.TopUp) error {
 	if err := t.write(ctx, "InsertTopUp"); err != nil {
 		return err
 	}
+	if err := t.needAccount("InsertTopUp", tu.AccountID); err != nil {
+		return err
+	}
 	if _, ok := t.s.topUps[tu.ID]; ok {
 		return conflict("top-up %q already exists", tu.ID)
 	}
@@ -632,6 +724,9 @@ func (t *memTx) InsertTopUp(ctx context.Context, tu billing.TopUp) error {
 
 func (t *memTx) AppendAuditEvent(ctx context.Context, e audit.Event) error {
 	if err := t.write(ctx, "AppendAuditEvent"); err != nil {
+		return err
+	}
+	if err := t.needTeam("AppendAuditEvent", e.TeamID); err != nil {
 		return err
 	}
 	if _, ok := t.s.auditIDs[e.ID]; ok {
@@ -660,4 +755,34 @@ func (t *memTx) AppendAuditEvent(ctx context.Context, e audit.Event) error {
 		t.s.audit[teamID] = slices.Delete(t.s.audit[teamID], i, i+1)
 	}})
 	return nil
+}
+
+// User lifecycle (ROLE-8, USER-1, USER-2).
+
+func (t *memTx) MembershipsOfUser(ctx context.Context, userID string) ([]team.Membership, error) {
+	if err := t.check(ctx); err != nil {
+		return nil, err
+	}
+	return t.s.membershipsOfUser(userID), nil
+}
+
+func (t *memTx) DeleteInvitationsByEmail(ctx context.Context, teamID, email string) (int, error) {
+	if err := t.write(ctx, "DeleteInvitationsByEmail"); err != nil {
+		return 0, err
+	}
+	if _, ok := t.s.teams[teamID]; !ok {
+		return 0, notFound("team", teamID)
+	}
+	if err := t.needTeam("DeleteInvitationsByEmail", teamID); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range slices.Sorted(maps.Keys(t.s.invByEmail[email])) {
+		if inv := t.s.invitations[id]; inv.TeamID == teamID {
+			t.unindexInvitation(inv)
+			delKey(t, t.s.invitations, id)
+			n++
+		}
+	}
+	return n, nil
 }

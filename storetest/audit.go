@@ -44,7 +44,7 @@ func testLastAuditEvent(t *testing.T, s team.Store) {
 	noErr(t, "LastAuditEvent", err)
 	same(t, "LastAuditEvent", got, events[3], normEvent)
 	next := newEvents(t, tm.ID, 5)[4]
-	mustTx(t, s, func(ctx context.Context, tx team.Tx) error {
+	mustTx(t, s, teamLocked(tm.ID, func(ctx context.Context, tx team.Tx) error {
 		if err := tx.AppendAuditEvent(ctx, next); err != nil {
 			return err
 		}
@@ -52,7 +52,7 @@ func testLastAuditEvent(t *testing.T, s team.Store) {
 		noErr(t, "Tx.LastAuditEvent", err)
 		same(t, "Tx.LastAuditEvent", got, next, normEvent)
 		return nil
-	})
+	}))
 }
 
 // Rule AUD-2, AUD-4: the stored log keeps every hashed field, so the chain

@@ -106,7 +106,7 @@ func testUpdateAccount(t *testing.T, s team.Store) {
 	a.Plan = billing.PlanEnterprise
 	a.Status = billing.StatusSuspended
 	a.UpdatedAt = at(3)
-	mustTx(t, s, func(ctx context.Context, tx team.Tx) error { return tx.UpdateAccount(ctx, a) })
+	mustTx(t, s, accountLocked(a.UserID, func(ctx context.Context, tx team.Tx) error { return tx.UpdateAccount(ctx, a) }))
 	got, err := s.Account(t.Context(), a.UserID)
 	noErr(t, "Account", err)
 	same(t, "Account after update", got, a, normAccount)
@@ -263,10 +263,10 @@ func testUsageTotalsOverflow(t *testing.T, s team.Store) {
 func testInsertTopUpDuplicateID(t *testing.T, s team.Store) {
 	a := newAccount(t, newID(t, "user"))
 	tm := newTeam(t, team.Collaboration, a.UserID)
-	tu := newTopUp(t, a.ID, tm.ID)
+	tu := newTopUp(t, a, tm.ID)
 	seed(t, s, a, tm, tu)
-	dup := newTopUp(t, a.ID, tm.ID)
+	dup := newTopUp(t, a, tm.ID)
 	dup.ID = tu.ID
 	wantInsertErr(t, s, team.ErrConflict, dup)
-	seed(t, s, newTopUp(t, a.ID, tm.ID))
+	seed(t, s, newTopUp(t, a, tm.ID))
 }

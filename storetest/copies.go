@@ -77,7 +77,7 @@ func testCopiesTeamSettings(t *testing.T, s team.Store) {
 	upd.Settings = map[string]string{"color": "green"}
 	want = upd
 	want.Settings = map[string]string{"color": "green"}
-	mustTx(t, s, func(ctx context.Context, tx team.Tx) error { return tx.UpdateTeam(ctx, upd) })
+	mustTx(t, s, teamLocked(upd.ID, func(ctx context.Context, tx team.Tx) error { return tx.UpdateTeam(ctx, upd) }))
 	scribble(upd.Settings)
 	check("Team after the caller changed the map given to UpdateTeam")
 }

@@ -23,6 +23,10 @@
 //   - Records of a team are inserted after the team, but user IDs, inviter
 //     IDs and usage records' AccountID name no stored record: a store must
 //     not require them to.
+//   - Every write comes after the lock team.Tx requires for it (LockTeam or
+//     InsertTeam of the record's team, LockAccount or InsertAccount of the
+//     account). The suite does not require a store to refuse other writes;
+//     store.Memory does (store.ErrNotLocked), a database need not.
 //   - A failed write is the end of a unit of work: the suite returns its
 //     error from fn at once, as a database that aborts the transaction
 //     requires.
@@ -30,6 +34,13 @@
 //     a lock) or answer from the committed state (MVCC); the isolation
 //     subtest accepts both. Outside reads always use a context of their own,
 //     never the context InTx passes to fn.
+//
+// RunBatcher is the suite of the optional team.Batcher contract (group
+// commit), for a Store that implements it, one subtest per sentence of its
+// documentation, SEC-5 deadlines included; it also fixes what the contract
+// leaves open about a panic in fn. store.Memory runs every unit of work
+// alone and does not implement team.Batcher, so it has no RunBatcher run;
+// the PostgreSQL store runs it with group commit on.
 //
 // Subtests that prove a rule of the specification name it in a comment
 // (TEAM-1, INV-2, BILL-4, AUD-4, SEC-3, …).

@@ -87,7 +87,16 @@ func newInvWorld(t *testing.T, withLedger bool) *invWorld {
 
 func (w *invWorld) tamper(t *testing.T, fn func(ctx context.Context, tx team.Tx) error) {
 	t.Helper()
-	if err := w.mem.InTx(context.Background(), fn); err != nil {
+	err := w.mem.InTx(context.Background(), func(ctx context.Context, tx team.Tx) error {
+		// Corrupt, but under the locks the Store contract requires.
+		for _, id := range []string{w.teamID, w.personal} {
+			if _, err := tx.LockTeam(ctx, id); err != nil {
+				return err
+			}
+		}
+		return fn(ctx, tx)
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 }

@@ -125,9 +125,9 @@ func testInsertInvitationAllowed(t *testing.T, s team.Store) {
 func testUpdateInvitationNotFound(t *testing.T, s team.Store) {
 	tm := newTeam(t, team.Collaboration, newID(t, "user"))
 	seed(t, s, tm)
-	wantTxErr(t, s, team.ErrNotFound, func(ctx context.Context, tx team.Tx) error {
+	wantTxErr(t, s, team.ErrNotFound, teamLocked(tm.ID, func(ctx context.Context, tx team.Tx) error {
 		return tx.UpdateInvitation(ctx, newInvitation(t, tm.ID, newEmail(t), team.InvitationPending))
-	})
+	}))
 }
 
 // Rule INV-6: re-sending replaces the token; the old one is dead.
@@ -139,7 +139,7 @@ func testUpdateInvitation(t *testing.T, s team.Store) {
 	inv.TokenHash = randomHex(t, 32)
 	inv.ExpiresAt = at(20000)
 	inv.UpdatedAt = at(5)
-	mustTx(t, s, func(ctx context.Context, tx team.Tx) error { return tx.UpdateInvitation(ctx, inv) })
+	mustTx(t, s, teamLocked(tm.ID, func(ctx context.Context, tx team.Tx) error { return tx.UpdateInvitation(ctx, inv) }))
 	_, err := s.InvitationByTokenHash(t.Context(), oldHash)
 	wantErr(t, "InvitationByTokenHash of the replaced hash", err, team.ErrNotFound)
 	got, err := s.InvitationByTokenHash(t.Context(), inv.TokenHash)
@@ -147,7 +147,7 @@ func testUpdateInvitation(t *testing.T, s team.Store) {
 	same(t, "InvitationByTokenHash after update", got, inv, normInvitation)
 
 	inv.Status = team.InvitationAccepted
-	mustTx(t, s, func(ctx context.Context, tx team.Tx) error { return tx.UpdateInvitation(ctx, inv) })
+	mustTx(t, s, teamLocked(tm.ID, func(ctx context.Context, tx team.Tx) error { return tx.UpdateInvitation(ctx, inv) }))
 	got, err = s.Invitation(t.Context(), inv.ID)
 	noErr(t, "Invitation", err)
 	same(t, "Invitation after acceptance", got, inv, normInvitation)
@@ -163,10 +163,10 @@ func testUpdateInvitationSecondPending(t *testing.T, s team.Store) {
 	seed(t, s, tm, old, pending, otherEmail)
 	revived := old
 	revived.Status = team.InvitationPending
-	wantTxErr(t, s, team.ErrConflict, func(ctx context.Context, tx team.Tx) error { return tx.UpdateInvitation(ctx, revived) })
+	wantTxErr(t, s, team.ErrConflict, teamLocked(tm.ID, func(ctx context.Context, tx team.Tx) error { return tx.UpdateInvitation(ctx, revived) }))
 	moved := otherEmail
 	moved.Email = email
-	wantTxErr(t, s, team.ErrConflict, func(ctx context.Context, tx team.Tx) error { return tx.UpdateInvitation(ctx, moved) })
+	wantTxErr(t, s, team.ErrConflict, teamLocked(tm.ID, func(ctx context.Context, tx team.Tx) error { return tx.UpdateInvitation(ctx, moved) }))
 	got, err := s.Invitation(t.Context(), old.ID)
 	noErr(t, "Invitation", err)
 	same(t, "Invitation after refused update", got, old, normInvitation)
@@ -183,7 +183,7 @@ func testUpdateInvitationTakenToken(t *testing.T, s team.Store) {
 	seed(t, s, tm, a, b)
 	b2 := b
 	b2.TokenHash = a.TokenHash
-	wantTxErr(t, s, team.ErrConflict, func(ctx context.Context, tx team.Tx) error { return tx.UpdateInvitation(ctx, b2) })
+	wantTxErr(t, s, team.ErrConflict, teamLocked(tm.ID, func(ctx context.Context, tx team.Tx) error { return tx.UpdateInvitation(ctx, b2) }))
 	for _, want := range []team.Invitation{a, b} {
 		got, err := s.InvitationByTokenHash(t.Context(), want.TokenHash)
 		noErr(t, "InvitationByTokenHash", err)
@@ -199,12 +199,12 @@ func testUpdateInvitationFreesSlot(t *testing.T, s team.Store) {
 	seed(t, s, tm, inv)
 	inv.Status = team.InvitationCancelled
 	again := newInvitation(t, tm.ID, email, team.InvitationPending)
-	mustTx(t, s, func(ctx context.Context, tx team.Tx) error {
+	mustTx(t, s, teamLocked(tm.ID, func(ctx context.Context, tx team.Tx) error {
 		if err := tx.UpdateInvitation(ctx, inv); err != nil {
 			return err
 		}
 		return tx.InsertInvitation(ctx, again)
-	})
+	}))
 	got, err := s.Invitations(t.Context(), tm.ID, team.InvitationPending)
 	noErr(t, "Invitations", err)
 	sameList(t, "pending Invitations", got, []team.Invitation{again}, normInvitation)

@@ -82,9 +82,9 @@ func testInsertMemberOtherTeam(t *testing.T, s team.Store) {
 func testUpdateMemberNotFound(t *testing.T, s team.Store) {
 	tm := newTeam(t, team.Collaboration, newID(t, "user"))
 	seed(t, s, tm)
-	wantTxErr(t, s, team.ErrNotFound, func(ctx context.Context, tx team.Tx) error {
+	wantTxErr(t, s, team.ErrNotFound, teamLocked(tm.ID, func(ctx context.Context, tx team.Tx) error {
 		return tx.UpdateMember(ctx, newMember(t, tm.ID, newID(t, "user"), "member", at(0)))
-	})
+	}))
 }
 
 // Rule ROLE-5: the epoch is stored with the role.
@@ -96,7 +96,7 @@ func testUpdateMember(t *testing.T, s team.Store) {
 	m.Role = "admin"
 	m.Epoch++
 	m.Name = "New Name"
-	mustTx(t, s, func(ctx context.Context, tx team.Tx) error { return tx.UpdateMember(ctx, m) })
+	mustTx(t, s, teamLocked(tm.ID, func(ctx context.Context, tx team.Tx) error { return tx.UpdateMember(ctx, m) }))
 	got, err := s.Member(t.Context(), tm.ID, m.UserID)
 	noErr(t, "Member", err)
 	same(t, "Member after update", got, m, normMember)
@@ -110,9 +110,9 @@ func testDeleteMemberNotFound(t *testing.T, s team.Store) {
 	b := newTeam(t, team.Collaboration, newID(t, "user"))
 	user := newID(t, "user")
 	seed(t, s, a, b, newMember(t, a.ID, user, "member", at(0)))
-	wantTxErr(t, s, team.ErrNotFound, func(ctx context.Context, tx team.Tx) error {
+	wantTxErr(t, s, team.ErrNotFound, teamLocked(b.ID, func(ctx context.Context, tx team.Tx) error {
 		return tx.DeleteMember(ctx, b.ID, user)
-	})
+	}))
 	_, err := s.Member(t.Context(), a.ID, user)
 	noErr(t, "Member of the other team after refused delete", err)
 }
@@ -123,7 +123,7 @@ func testDeleteMember(t *testing.T, s team.Store) {
 	stays := newMember(t, tm.ID, newID(t, "user"), "owner", at(0))
 	goes := newMember(t, tm.ID, newID(t, "user"), "member", at(1))
 	seed(t, s, tm, stays, goes)
-	mustTx(t, s, func(ctx context.Context, tx team.Tx) error { return tx.DeleteMember(ctx, tm.ID, goes.UserID) })
+	mustTx(t, s, teamLocked(tm.ID, func(ctx context.Context, tx team.Tx) error { return tx.DeleteMember(ctx, tm.ID, goes.UserID) }))
 	_, err := s.Member(t.Context(), tm.ID, goes.UserID)
 	wantErr(t, "Member after DeleteMember", err, team.ErrNotFound)
 	ms, err := s.Members(t.Context(), tm.ID)

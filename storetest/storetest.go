@@ -53,6 +53,7 @@ func cases() []testCase {
 	all = append(all, auditCases()...)
 	all = append(all, copyCases()...)
 	all = append(all, txCases()...)
+	all = append(all, userCases()...)
 	return all
 }
 
@@ -157,16 +158,23 @@ func newUsage(t *testing.T, teamID, userID string, amount int64, when time.Time)
 	}
 }
 
-func newTopUp(t *testing.T, accountID, teamID string) billing.TopUp {
+// topUp is a top-up with the user of its account, whom LockAccount needs
+// before the top-up is inserted.
+type topUp struct {
+	billing.TopUp
+	userID string
+}
+
+func newTopUp(t *testing.T, a billing.Account, teamID string) topUp {
 	t.Helper()
-	return billing.TopUp{
+	return topUp{userID: a.UserID, TopUp: billing.TopUp{
 		ID:        newID(t, "topup"),
-		AccountID: accountID,
+		AccountID: a.ID,
 		TeamID:    teamID,
 		ActorID:   newID(t, "user"),
 		Amount:    50,
 		Time:      at(0),
-	}
+	}}
 }
 
 // newEvents returns n chained events of teamID (Seq 1..n), alternating
@@ -193,25 +201,49 @@ func newEvents(t *testing.T, teamID string, n int) []audit.Event {
 	return out
 }
 
-// insert writes each record with the Tx insert of its type.
+// insert writes rec with the Tx insert of its type, after the lock team.Tx
+// requires for it: its team's for a team's records, its account's for a
+// top-up. The team or account must exist, possibly inserted earlier in tx.
 func insert(ctx context.Context, tx team.Tx, rec any) error {
 	switch r := rec.(type) {
 	case team.Team:
 		return tx.InsertTeam(ctx, r)
 	case team.Member:
-		return tx.InsertMember(ctx, r)
+		return teamLocked(r.TeamID, func(ctx context.Context, tx team.Tx) error { return tx.InsertMember(ctx, r) })(ctx, tx)
 	case team.Invitation:
-		return tx.InsertInvitation(ctx, r)
+		return teamLocked(r.TeamID, func(ctx context.Context, tx team.Tx) error { return tx.InsertInvitation(ctx, r) })(ctx, tx)
 	case billing.Account:
 		return tx.InsertAccount(ctx, r)
 	case billing.UsageRecord:
-		return tx.InsertUsage(ctx, r)
-	case billing.TopUp:
-		return tx.InsertTopUp(ctx, r)
+		return teamLocked(r.TeamID, func(ctx context.Context, tx team.Tx) error { return tx.InsertUsage(ctx, r) })(ctx, tx)
+	case topUp:
+		return accountLocked(r.userID, func(ctx context.Context, tx team.Tx) error { return tx.InsertTopUp(ctx, r.TopUp) })(ctx, tx)
 	case audit.Event:
-		return tx.AppendAuditEvent(ctx, r)
+		return teamLocked(r.TeamID, func(ctx context.Context, tx team.Tx) error { return tx.AppendAuditEvent(ctx, r) })(ctx, tx)
 	}
 	panic(fmt.Sprintf("storetest: no insert for %T", rec))
+}
+
+// teamLocked returns a unit of work that locks teamID and then runs write,
+// as team.Tx requires before a write to the team's records.
+func teamLocked(teamID string, write func(ctx context.Context, tx team.Tx) error) func(ctx context.Context, tx team.Tx) error {
+	return func(ctx context.Context, tx team.Tx) error {
+		if _, err := tx.LockTeam(ctx, teamID); err != nil {
+			return fmt.Errorf("locking team %s: %w", teamID, err)
+		}
+		return write(ctx, tx)
+	}
+}
+
+// accountLocked returns a unit of work that locks userID's billing account
+// and then runs write, as team.Tx requires before a write to the account.
+func accountLocked(userID string, write func(ctx context.Context, tx team.Tx) error) func(ctx context.Context, tx team.Tx) error {
+	return func(ctx context.Context, tx team.Tx) error {
+		if _, err := tx.LockAccount(ctx, userID); err != nil {
+			return fmt.Errorf("locking the account of %s: %w", userID, err)
+		}
+		return write(ctx, tx)
+	}
 }
 
 // seed inserts the records in one unit of work and fails the test on error.

@@ -110,7 +110,7 @@ func testUpdateTeamReplaces(t *testing.T, s team.Store) {
 	tm.OwnerID = newID(t, "user")
 	tm.UpdatedAt = at(5)
 	tm.DeletedAt = at(6)
-	mustTx(t, s, func(ctx context.Context, tx team.Tx) error { return tx.UpdateTeam(ctx, tm) })
+	mustTx(t, s, teamLocked(tm.ID, func(ctx context.Context, tx team.Tx) error { return tx.UpdateTeam(ctx, tm) }))
 	got, err := s.Team(t.Context(), tm.ID)
 	noErr(t, "Team", err)
 	same(t, "Team after update", got, tm, normTeam)
@@ -126,7 +126,7 @@ func testUpdateTeamUpgradeFreesSlot(t *testing.T, s team.Store) {
 	seed(t, s, personal)
 	upgraded := personal
 	upgraded.Kind = team.Collaboration
-	mustTx(t, s, func(ctx context.Context, tx team.Tx) error { return tx.UpdateTeam(ctx, upgraded) })
+	mustTx(t, s, teamLocked(upgraded.ID, func(ctx context.Context, tx team.Tx) error { return tx.UpdateTeam(ctx, upgraded) }))
 	_, err := s.PersonalTeam(t.Context(), owner)
 	wantErr(t, "PersonalTeam after upgrade", err, team.ErrNotFound)
 
@@ -209,7 +209,7 @@ func testCountOwnedTeams(t *testing.T, s team.Store) {
 	moved.OwnerID = other
 	gone := live1
 	gone.DeletedAt = at(4)
-	mustTx(t, s, func(ctx context.Context, tx team.Tx) error {
+	mustTx(t, s, teamLocked(moved.ID, teamLocked(gone.ID, func(ctx context.Context, tx team.Tx) error {
 		if err := tx.UpdateTeam(ctx, moved); err != nil {
 			return err
 		}
@@ -222,7 +222,7 @@ func testCountOwnedTeams(t *testing.T, s team.Store) {
 			t.Errorf("Tx.CountOwnedTeams after transfer = %d, want 2", n)
 		}
 		return nil
-	})
+	})))
 	count(owner, team.Collaboration, 0)
 	count(other, team.Collaboration, 2)
 }
@@ -275,7 +275,7 @@ func testDeleteTeamMembers(t *testing.T, s team.Store) {
 		keptMember, pending1, pending2, accepted, cancelled, keptInv,
 		events[0], events[1], events[2])
 
-	mustTx(t, s, func(ctx context.Context, tx team.Tx) error { return tx.DeleteTeamMembers(ctx, doomed.ID) })
+	mustTx(t, s, teamLocked(doomed.ID, func(ctx context.Context, tx team.Tx) error { return tx.DeleteTeamMembers(ctx, doomed.ID) }))
 
 	ctx := t.Context()
 	ms, err := s.Members(ctx, doomed.ID)

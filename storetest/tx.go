@@ -49,7 +49,7 @@ type world struct {
 	newInv   team.Invitation
 	newAcct  billing.Account
 	newUsage billing.UsageRecord
-	newTopUp billing.TopUp
+	newTopUp topUp
 	newEvent audit.Event
 }
 
@@ -69,12 +69,13 @@ func newWorld(t *testing.T, s team.Store) *world {
 	w.newInv = newInvitation(t, w.tm.ID, newEmail(t), team.InvitationPending)
 	w.newAcct = newAccount(t, newID(t, "user"))
 	w.newUsage = newUsage(t, w.tm.ID, owner, 7, at(2))
-	w.newTopUp = newTopUp(t, w.acct.ID, w.tm.ID)
+	w.newTopUp = newTopUp(t, w.acct, w.tm.ID)
 	w.newEvent = w.events[2]
 	return w
 }
 
-// change writes into tx: every kind of insert, update and delete.
+// change writes into tx: every kind of insert, update and delete, after
+// the locks they need (team.Tx).
 func (w *world) change(ctx context.Context, tx team.Tx) error {
 	upd := w.tm
 	upd.Kind, upd.Name, upd.Settings = team.Collaboration, "Changed", map[string]string{"color": "red"}
@@ -85,6 +86,8 @@ func (w *world) change(ctx context.Context, tx team.Tx) error {
 	acct := w.acct
 	acct.Balance = 1
 	steps := []func() error{
+		func() error { _, err := tx.LockTeam(ctx, w.tm.ID); return err },
+		func() error { _, err := tx.LockAccount(ctx, w.acct.UserID); return err },
 		func() error { return tx.InsertTeam(ctx, w.newTeam) },
 		func() error { return tx.UpdateTeam(ctx, upd) },
 		func() error { return tx.UpdateMember(ctx, mem) },
@@ -94,7 +97,7 @@ func (w *world) change(ctx context.Context, tx team.Tx) error {
 		func() error { return tx.InsertAccount(ctx, w.newAcct) },
 		func() error { return tx.UpdateAccount(ctx, acct) },
 		func() error { return tx.InsertUsage(ctx, w.newUsage) },
-		func() error { return tx.InsertTopUp(ctx, w.newTopUp) },
+		func() error { return tx.InsertTopUp(ctx, w.newTopUp.TopUp) },
 		func() error { return tx.AppendAuditEvent(ctx, w.newEvent) },
 		func() error { return tx.DeleteMember(ctx, w.newMem.TeamID, w.newMem.UserID) },
 		func() error { return tx.DeleteTeamMembers(ctx, w.tm.ID) },
@@ -334,7 +337,10 @@ func testIsolation(t *testing.T, s team.Store) {
 		unitDone <- s.InTx(context.Background(), func(ctx context.Context, tx team.Tx) error {
 			upd := tm
 			upd.Name = "uncommitted"
-			err := tx.UpdateTeam(ctx, upd)
+			_, err := tx.LockTeam(ctx, tm.ID)
+			if err == nil {
+				err = tx.UpdateTeam(ctx, upd)
+			}
 			if err == nil {
 				err = tx.InsertMember(ctx, intruder)
 			}
@@ -582,17 +588,22 @@ func testCancelledWhileWaiting(t *testing.T, s team.Store) {
 		})
 	}()
 	<-locked
+	// The waiter writes what needs no lock (a new team), then waits for the
+	// lock, under which it would write to the locked team.
+	fresh := newTeam(t, team.Collaboration, newID(t, "user"))
 	waiter := newMember(t, tm.ID, newID(t, "user"), "member", at(0))
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	waited := make(chan error, 1)
 	go func() {
 		waited <- s.InTx(ctx, func(ctx context.Context, tx team.Tx) error {
-			if err := tx.InsertMember(ctx, waiter); err != nil {
+			if err := tx.InsertTeam(ctx, fresh); err != nil {
 				return err
 			}
-			_, err := tx.LockTeam(ctx, tm.ID)
-			return err
+			if _, err := tx.LockTeam(ctx, tm.ID); err != nil {
+				return err
+			}
+			return tx.InsertMember(ctx, waiter)
 		})
 	}()
 	var err error
@@ -608,6 +619,8 @@ func testCancelledWhileWaiting(t *testing.T, s team.Store) {
 		t.Fatalf("InTx waiting for a locked team past its deadline: error = %v, want one matching context.DeadlineExceeded", err)
 	}
 	noErr(t, "the unit holding the lock", <-holder)
+	_, err = s.Team(t.Context(), fresh.ID)
+	wantErr(t, "Team written by the unit that gave up", err, team.ErrNotFound)
 	_, err = s.Member(t.Context(), tm.ID, waiter.UserID)
 	wantErr(t, "Member written by the unit that gave up", err, team.ErrNotFound)
 }

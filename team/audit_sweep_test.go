@@ -412,6 +412,56 @@ func sweepTable() map[string]sweepCase {
 			},
 		},
 
+		"DeclineInvitationByToken": {
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return one(f.tm.ID, audit.InvitationDeclined, f.erin.ID), f.svc.DeclineInvitationByToken(f.ctx, f.erin, f.token)
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return f.svc.DeclineInvitationByToken(f.ctx, f.fred, f.token) },
+				func(f *sweepFixture) error { return f.svc.DeclineInvitationByToken(f.ctx, f.erin, "wrong-token") },
+			},
+		},
+		"UpdateUser": {
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				name := "Carlos"
+				return map[string]wantEvent{
+					f.tm.ID:           {audit.UserUpdated, ""},
+					f.carlPersonal.ID: {audit.UserUpdated, ""},
+				}, f.svc.UpdateUser(f.ctx, team.UpdateUserParams{UserID: f.carl.ID, Name: &name})
+			},
+			repeat: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					email := "carlos@example.com"
+					return f.svc.UpdateUser(f.ctx, team.UpdateUserParams{UserID: f.carl.ID, Email: &email})
+				},
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					bad := "not an email"
+					return f.svc.UpdateUser(f.ctx, team.UpdateUserParams{UserID: f.carl.ID, Email: &bad})
+				},
+				func(f *sweepFixture) error {
+					name := "Nobody"
+					return f.svc.UpdateUser(f.ctx, team.UpdateUserParams{UserID: "user-nobody", Name: &name})
+				},
+			},
+		},
+		"OffboardUser": {
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return map[string]wantEvent{
+					f.tm.ID:           {audit.UserOffboarded, ""},
+					f.carlPersonal.ID: {audit.UserOffboarded, ""},
+				}, f.svc.OffboardUser(f.ctx, f.carl.ID)
+			},
+			repeat: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return f.svc.OffboardUser(f.ctx, f.dan.ID) },
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return f.svc.OffboardUser(f.ctx, f.ana.ID) },
+				func(f *sweepFixture) error { return f.svc.OffboardUser(f.ctx, "user-nobody") },
+			},
+		},
+
 		// ---- read-only: no event, no change ----
 		"Policy": {readOnly: true, ok: func(f *sweepFixture) (map[string]wantEvent, error) {
 			if f.svc.Policy() == nil {
@@ -432,6 +482,27 @@ func sweepTable() map[string]sweepCase {
 			},
 			fail: []func(f *sweepFixture) error{
 				func(f *sweepFixture) error { return ignore(f.svc.TeamsOf(f.ctx, "")) },
+			}},
+		"Permissions": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.Permissions(f.ctx, f.dan.ID, f.tm.ID))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return ignore(f.svc.Permissions(f.ctx, f.fred.ID, f.tm.ID)) },
+			}},
+		"Memberships": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.Memberships(f.ctx, f.carl.ID))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return ignore(f.svc.Memberships(f.ctx, "")) },
+			}},
+		"InvitationByToken": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.InvitationByToken(f.ctx, f.token))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return ignore(f.svc.InvitationByToken(f.ctx, "wrong-token")) },
 			}},
 		"Invitations": {readOnly: true,
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {

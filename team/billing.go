@@ -452,8 +452,11 @@ func (s *Service) UsageSummary(ctx context.Context, p UsageSummaryParams) (billi
 // personal team; setting the status the account already has changes and
 // records nothing.
 //
-// Errors match ErrInvalidInput or ErrNotFound (the user has no account or
-// no personal team; call EnsurePersonalTeam first).
+// A closed account (billing.StatusClosed, USER-2) is never reactivated.
+//
+// Errors match ErrInvalidInput, ErrNotFound (the user has no account or
+// no personal team; call EnsurePersonalTeam first) or ErrInvalidAccount
+// (the account is closed).
 func (s *Service) SetAccountStatus(ctx context.Context, userID string, status billing.Status) (billing.Account, error) {
 	if err := checkID("user_id", userID); err != nil {
 		return billing.Account{}, err
@@ -463,6 +466,9 @@ func (s *Service) SetAccountStatus(ctx context.Context, userID string, status bi
 	}
 	var out billing.Account
 	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		if a, err := tx.Account(ctx, userID); err == nil && a.Status == billing.StatusClosed {
+			return fmt.Errorf("%w: account %s of user %s was closed when the user was offboarded; closed accounts are never reactivated", billing.ErrInvalidAccount, a.ID, userID)
+		}
 		pt, err := billingLockPersonalTeam(ctx, tx, userID)
 		if err != nil {
 			return err

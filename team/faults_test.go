@@ -292,6 +292,24 @@ func (x *fltTx) AppendAuditEvent(ctx context.Context, e audit.Event) error {
 	return x.tx.AppendAuditEvent(ctx, e)
 }
 
+// User lifecycle (ROLE-8, USER-2).
+
+func (f *fltStore) MembershipsOfUser(ctx context.Context, u string) ([]team.Membership, error) {
+	return f.reader().MembershipsOfUser(ctx, u)
+}
+func (x fltReader) MembershipsOfUser(ctx context.Context, u string) ([]team.Membership, error) {
+	if err := x.f.hit("MembershipsOfUser"); err != nil {
+		return nil, err
+	}
+	return x.r.MembershipsOfUser(ctx, u)
+}
+func (x *fltTx) DeleteInvitationsByEmail(ctx context.Context, id, email string) (int, error) {
+	if err := x.f.hit("DeleteInvitationsByEmail"); err != nil {
+		return 0, err
+	}
+	return x.tx.DeleteInvitationsByEmail(ctx, id, email)
+}
+
 var (
 	_ team.Store = (*fltStore)(nil)
 	_ team.Tx    = (*fltTx)(nil)

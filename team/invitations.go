@@ -305,6 +305,14 @@ func (s *Service) DeclineInvitation(ctx context.Context, u User, invitationID st
 	if err != nil {
 		return invitationLookupError(err, invitationID)
 	}
+	return s.decline(ctx, u, found, "")
+}
+
+// decline declines found, an invitation read from committed data, on behalf
+// of u, a checked user (INV-6). A non-empty hash is the hash of the link
+// token the invitation was found by; the invitation must still carry it.
+func (s *Service) decline(ctx context.Context, u User, found Invitation, hash string) error {
+	invitationID := found.ID
 	return s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		if _, err := lockInvitedTeam(ctx, tx, found.TeamID); err != nil {
 			return err
@@ -312,6 +320,9 @@ func (s *Service) DeclineInvitation(ctx context.Context, u User, invitationID st
 		inv, err := tx.Invitation(ctx, invitationID)
 		if err != nil {
 			return invitationLookupError(err, invitationID)
+		}
+		if hash != "" && subtle.ConstantTimeCompare([]byte(inv.TokenHash), []byte(hash)) != 1 {
+			return fmt.Errorf("%w: this invitation link was replaced by a newer one; use the newest link", ErrNotFound)
 		}
 		if inv.Email != u.Email {
 			return fmt.Errorf("%w: invitation %s is not for the signed-in user's email", ErrEmailMismatch, invitationID)

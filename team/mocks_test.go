@@ -208,6 +208,21 @@ func (mr *MockStoreMockRecorder) Members(ctx, teamID any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Members", reflect.TypeOf((*MockStore)(nil).Members), ctx, teamID)
 }
 
+// MembershipsOfUser mocks base method.
+func (m *MockStore) MembershipsOfUser(ctx context.Context, userID string) ([]team.Membership, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "MembershipsOfUser", ctx, userID)
+	ret0, _ := ret[0].([]team.Membership)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// MembershipsOfUser indicates an expected call of MembershipsOfUser.
+func (mr *MockStoreMockRecorder) MembershipsOfUser(ctx, userID any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "MembershipsOfUser", reflect.TypeOf((*MockStore)(nil).MembershipsOfUser), ctx, userID)
+}
+
 // PersonalTeam mocks base method.
 func (m *MockStore) PersonalTeam(ctx context.Context, userID string) (team.Team, error) {
 	m.ctrl.T.Helper()
@@ -364,6 +379,21 @@ func (m *MockTx) CountOwnedTeams(ctx context.Context, ownerID string, kind team.
 func (mr *MockTxMockRecorder) CountOwnedTeams(ctx, ownerID, kind any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CountOwnedTeams", reflect.TypeOf((*MockTx)(nil).CountOwnedTeams), ctx, ownerID, kind)
+}
+
+// DeleteInvitationsByEmail mocks base method.
+func (m *MockTx) DeleteInvitationsByEmail(ctx context.Context, teamID, email string) (int, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "DeleteInvitationsByEmail", ctx, teamID, email)
+	ret0, _ := ret[0].(int)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// DeleteInvitationsByEmail indicates an expected call of DeleteInvitationsByEmail.
+func (mr *MockTxMockRecorder) DeleteInvitationsByEmail(ctx, teamID, email any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeleteInvitationsByEmail", reflect.TypeOf((*MockTx)(nil).DeleteInvitationsByEmail), ctx, teamID, email)
 }
 
 // DeleteMember mocks base method.
@@ -611,6 +641,21 @@ func (m *MockTx) Members(ctx context.Context, teamID string) ([]team.Member, err
 func (mr *MockTxMockRecorder) Members(ctx, teamID any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Members", reflect.TypeOf((*MockTx)(nil).Members), ctx, teamID)
+}
+
+// MembershipsOfUser mocks base method.
+func (m *MockTx) MembershipsOfUser(ctx context.Context, userID string) ([]team.Membership, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "MembershipsOfUser", ctx, userID)
+	ret0, _ := ret[0].([]team.Membership)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// MembershipsOfUser indicates an expected call of MembershipsOfUser.
+func (mr *MockTxMockRecorder) MembershipsOfUser(ctx, userID any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "MembershipsOfUser", reflect.TypeOf((*MockTx)(nil).MembershipsOfUser), ctx, userID)
 }
 
 // PersonalTeam mocks base method.

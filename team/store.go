@@ -86,18 +86,44 @@ type Reader interface {
 	AuditEvents(ctx context.Context, teamID string, f audit.Filter) ([]audit.Event, error)
 	// LastAuditEvent returns teamID's event with the highest Seq.
 	LastAuditEvent(ctx context.Context, teamID string) (audit.Event, error)
+
+	// User lifecycle (ROLE-8, USER-1, USER-2).
+
+	// MembershipsOfUser returns every membership of userID with its team,
+	// deleted or not, by the team's CreatedAt then ID, in one query.
+	MembershipsOfUser(ctx context.Context, userID string) ([]Membership, error)
 }
 
 // Tx is a unit of work: the queries of Reader, which see the unit's own
 // writes, and the writes. Inserts return an error matching ErrConflict when
 // a uniqueness rule would break; updates and deletes return one matching
 // ErrNotFound when the record does not exist.
+//
+// Writes need locks. A unit of work writes to a team's records only after
+// it locked that team with LockTeam, or inserted it with InsertTeam,
+// earlier in the same unit: UpdateTeam and DeleteTeamMembers of the team,
+// InsertMember, UpdateMember and DeleteMember of its memberships,
+// InsertInvitation, UpdateInvitation and DeleteInvitationsByEmail of its
+// invitations, InsertUsage of
+// its usage records and AppendAuditEvent of its events (the team is the
+// record's TeamID). It writes to a billing account, with UpdateAccount or
+// InsertTopUp (whose AccountID names it), only after it locked that account
+// with LockAccount, or inserted it with InsertAccount, earlier in the same
+// unit; so a usage charge locks the team, for the usage record, and the
+// account it debits. InsertTeam and InsertAccount need no lock. A lock
+// taken in one unit of work says nothing about the next. A store with row
+// locks relies on this order to serialize units that touch the same team
+// or account; store.Memory, which runs units one at a time, refuses a
+// write that breaks it (store.ErrNotLocked), so tests without a database
+// see a missing lock.
 type Tx interface {
 	Reader
 
-	// LockTeam locks teamID until the unit of work ends and returns it.
-	// Units of work that lock the same team run one after the other, so
-	// seat counts, owner changes, deletion and charges serialize per team.
+	// LockTeam locks teamID until the unit of work ends and returns it,
+	// deleted or not; a missing team gives ErrNotFound and no lock. Units
+	// of work that lock the same team run one after the other, so seat
+	// counts, owner changes, deletion and charges serialize per team. The
+	// lock lets the unit write to the team's records (see Tx).
 	LockTeam(ctx context.Context, teamID string) (Team, error)
 	// InsertTeam stores a new team. Unique: ID; one personal team per
 	// OwnerID (among teams of kind Personal).
@@ -127,7 +153,9 @@ type Tx interface {
 	// InsertAccount stores a billing account. Unique: ID; UserID.
 	InsertAccount(ctx context.Context, a billing.Account) error
 	// LockAccount locks userID's account until the unit of work ends and
-	// returns it, so charges to one account from several teams serialize.
+	// returns it, so charges to one account from several teams serialize;
+	// a missing account gives ErrNotFound and no lock. The lock lets the
+	// unit write to the account (see Tx).
 	LockAccount(ctx context.Context, userID string) (billing.Account, error)
 	// UpdateAccount replaces the account with the same ID.
 	UpdateAccount(ctx context.Context, a billing.Account) error
@@ -140,6 +168,15 @@ type Tx interface {
 	// AppendAuditEvent appends an event. Unique: ID; (TeamID, Seq). There is
 	// no way to change or delete an event.
 	AppendAuditEvent(ctx context.Context, e audit.Event) error
+
+	// User lifecycle (USER-2).
+
+	// DeleteInvitationsByEmail removes every invitation of teamID addressed
+	// to the normalised email, whatever its status, and returns how many it
+	// removed (0 is no error). Their token hashes and pending slots are
+	// freed. It returns an error matching ErrNotFound when teamID does not
+	// exist.
+	DeleteInvitationsByEmail(ctx context.Context, teamID, email string) (int, error)
 }
 
 // Batcher is an optional interface of a Store whose units of work are
@@ -155,8 +192,12 @@ type Batcher interface {
 	// key, one fn after the other. fn must make every refusal before its
 	// first write, as the service does. fn may run more than once (say,
 	// again on its own after the shared commit failed), so it sets its
-	// results afresh on each run. One caller's ctx ending does not abort
-	// the shared transaction: that caller gets the ctx error and none of
-	// its fn's writes are committed.
+	// results afresh on each run. One caller's fn failing (an error or a
+	// panic) does not fail the others: its writes are dropped, and a panic
+	// is raised again in that caller's goroutine. One caller's ctx ending
+	// does not abort the shared transaction: that caller gets the ctx
+	// error, promptly even while the batch waits for a lock (SEC-5), and
+	// none of its fn's writes are committed; once its writes are in the
+	// shared commit, it gets the commit's outcome instead.
 	InBatch(ctx context.Context, key string, fn func(ctx context.Context, tx Tx) error) error
 }

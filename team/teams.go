@@ -72,7 +72,8 @@ type UpdateTeamParams struct {
 // when u has none (BILL-1). The team is named after u.Name, or "Personal".
 //
 // A TeamCreated event is recorded only when the team is created. Errors
-// match ErrInvalidInput (bad ID, email or name).
+// match ErrInvalidInput (bad ID, email or name) or ErrInvalidAccount (the
+// user was offboarded, USER-2).
 func (s *Service) EnsurePersonalTeam(ctx context.Context, u User) (Team, error) {
 	u, err := checkUser(u)
 	if err != nil {
@@ -85,8 +86,8 @@ func (s *Service) EnsurePersonalTeam(ctx context.Context, u User) (Team, error) 
 		}
 	}
 	// Fast path: everything exists already.
-	if t, err := s.store.PersonalTeam(ctx, u.ID); err == nil {
-		if _, err := s.store.Account(ctx, u.ID); err == nil {
+	if t, err := s.store.PersonalTeam(ctx, u.ID); err == nil && !t.Deleted() {
+		if a, err := s.store.Account(ctx, u.ID); err == nil && a.Status != billing.StatusClosed {
 			return t, nil
 		}
 	}
@@ -117,6 +118,9 @@ func (s *Service) ensurePersonal(ctx context.Context, tx Tx, u User, name string
 	}
 	t, err := tx.PersonalTeam(ctx, u.ID)
 	if err == nil {
+		if t.Deleted() {
+			return Team{}, fmt.Errorf("%w: the personal team of user %s was deleted when the user was offboarded", billing.ErrInvalidAccount, u.ID)
+		}
 		return t, nil
 	}
 	if !errors.Is(err, ErrNotFound) {
@@ -166,9 +170,13 @@ func (s *Service) insertTeam(ctx context.Context, tx Tx, owner User, kind Kind, 
 }
 
 // ensureAccount creates userID's billing account (FREE, active, balance 0)
-// when it has none.
+// when it has none. A closed account (USER-2) is refused with an error
+// matching ErrInvalidAccount: an offboarded user is not registered again.
 func (s *Service) ensureAccount(ctx context.Context, tx Tx, userID string) error {
-	_, err := tx.Account(ctx, userID)
+	a, err := tx.Account(ctx, userID)
+	if err == nil && a.Status == billing.StatusClosed {
+		return fmt.Errorf("%w: user %s was offboarded; an offboarded user ID cannot be registered again", billing.ErrInvalidAccount, userID)
+	}
 	if err == nil || !errors.Is(err, ErrNotFound) {
 		return err
 	}
@@ -214,7 +222,7 @@ func (s *Service) UpgradeToCollaboration(ctx context.Context, p UpgradeToCollabo
 			return err
 		}
 		if t.Kind != Personal {
-			return invalid("team_id", "team %s is already a collaboration team", teamID)
+			return invalid("team_id", "is already a collaboration team")
 		}
 		if !s.policy.IsOwner(role) || t.OwnerID != actorID {
 			return fmt.Errorf("%w: only the owner of personal team %s may upgrade it", ErrPermissionDenied, teamID)
@@ -369,7 +377,10 @@ func (s *Service) Team(ctx context.Context, actorID, teamID string) (Team, error
 	return t, nil
 }
 
-// TeamsOf returns the live teams userID is a member of, by creation time.
+// TeamsOf returns the live teams userID is a member of, by creation time,
+// without the user's role in each; Memberships returns the teams with the
+// memberships in the same single query (ROLE-8).
+//
 // Errors match ErrInvalidInput.
 func (s *Service) TeamsOf(ctx context.Context, userID string) ([]Team, error) {
 	if err := checkID("user_id", userID); err != nil {

@@ -143,6 +143,9 @@ func TestTEAM3_UpgradeToCollaborationInPlace(t *testing.T) {
 	// so it is planted through the store) may not.
 	intruder := user("ivy")
 	require.NoError(t, e.st.InTx(e.ctx, func(ctx context.Context, tx team.Tx) error {
+		if _, err := tx.LockTeam(ctx, np.ID); err != nil {
+			return err
+		}
 		return tx.InsertMember(ctx, team.Member{TeamID: np.ID, UserID: intruder.ID, Email: intruder.Email, Role: rbac.RoleAdmin, JoinedAt: t0})
 	}))
 	requireRefused(t, e.requireUnchanged(func() error {

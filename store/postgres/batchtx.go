@@ -717,3 +717,18 @@ func (b *batchTx) AppendAuditEvent(_ context.Context, e audit.Event) error {
 	}
 	return b.tx.AppendAuditEvent(b.ctx, e)
 }
+
+// ---- user lifecycle (ROLE-8, USER-2): straight through ----
+
+// MembershipsOfUser implements team.Reader.
+func (b *batchTx) MembershipsOfUser(_ context.Context, userID string) ([]team.Membership, error) {
+	return b.tx.MembershipsOfUser(b.ctx, userID)
+}
+
+// DeleteInvitationsByEmail implements team.Tx.
+func (b *batchTx) DeleteInvitationsByEmail(_ context.Context, teamID, email string) (int, error) {
+	if err := b.unbuffered(); err != nil {
+		return 0, err
+	}
+	return b.tx.DeleteInvitationsByEmail(b.ctx, teamID, email)
+}

@@ -31,3 +31,10 @@ func TestConformanceInBatch(t *testing.T) {
 	testPool(t)
 	storetest.Run(t, func(t *testing.T) team.Store { return inBatchStore{newStore(t)} })
 }
+
+// TestBatcherConformance runs the Batcher contract suite with group commit
+// on (the default), one fresh schema per subtest.
+func TestBatcherConformance(t *testing.T) {
+	testPool(t)
+	storetest.RunBatcher(t, func(t *testing.T) storetest.BatchingStore { return newStore(t) })
+}

@@ -13,8 +13,8 @@
 // LockAccount are SELECT … FOR UPDATE, which serializes the units of work
 // that touch one team or one account; uniqueness rules are unique indexes,
 // reported as team.ErrConflict (an insert that conflicts leaves the
-// transaction usable). The audit log is append-only: a trigger refuses
-// UPDATE and DELETE of audit events.
+// transaction usable). The audit log is append-only: triggers refuse
+// UPDATE, DELETE and TRUNCATE of audit events.
 //
 // Times are stored as timestamptz, in UTC, with the microseconds PostgreSQL
 // keeps: a time with nanoseconds is truncated to the microsecond on write.
@@ -31,8 +31,55 @@
 //
 // # Group commit
 //
-// Store implements team.Batcher: concurrent InBatch calls with the same key
-// (the service uses the team ID for usage charges) share one transaction
-// and one commit, while each call keeps its own outcome: a call that fails
-// leaves no trace and does not fail the others. See InBatch.
+// Store implements team.Batcher, and the service uses it for usage
+// charges, its hottest write. Why: a charge is a few small statements under
+// the team's row lock, and what it costs is the round trips and the COMMIT's
+// disk flush, during which the lock is held and the team's next charge
+// waits. Charges to one team are serialized anyway, so sharing one
+// transaction and one flush among them loses no concurrency; on 2 cores,
+// 16 goroutines charging one team reach about 20k charges/s with group
+// commit and about 1.4k without (BenchmarkRecordUsage16).
+//
+// How a batch forms: InBatch calls with the same key (the team ID) queue;
+// the first call of an idle key starts a leader goroutine, which opens a
+// transaction and runs the queued fns one after the other, taking the next
+// one as the previous ends, so calls that queue while the batch waits for
+// the team lock still join it (up to WithMaxBatch calls). The batch's Tx
+// buffers the charge's writes (account updates, usage records) and caches
+// what it reads (the team, locked with its memberships and its owner's
+// account in the round trip that also carries BEGIN), assumes new the
+// idempotency keys it has not seen, and checks them all at once. When no
+// call is left, the queue passes to a new leader (whose batch waits for the
+// team lock while this one commits) and the leader sends the key check,
+// the writes and COMMIT in one round trip. Each of these mechanisms is
+// measured: without the assumed keys a batch makes one more round trip per
+// charge and throughput halves; without BEGIN riding with the first
+// statement it drops about 10 %, without the early hand-off about 7 %.
+//
+// On failure: a fn that returns an error or panics leaves no trace (its
+// buffered writes are dropped, or its savepoint rolled back) and the others
+// go on; a panic is raised again in its caller's goroutine. If an assumed
+// key exists, the batch runs once more reading every key; if anything else
+// fails (the flush, the COMMIT), every call runs again on its own with
+// InTx, so no call fails for another's problem. fn may therefore run more
+// than once.
+//
+// On a caller's deadline (SEC-5): every caller, the first included, waits
+// for its outcome or its ctx, whichever comes first. The batch's statements
+// run on a context of their own, which no one caller's cancellation ends,
+// and which is cancelled once no caller of the batch is waiting any more,
+// so a batch never waits for a lock on behalf of no one. A caller whose ctx
+// ends before the commit returns at once with ctx's error; if its fn
+// already ran, the batch rolls back rather than commit its writes, and the
+// other calls run again on their own. A caller whose ctx ends once its
+// writes are in the COMMIT waits for the COMMIT's answer, at most 500 ms
+// more.
+//
+// # Commit and cancellation
+//
+// In InTx and in a batch alike, COMMIT runs on a context detached from the
+// caller's cancellation: a COMMIT that succeeds is reported as success even
+// when ctx ends while it is in flight. If ctx has ended and the COMMIT has
+// not answered 500 ms later, the call returns an error matching
+// ErrCommitOutcomeUnknown: the writes may or may not be committed.
 package postgres

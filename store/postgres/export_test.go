@@ -9,3 +9,12 @@ func (s *Store) Queued(key string) int {
 	}
 	return 0
 }
+
+// Migrations returns how many migrations are embedded (tests).
+func Migrations() int {
+	ms, err := loadMigrations()
+	if err != nil {
+		panic(err)
+	}
+	return len(ms)
+}

@@ -30,6 +30,9 @@ type queries struct {
 	insertUsageRows, usageKeysAbsent                               string
 	insertTopUp                                                    string
 	auditEvents, lastAuditEvent, appendAuditEvent                  string
+
+	// User lifecycle (ROLE-8, USER-2).
+	membershipsOfUser, deleteInvitationsByEmail string
 }
 
 func buildQueries(schema string) queries {
@@ -97,7 +100,17 @@ func buildQueries(schema string) queries {
 			" AND ($3 = '' OR actor_id = $3) AND (coalesce(cardinality($4::text[]), 0) = 0 OR action = ANY($4::text[]))" +
 			" AND ($5::timestamptz IS NULL OR time >= $5) AND ($6::timestamptz IS NULL OR time < $6)" +
 			" ORDER BY seq LIMIT $7::bigint"),
-		lastAuditEvent:   t("SELECT " + auditCols + " FROM §audit_events WHERE team_id = $1 ORDER BY seq DESC LIMIT 1"),
+		lastAuditEvent: t("SELECT " + auditCols + " FROM §audit_events WHERE team_id = $1 ORDER BY seq DESC LIMIT 1"),
+		// User lifecycle (ROLE-8, USER-2).
+		membershipsOfUser: t("SELECT t.id, t.kind, t.name, t.owner_id, t.settings, t.created_at, t.updated_at, t.deleted_at," +
+			" m.team_id, m.user_id, m.email, m.name, m.role, m.joined_at, m.epoch" +
+			" FROM §members m JOIN §teams t ON t.id = m.team_id WHERE m.user_id = $1 ORDER BY t.created_at, t.id"),
+		// deleteInvitationsByEmail removes the invitations of an existing
+		// team to one email and counts the team (0: none) and the removed.
+		deleteInvitationsByEmail: t("WITH t AS (SELECT id FROM §teams WHERE id = $1)," +
+			" d AS (DELETE FROM §invitations WHERE team_id IN (SELECT id FROM t) AND email = $2 RETURNING 1)" +
+			" SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM d)"),
+
 		appendAuditEvent: t("INSERT INTO §audit_events (" + auditCols + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING"),
 	}
 }

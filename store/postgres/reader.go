@@ -305,3 +305,33 @@ func (r reader) AuditEvents(ctx context.Context, teamID string, f audit.Filter) 
 func (r reader) LastAuditEvent(ctx context.Context, teamID string) (audit.Event, error) {
 	return one(ctx, r.db, scanEvent, "last audit event of "+teamID, r.q.lastAuditEvent, teamID)
 }
+
+// User lifecycle (ROLE-8, USER-2).
+
+// scanMembership reads the team columns, then the member columns.
+func scanMembership(row pgx.Row) (team.Membership, error) {
+	var (
+		ms                        team.Membership
+		kind                      string
+		settings                  []byte
+		created, updated, deleted pgtype.Timestamptz
+		joined                    pgtype.Timestamptz
+		epoch                     int64
+	)
+	t, m := &ms.Team, &ms.Member
+	if err := row.Scan(&t.ID, &kind, &t.Name, &t.OwnerID, &settings, &created, &updated, &deleted,
+		&m.TeamID, &m.UserID, &m.Email, &m.Name, &m.Role, &joined, &epoch); err != nil {
+		return team.Membership{}, err
+	}
+	t.Kind = team.Kind(kind)
+	t.CreatedAt, t.UpdatedAt, t.DeletedAt = fromTS(created), fromTS(updated), fromTS(deleted)
+	m.JoinedAt, m.Epoch = fromTS(joined), uint64(epoch)
+	var err error
+	t.Settings, err = decodeMap(settings)
+	return ms, err
+}
+
+// MembershipsOfUser implements team.Reader with one JOIN.
+func (r reader) MembershipsOfUser(ctx context.Context, userID string) ([]team.Membership, error) {
+	return list(ctx, r.db, scanMembership, "memberships of "+userID, r.q.membershipsOfUser, userID)
+}

@@ -98,8 +98,8 @@ func TestMigrateConcurrently(t *testing.T) {
 		noErr(t, "concurrent Migrate "+string(rune('0'+i)), err)
 	}
 	s, _ := postgres.New(p, postgres.WithSchema(schema))
-	if n := count(t, s, "SELECT count(*) FROM §schema_migrations"); n != 1 {
-		t.Fatalf("schema_migrations holds %d rows, want 1 (one migration applied once)", n)
+	if n, want := count(t, s, "SELECT count(*) FROM §schema_migrations"), postgres.Migrations(); n != want {
+		t.Fatalf("schema_migrations holds %d rows, want %d (each migration applied once)", n, want)
 	}
 }
 
@@ -118,6 +118,22 @@ func TestAuditEventsRefuseUpdateAndDelete(t *testing.T) {
 	noErr(t, "LastAuditEvent", err)
 	if got.Hash != e.Hash || audit.Verify("t1", []audit.Event{got}) != nil {
 		t.Fatalf("event changed: %+v", got)
+	}
+}
+
+// Rule AUD-4: TRUNCATE, which row triggers do not see, is refused too, so
+// the whole log cannot be erased from outside the library either.
+func TestAuditEventsRefuseTruncate(t *testing.T) {
+	s := newStore(t)
+	e := audit.Seal(audit.Event{ID: "e1", TeamID: "t1", Time: time.Now().UTC().Truncate(time.Microsecond), ActorID: "u", Action: audit.TeamCreated}, audit.Event{})
+	noErr(t, "append", s.InTx(ctx, func(ctx context.Context, tx team.Tx) error { return tx.AppendAuditEvent(ctx, e) }))
+	for _, sql := range []string{"TRUNCATE §audit_events", "TRUNCATE ONLY §audit_events RESTART IDENTITY"} {
+		if _, err := s.Pool().Exec(ctx, replaceSchema(s, sql)); err == nil {
+			t.Errorf("%s succeeded on the audit log", sql)
+		}
+	}
+	if n := count(t, s, "SELECT count(*) FROM §audit_events"); n != 1 {
+		t.Fatalf("audit log holds %d events after TRUNCATE, want the 1 appended", n)
 	}
 }
 

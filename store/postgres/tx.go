@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -61,11 +63,62 @@ func runTx(ctx context.Context, pgtx pgx.Tx, t team.Tx, fn func(ctx context.Cont
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("postgres: unit of work rolled back: %w", err)
 	}
-	if err := pgtx.Commit(ctx); err != nil {
+	// COMMIT is not cancelled with ctx: once it is sent, its outcome is the
+	// answer, and a commit that succeeds must not be reported as failed
+	// (SEC-5). It is given up commitGrace after ctx ends.
+	cctx, stop := commitContext(ctx)
+	defer stop()
+	if err := pgtx.Commit(cctx); err != nil {
+		if cctx.Err() != nil {
+			return fmt.Errorf("%w: COMMIT did not answer within %v of the caller's context ending (%v)",
+				ErrCommitOutcomeUnknown, commitGrace, ctx.Err())
+		}
 		return mapErr("committing the unit of work", err)
 	}
 	committed = true
 	return nil
+}
+
+// commitContext returns the context for a COMMIT on behalf of ctx: it
+// keeps ctx's values, is not cancelled when ctx is, and is cancelled
+// commitGrace after ctx ends. stop releases it.
+func commitContext(ctx context.Context) (cctx context.Context, stop func()) {
+	if ctx.Done() == nil { // ctx never ends
+		return ctx, func() {}
+	}
+	g := &graceCtx{}
+	g.Context, g.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	g.unwatch = context.AfterFunc(ctx, g.ctxDone)
+	return g, g.stop
+}
+
+// graceCtx is a commitContext.
+type graceCtx struct {
+	context.Context
+	cancel  context.CancelFunc
+	unwatch func() bool
+	mu      sync.Mutex
+	timer   *time.Timer
+	stopped bool
+}
+
+func (g *graceCtx) ctxDone() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.stopped {
+		g.timer = time.AfterFunc(commitGrace, g.cancel)
+	}
+}
+
+func (g *graceCtx) stop() {
+	g.unwatch()
+	g.mu.Lock()
+	g.stopped = true
+	if g.timer != nil {
+		g.timer.Stop()
+	}
+	g.mu.Unlock()
+	g.cancel()
 }
 
 // tx is a unit of work on a PostgreSQL transaction (or savepoint).
@@ -213,8 +266,8 @@ func (t *tx) InsertTopUp(ctx context.Context, tu billing.TopUp) error {
 		tu.ID, tu.AccountID, tu.TeamID, tu.ActorID, tu.Amount, ts(tu.Time))
 }
 
-// AppendAuditEvent implements team.Tx. Events are never updated or deleted
-// (a trigger refuses both).
+// AppendAuditEvent implements team.Tx. Events are never updated, deleted or
+// truncated (triggers refuse all three).
 func (t *tx) AppendAuditEvent(ctx context.Context, e audit.Event) error {
 	if e.Seq > 1<<63-1 {
 		return fmt.Errorf("postgres: audit event seq %d out of range", e.Seq)
@@ -222,4 +275,18 @@ func (t *tx) AppendAuditEvent(ctx context.Context, e audit.Event) error {
 	return t.exec(ctx, "appending audit event", conflict("audit event "+e.ID+" or seq in "+e.TeamID+" exists"),
 		t.q.appendAuditEvent, e.ID, e.TeamID, int64(e.Seq), ts(e.Time), e.ActorID, string(e.Action), e.Target,
 		encodeMap(e.Details), e.PrevHash, e.Hash)
+}
+
+// User lifecycle (USER-2).
+
+// DeleteInvitationsByEmail implements team.Tx in one statement.
+func (t *tx) DeleteInvitationsByEmail(ctx context.Context, teamID, email string) (int, error) {
+	var teams, n int
+	if err := t.pg.QueryRow(ctx, t.q.deleteInvitationsByEmail, teamID, email).Scan(&teams, &n); err != nil {
+		return 0, mapErr("deleting invitations of "+teamID+" by email", err)
+	}
+	if teams == 0 {
+		return 0, notFound("team " + teamID)
+	}
+	return n, nil
 }
