@@ -21,6 +21,9 @@ const (
 	qPersonalTeam = "SELECT " + teamCols + " FROM teams WHERE owner_id = ?1 AND kind = 'personal'"
 	qTeamsOfUser  = "SELECT t.id, t.kind, t.name, t.owner_id, t.settings, t.created_at, t.updated_at, t.deleted_at" +
 		" FROM members m JOIN teams t ON t.id = m.team_id WHERE m.user_id = ?1 ORDER BY t.created_at, t.id"
+	qMembershipsOfUser = "SELECT t.id, t.kind, t.name, t.owner_id, t.settings, t.created_at, t.updated_at, t.deleted_at," +
+		" m.team_id, m.user_id, m.email, m.name, m.role, m.joined_at, m.epoch" +
+		" FROM members m JOIN teams t ON t.id = m.team_id WHERE m.user_id = ?1 ORDER BY t.created_at, t.id"
 	qCountOwned = "SELECT count(*) FROM teams WHERE owner_id = ?1 AND kind = ?2 AND deleted_at IS NULL"
 	qInsertTeam = "INSERT INTO teams (" + teamCols + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING"
 	qUpdateTeam = "UPDATE teams SET kind = ?2, name = ?3, owner_id = ?4, settings = ?5, created_at = ?6," +
@@ -28,6 +31,7 @@ const (
 	qTeamExists        = "SELECT EXISTS (SELECT 1 FROM teams WHERE id = ?1)"
 	qDeleteMembers     = "DELETE FROM members WHERE team_id = ?1"
 	qDeletePendingInvs = "DELETE FROM invitations WHERE team_id = ?1 AND status = 'pending'"
+	qDeleteInvsByEmail = "DELETE FROM invitations WHERE team_id = ?1 AND email = ?2"
 
 	qMember       = "SELECT " + memberCols + " FROM members WHERE team_id = ?1 AND user_id = ?2"
 	qMembers      = "SELECT " + memberCols + " FROM members WHERE team_id = ?1 ORDER BY joined_at, user_id"

@@ -137,6 +137,25 @@ func scanMember(r row) (team.Member, error) {
 	return m, nil
 }
 
+func scanMembership(r row) (team.Membership, error) {
+	var (
+		ms       team.Membership
+		kind     string
+		settings sql.NullString
+		epoch    int64
+	)
+	t, m := &ms.Team, &ms.Member
+	if err := r.Scan(&t.ID, &kind, &t.Name, &t.OwnerID, &settings,
+		timeDest{&t.CreatedAt}, timeDest{&t.UpdatedAt}, timeDest{&t.DeletedAt},
+		&m.TeamID, &m.UserID, &m.Email, &m.Name, &m.Role, timeDest{&m.JoinedAt}, &epoch); err != nil {
+		return team.Membership{}, err
+	}
+	t.Kind, m.Epoch = team.Kind(kind), uint64(epoch)
+	var err error
+	t.Settings, err = decodeMap(settings)
+	return ms, err
+}
+
 func scanInvitation(r row) (team.Invitation, error) {
 	var (
 		inv    team.Invitation
@@ -235,6 +254,11 @@ func (r reader) PersonalTeam(ctx context.Context, userID string) (team.Team, err
 // TeamsOfUser implements team.Reader.
 func (r reader) TeamsOfUser(ctx context.Context, userID string) ([]team.Team, error) {
 	return list(ctx, r.db, scanTeam, "teams of "+userID, qTeamsOfUser, userID)
+}
+
+// MembershipsOfUser implements team.Reader with one JOIN.
+func (r reader) MembershipsOfUser(ctx context.Context, userID string) ([]team.Membership, error) {
+	return list(ctx, r.db, scanMembership, "memberships of "+userID, qMembershipsOfUser, userID)
 }
 
 // CountOwnedTeams implements team.Reader.

@@ -149,17 +149,42 @@ func (t *tx) UpdateTeam(ctx context.Context, tm team.Team) error {
 
 // DeleteTeamMembers implements team.Tx.
 func (t *tx) DeleteTeamMembers(ctx context.Context, teamID string) error {
-	var exists bool
-	if err := t.sql.QueryRowContext(ctx, qTeamExists, teamID).Scan(&exists); err != nil {
-		return mapErr("deleting members of "+teamID, err)
-	}
-	if !exists {
-		return notFound("team " + teamID)
+	if err := t.teamExists(ctx, "deleting members of "+teamID, teamID); err != nil {
+		return err
 	}
 	if err := t.exec(ctx, "deleting members of "+teamID, nil, qDeleteMembers, teamID); err != nil {
 		return err
 	}
 	return t.exec(ctx, "deleting pending invitations of "+teamID, nil, qDeletePendingInvs, teamID)
+}
+
+// DeleteInvitationsByEmail implements team.Tx.
+func (t *tx) DeleteInvitationsByEmail(ctx context.Context, teamID, email string) (int, error) {
+	if err := t.teamExists(ctx, "deleting invitations of "+teamID+" by email", teamID); err != nil {
+		return 0, err
+	}
+	res, err := t.sql.ExecContext(ctx, qDeleteInvsByEmail, teamID, email)
+	if err != nil {
+		return 0, mapErr("deleting invitations of "+teamID+" by email", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, mapErr("deleting invitations of "+teamID+" by email", err)
+	}
+	return int(n), nil
+}
+
+// teamExists returns an error matching team.ErrNotFound when teamID does
+// not exist.
+func (t *tx) teamExists(ctx context.Context, doing, teamID string) error {
+	var exists bool
+	if err := t.sql.QueryRowContext(ctx, qTeamExists, teamID).Scan(&exists); err != nil {
+		return mapErr(doing, err)
+	}
+	if !exists {
+		return notFound("team " + teamID)
+	}
+	return nil
 }
 
 func memberArgs(m team.Member) []any {
