@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"io/fs"
 	"path/filepath"
 	"testing"
 
@@ -40,4 +41,14 @@ func openStore(tb testing.TB, path string, opts ...sqlite.Option) *sqlite.Store 
 		tb.Fatalf("Migrate: %v", err)
 	}
 	return s
+}
+
+// migrations returns how many migrations the store embeds.
+func migrations(tb testing.TB) int {
+	tb.Helper()
+	fsys, err := sqlite.GooseFS()
+	noErr(tb, "GooseFS", err)
+	entries, err := fs.ReadDir(fsys, ".")
+	noErr(tb, "ReadDir", err)
+	return len(entries)
 }
