@@ -208,8 +208,10 @@ func (s *story) requireExists(sel string, want bool) {
 	}
 }
 
-// screenshot saves the full page as NN-name.png, and the owner's view
-// also as settings-owner.png, the one examples/httpserver/README.md shows.
+// screenshot saves the full page as NN-name.png. With
+// TEAMKIT_UI_UPDATE_README=1 the owner's view also replaces
+// settings-owner.png, the committed one examples/httpserver/README.md
+// shows (so ordinary runs leave the work tree clean).
 func (s *story) screenshot(name string) {
 	s.t.Helper()
 	png, err := chromedp.Run(s.ctx, chromedp.FullScreenshot(100))
@@ -221,7 +223,7 @@ func (s *story) screenshot(name string) {
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		s.t.Fatal(err)
 	}
-	if name == "owner" {
+	if name == "owner" && os.Getenv("TEAMKIT_UI_UPDATE_README") == "1" {
 		if err := os.WriteFile(filepath.Join(s.dir, "settings-owner.png"), png, 0o644); err != nil {
 			s.t.Fatal(err)
 		}
