@@ -8,8 +8,7 @@ import (
 	"github.com/teamkit/teamkit/team"
 )
 
-// joinCases check the optional team.JoinStore contract; a store without it
-// skips them.
+// joinCases check the optional team.JoinStore contract; RunJoin runs them.
 func joinCases() []testCase {
 	return []testCase{
 		{"JoinStore/InviteLinkRoundTripAndUniqueToken", joinLinkRoundTrip},
@@ -25,7 +24,7 @@ func joinTeam(t *testing.T, s team.Store) (team.JoinReader, team.Team, func(fn f
 	t.Helper()
 	jr, ok := s.(team.JoinReader)
 	if !ok {
-		t.Skipf("store %T does not implement team.JoinStore", s)
+		t.Fatalf("store %T does not implement team.JoinStore", s)
 	}
 	tm := newTeam(t, team.Collaboration, newID(t, "owner"))
 	ctx := context.Background()

@@ -16,15 +16,16 @@ import (
 	"github.com/teamkit/teamkit/team"
 )
 
-// RunJoin runs the service-level scenarios of invite links, domain claims
-// and join requests (LINK-1..4, JOIN-1..3) on the stores newStore makes,
-// which must implement team.JoinStore; one parallel subtest per scenario,
+// RunJoin checks the optional team.JoinStore contract (store cases under
+// "JoinStore/") and runs the service-level scenarios of invite links, domain
+// claims and join requests (LINK-1..4, JOIN-1..3) on the stores newStore
+// makes, which must implement team.JoinStore; one parallel subtest per case,
 // each with its own store from newStore. It includes the concurrency cases
 // "100 goroutines join through one link with 10 uses left" and "approve
 // while the team fills up", which log their counts.
 func RunJoin(t *testing.T, newStore func(t *testing.T) team.Store) {
 	t.Helper()
-	for _, c := range joinScenarios() {
+	for _, c := range append(joinCases(), joinScenarios()...) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			st := newStore(t)
@@ -190,13 +191,8 @@ func (w *joinWorld) verifiedClaim(policy team.JoinPolicy, role string) team.Doma
 	return c
 }
 
-type joinScenario struct {
-	name string
-	run  func(t *testing.T, st team.Store)
-}
-
-func joinScenarios() []joinScenario {
-	return []joinScenario{
+func joinScenarios() []testCase {
+	return []testCase{
 		{"LINK-1/CreateWithRoleCeilingAndHashedToken", linkCreate},
 		{"LINK-2/JoinRegistersAuditsAndSpendsOneUse", linkJoin},
 		{"LINK-2/SeatsApply", linkSeats},

@@ -54,7 +54,6 @@ func cases() []testCase {
 	all = append(all, copyCases()...)
 	all = append(all, txCases()...)
 	all = append(all, userCases()...)
-	all = append(all, joinCases()...)
 	return all
 }
 

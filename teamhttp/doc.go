@@ -107,6 +107,16 @@
 // per client address (HTTP-6, RateLimits, DefaultRateLimits), answered with
 // 429 and Retry-After; no other route is limited.
 //
+// # The Team Settings page
+//
+// NewSettingsPage serves the same use cases as HTML pages for a browser
+// (UI-1): server-rendered with html/template from embedded files, no build
+// step, working without JavaScript. Its forms call the same Service
+// methods under the same Options (sign-in, session epochs, rate limits,
+// error mapping), refuse cross-origin posts, and show each control only to
+// roles that may use it (ROLE-8). Its browser test is the nested module
+// teamhttp/uitest.
+//
 // # The host's own routes
 //
 // Authenticated, RequireAction, RequirePermission and RequireSessionEpoch

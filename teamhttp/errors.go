@@ -190,6 +190,17 @@ func (h *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func writeProblem(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	p := logProblem(r, logger, err)
+	var rl *rateLimitError
+	if errors.As(err, &rl) {
+		w.Header().Set("Retry-After", strconv.Itoa(rl.retryAfter))
+	}
+	writeJSONAs(w, p.Status, ProblemContentType, p)
+}
+
+// logProblem returns err's problem and logs err: an internal error at Error
+// level under a new ErrorID, a refusal at Debug level.
+func logProblem(r *http.Request, logger *slog.Logger, err error) Problem {
 	p := problemFor(err)
 	if p.Status >= 500 {
 		p.ErrorID = newErrorID()
@@ -199,11 +210,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, logger *slog.Logger, e
 		logger.DebugContext(r.Context(), "teamhttp: request refused", "method", r.Method, "path", r.URL.Path,
 			"status", p.Status, "code", p.Code, "error", err.Error())
 	}
-	var rl *rateLimitError
-	if errors.As(err, &rl) {
-		w.Header().Set("Retry-After", strconv.Itoa(rl.retryAfter))
-	}
-	writeJSONAs(w, p.Status, ProblemContentType, p)
+	return p
 }
 
 func newErrorID() string {
