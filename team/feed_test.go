@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -27,7 +29,8 @@ func newFeedEnv(t *testing.T, opts ...team.Option) *feedEnv {
 	t.Helper()
 	clock := &fakeClock{now: t0}
 	st := store.NewMemory()
-	svc, err := team.New(st, append([]team.Option{team.WithClock(clock.Now)}, opts...)...)
+	quiet := team.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc, err := team.New(st, append([]team.Option{team.WithClock(clock.Now), quiet}, opts...)...)
 	if err != nil {
 		t.Fatalf("team.New: %v", err)
 	}
