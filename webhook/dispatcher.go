@@ -160,9 +160,10 @@ func randomID() string {
 
 // Register stores e (a new endpoint, or a replacement of the one with its
 // ID, keeping that one's cursor) and returns it with its ID and secret.
-// Unless e.FromStart, a new endpoint starts after the events committed now:
-// Register reads the feed to its end once, which takes a while on a long
-// feed. Errors match ErrInvalidOptions, ErrInvalidSecret or the stores'.
+// Unless e.FromStart, a new endpoint starts after the events the feed
+// shows now: Register reads the feed to its end once, which takes a while
+// on a long feed. An event committed just before Register that the store
+// still holds back (see team.FeedStore) is delivered. Errors match ErrInvalidOptions, ErrInvalidSecret or the stores'.
 func (d *Dispatcher) Register(ctx context.Context, e Endpoint) (Endpoint, error) {
 	u, err := url.Parse(e.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
