@@ -1,12 +1,10 @@
-// Package story is teamkit's collaboration-team story, told on any
-// team.Store: Ana registers, subscribes, creates a team, invites Bo and Cy,
-// lets them use resources billed to her, changes a role, hands the team to
-// Bo, who deletes it, and the audit chain is verified. Where the story
-// meets a refusal it prints what a host shows the caller: team.Code and
-// team.PublicMessage (SEC-4).
-//
-// examples/quickstart tells it on the in-memory store, store/sqlite's
-// cmd/quickstart on a SQLite file (where a later run finds an earlier's data).
+// Package story tells teamkit's collaboration-team story on any team.Store:
+// Ana registers, subscribes, creates a team, invites Bo and Cy, lets them
+// use resources billed to her, changes a role, hands the team to Bo, who
+// deletes it, and the audit chain is verified. Refusals print what a host
+// shows the caller: team.Code and team.PublicMessage (SEC-4). It runs on the
+// in-memory store in examples/quickstart and on a SQLite file in
+// store/sqlite's cmd/quickstart, where a later run finds an earlier's data.
 package story
 
 import (
@@ -68,6 +66,7 @@ func Run(ctx context.Context, w io.Writer, st team.Store, opts ...team.Option) e
 	if err != nil {
 		return err
 	}
+	plan := "switches to " + string(billing.PlanTeam)
 	if acct.Plan == billing.PlanFree {
 		say("Ana gets her personal team %q and a billing account on the FREE plan.", personal.Name)
 		_, err = svc.CreateTeam(ctx, team.CreateTeamParams{Owner: ana, Name: "Acme"})
@@ -79,13 +78,14 @@ func Run(ctx context.Context, w io.Writer, st team.Store, opts ...team.Option) e
 		}
 	} else { // the store kept an earlier run's data
 		say("Ana is back: her team %q and %s account with %d tokens are as a run left them.", personal.Name, acct.Plan, acct.Balance)
+		plan = "stays on " + string(acct.Plan)
 	}
 	if acct.Balance < 1000 {
 		if acct, err = svc.TopUp(ctx, team.TopUpParams{ActorID: ana.ID, TeamID: personal.ID, Amount: 1000 - acct.Balance}); err != nil {
 			return err
 		}
 	}
-	say("Ana switches to %s and tops up: %d tokens.", acct.Plan, acct.Balance)
+	say("Ana %s and tops up: %d tokens.", plan, acct.Balance)
 
 	say("\n== 2. Ana creates a team and invites Bo and Cy")
 	acme, err := svc.CreateTeam(ctx, team.CreateTeamParams{Owner: ana, Name: "Acme"})

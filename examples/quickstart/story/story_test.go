@@ -31,7 +31,7 @@ func TestRunAgainOnTheSameStore(t *testing.T) {
 	out := second.String()
 	for _, want := range []string{
 		`Ana is back: her team "Ana" and TEAM account with 880 tokens are as a run left them.`,
-		"tops up: 1000 tokens.",
+		"Ana stays on TEAM and tops up: 1000 tokens.",
 		"charged once); Ana's balance: 880.",
 		"Acme is deleted; its audit trail of",
 	} {
