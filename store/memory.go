@@ -296,6 +296,15 @@ func (m *Memory) LastAuditEvent(ctx context.Context, teamID string) (audit.Event
 	return m.s.lastAuditEvent(teamID)
 }
 
+// AuditHead implements team.Reader.
+func (m *Memory) AuditHead(ctx context.Context, teamID string) (team.AuditHead, error) {
+	if err := m.rlock(ctx); err != nil {
+		return team.AuditHead{}, err
+	}
+	defer m.mu.RUnlock()
+	return m.s.auditHead(teamID)
+}
+
 // Snapshot is a copy of every record of a Memory, for invariant checkers
 // and security tests (for example: one owner per team, balances equal to
 // top-ups minus charges, no raw invitation token stored anywhere). Changing
@@ -403,6 +412,10 @@ type state struct {
 
 	audit    map[string][]audit.Event // team ID -> events in ascending Seq
 	auditIDs set
+
+	// Issue 12: kept apart from the records they guard.
+	heads      map[string]team.AuditHead // team ID -> its audit chain's head (AUD-4)
+	epochMarks map[memberKey]uint64      // highest epoch of each (team, user) pair (ROLE-5)
 }
 
 func newState() state {
@@ -425,6 +438,8 @@ func newState() state {
 		topUps:        map[string]billing.TopUp{},
 		audit:         map[string][]audit.Event{},
 		auditIDs:      set{},
+		heads:         map[string]team.AuditHead{},
+		epochMarks:    map[memberKey]uint64{},
 	}
 }
 
@@ -732,6 +747,13 @@ func (s *state) auditEvents(teamID string, f audit.Filter) []audit.Event {
 		}
 	}
 	return out
+}
+
+func (s *state) auditHead(teamID string) (team.AuditHead, error) {
+	if _, ok := s.teams[teamID]; !ok {
+		return team.AuditHead{}, notFound("team", teamID)
+	}
+	return s.heads[teamID], nil
 }
 
 func (s *state) lastAuditEvent(teamID string) (audit.Event, error) {

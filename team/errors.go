@@ -60,6 +60,10 @@ var (
 	// ErrResourcesRemain: the team still holds resources; the error is a
 	// *ResourcesRemainError with the counts by type (DEL-2).
 	ErrResourcesRemain = errors.New("teamkit: team still holds resources")
+	// ErrInviterLacksAuthority: the invitation's inviter is no longer a
+	// member whose role could issue it (INV-8), so it cannot be accepted;
+	// ask a team admin for a new invitation (or to re-send this one).
+	ErrInviterLacksAuthority = errors.New("teamkit: the inviter no longer holds the authority to issue this invitation")
 )
 
 // Errors from the other packages, repeated here so one package lists every

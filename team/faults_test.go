@@ -565,3 +565,21 @@ func TestFaults_MemoryWriteFault(t *testing.T) {
 		require.Equal(t, before, mem.Snapshot())
 	}
 }
+
+// Issue 12: the audit head (AUD-4) and the epoch marks (ROLE-5).
+
+func (f *fltStore) AuditHead(ctx context.Context, t string) (team.AuditHead, error) {
+	return f.reader().AuditHead(ctx, t)
+}
+func (x fltReader) AuditHead(ctx context.Context, t string) (team.AuditHead, error) {
+	if err := x.f.hit("AuditHead"); err != nil {
+		return team.AuditHead{}, err
+	}
+	return x.r.AuditHead(ctx, t)
+}
+func (x *fltTx) MemberEpochMark(ctx context.Context, t, u string) (uint64, error) {
+	if err := x.f.hit("MemberEpochMark"); err != nil {
+		return 0, err
+	}
+	return x.tx.MemberEpochMark(ctx, t, u)
+}

@@ -32,18 +32,19 @@ type Entitlement func(ctx context.Context, account billing.Account, owned int) e
 // audit. Each method that changes state is one unit of work of the Store,
 // with its audit event written in it. A Service is safe for concurrent use.
 type Service struct {
-	store                   Store
-	policy                  *rbac.Policy
-	notifier                Notifier
-	counter                 ResourceCounter
-	now                     Clock
-	newID                   func() string
-	random                  io.Reader
-	seatLimit               int
-	invitationTTL           time.Duration
-	entitlement             Entitlement
-	upgradeNeedsEntitlement bool
-	formerOwnerRole         string // OWN-3; "" means the policy's regular role
+	store                    Store
+	policy                   *rbac.Policy
+	notifier                 Notifier
+	counter                  ResourceCounter
+	now                      Clock
+	newID                    func() string
+	random                   io.Reader
+	seatLimit                int
+	invitationTTL            time.Duration
+	entitlement              Entitlement
+	upgradeNeedsEntitlement  bool
+	transferNeedsEntitlement bool   // OWN-5
+	formerOwnerRole          string // OWN-3; "" means the policy's regular role
 }
 
 // Option configures a Service.
@@ -97,6 +98,13 @@ func WithUpgradeRequiresSubscription(required bool) Option {
 	return func(s *Service) { s.upgradeNeedsEntitlement = required }
 }
 
+// WithTransferRequiresEntitlement sets whether the new owner of an ownership
+// transfer needs the entitlement to own one more collaboration team, exactly
+// as if they created it (OWN-5, TEAM-4; default true).
+func WithTransferRequiresEntitlement(required bool) Option {
+	return func(s *Service) { s.transferNeedsEntitlement = required }
+}
+
 // WithFormerOwnerRole sets the role the old owner gets after an ownership
 // transfer (OWN-3; default: the policy's regular role).
 func WithFormerOwnerRole(role string) Option { return func(s *Service) { s.formerOwnerRole = role } }
@@ -116,15 +124,16 @@ func New(store Store, opts ...Option) (*Service, error) {
 		return nil, invalid("store", "is nil; pass a Store such as store.NewMemory()")
 	}
 	s := &Service{
-		store:                   store,
-		policy:                  rbac.Standard(),
-		now:                     time.Now,
-		newID:                   uuid.NewString,
-		random:                  rand.Reader,
-		seatLimit:               DefaultSeatLimit,
-		invitationTTL:           DefaultInvitationTTL,
-		entitlement:             planEntitlement(billing.DefaultPlans()),
-		upgradeNeedsEntitlement: true,
+		store:                    store,
+		policy:                   rbac.Standard(),
+		now:                      time.Now,
+		newID:                    uuid.NewString,
+		random:                   rand.Reader,
+		seatLimit:                DefaultSeatLimit,
+		invitationTTL:            DefaultInvitationTTL,
+		entitlement:              planEntitlement(billing.DefaultPlans()),
+		upgradeNeedsEntitlement:  true,
+		transferNeedsEntitlement: true,
 	}
 	for _, opt := range opts {
 		opt(s)

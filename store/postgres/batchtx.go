@@ -717,3 +717,13 @@ func (b *batchTx) AppendAuditEvent(_ context.Context, e audit.Event) error {
 	}
 	return b.tx.AppendAuditEvent(b.ctx, e)
 }
+
+// AuditHead implements team.Reader.
+func (b *batchTx) AuditHead(_ context.Context, teamID string) (team.AuditHead, error) {
+	return b.tx.AuditHead(b.ctx, teamID)
+}
+
+// MemberEpochMark implements team.Tx.
+func (b *batchTx) MemberEpochMark(_ context.Context, teamID, userID string) (uint64, error) {
+	return b.tx.MemberEpochMark(b.ctx, teamID, userID)
+}

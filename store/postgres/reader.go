@@ -295,3 +295,16 @@ func (r reader) AuditEvents(ctx context.Context, teamID string, f audit.Filter) 
 func (r reader) LastAuditEvent(ctx context.Context, teamID string) (audit.Event, error) {
 	return one(ctx, r.db, scanEvent, "last audit event of "+teamID, r.q.lastAuditEvent, teamID)
 }
+
+// AuditHead implements team.Reader: the head kept on the team record.
+func (r reader) AuditHead(ctx context.Context, teamID string) (team.AuditHead, error) {
+	var (
+		seq  int64
+		head team.AuditHead
+	)
+	if err := r.db.QueryRow(ctx, r.q.auditHead, teamID).Scan(&seq, &head.Hash); err != nil {
+		return team.AuditHead{}, mapErr("audit head of team "+teamID, err)
+	}
+	head.Seq = uint64(seq)
+	return head, nil
+}
