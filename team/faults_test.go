@@ -345,6 +345,11 @@ func newFltWorld(t *testing.T) *fltWorld {
 	}
 	_, err = svc.ChangePlan(w.ctx, team.ChangePlanParams{ActorID: "u0", TeamID: w.pers0, Plan: billing.PlanEnterprise})
 	require.NoError(t, err)
+	// u1 may receive ownership of a collaboration team (OWN-5).
+	pers1, err := svc.EnsurePersonalTeam(w.ctx, w.users[1])
+	require.NoError(t, err)
+	_, err = svc.ChangePlan(w.ctx, team.ChangePlanParams{ActorID: "u1", TeamID: pers1.ID, Plan: billing.PlanTeam})
+	require.NoError(t, err)
 	tm, err := svc.CreateTeam(w.ctx, team.CreateTeamParams{Owner: w.users[0], Name: "Faulty"})
 	require.NoError(t, err)
 	w.teamT = tm.ID

@@ -218,12 +218,26 @@ func (s *Service) record(ctx context.Context, tx Tx, actorID, teamID string, act
 	return e, nil
 }
 
-// firstEpoch is the session epoch of a new membership (ROLE-5): the current
-// time in microseconds. A membership's epoch only grows, and a user who is
-// removed and invited again starts above anything the old membership
-// reached, so sessions from the old membership stay stale. Epochs are
-// opaque numbers: compare them, don't read them.
+// firstEpoch is the session epoch of a pair's first membership (ROLE-5):
+// the current time in microseconds. A membership's epoch only grows, and a
+// user who is removed and invited again starts above anything the old
+// membership reached (joinEpoch), so sessions from the old membership stay
+// stale. Epochs are opaque numbers: compare them, don't read them.
 func firstEpoch(now time.Time) uint64 { return uint64(max(now.UnixMicro(), 0)) }
+
+// joinEpoch is the epoch of a new membership of userID in teamID (ROLE-5):
+// above the highest epoch the pair ever had, which the store keeps across
+// removals, and not behind the clock.
+func (s *Service) joinEpoch(ctx context.Context, tx Tx, teamID, userID string, now time.Time) (uint64, error) {
+	mark, err := tx.MemberEpochMark(ctx, teamID, userID)
+	if err != nil {
+		return 0, err
+	}
+	if mark == 0 {
+		return firstEpoch(now), nil
+	}
+	return nextEpoch(mark, now), nil
+}
 
 // nextEpoch is the epoch after a role change: one more than cur, and never
 // behind the clock (so it stays above any earlier membership's epochs).

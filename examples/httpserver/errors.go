@@ -77,7 +77,8 @@ func errorResponse(err error) (int, errorBody) {
 		return http.StatusBadRequest, body
 	case errors.Is(err, team.ErrPermissionDenied),
 		errors.Is(err, team.ErrNotMember),
-		errors.Is(err, team.ErrEmailMismatch):
+		errors.Is(err, team.ErrEmailMismatch),
+		errors.Is(err, team.ErrInviterLacksAuthority):
 		return http.StatusForbidden, body
 	case errors.Is(err, team.ErrNotFound):
 		return http.StatusNotFound, body

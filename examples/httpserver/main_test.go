@@ -307,6 +307,10 @@ func TestAPIEndToEnd(t *testing.T) {
 	// Rule OWN-1, OWN-2: transfer with confirmation; billing moves.
 	wantError(t, c.do("POST", "/teams/"+teamID+"/transfer", ana, map[string]any{"new_owner_id": "bo", "confirm_new_owner_id": "cy"}),
 		http.StatusBadRequest, "confirm", "")
+	// Rule OWN-5: Bo, on FREE, may not own a collaboration team until he subscribes.
+	wantError(t, c.do("POST", "/teams/"+teamID+"/transfer", ana, map[string]any{"new_owner_id": "bo", "confirm_new_owner_id": "bo"}),
+		http.StatusConflict, "subscription", "")
+	c.must(http.StatusOK, "PUT", "/teams/"+boPersonal+"/billing/plan", bo, map[string]any{"plan": "TEAM"})
 	moved := c.must(http.StatusOK, "POST", "/teams/"+teamID+"/transfer", ana,
 		map[string]any{"new_owner_id": "bo", "confirm_new_owner_id": "bo"}).object(t)
 	if moved["owner_id"] != "bo" {

@@ -275,6 +275,15 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	out.say("A transfer confirmed for the wrong person is refused: %v", err)
+	err = svc.TransferOwnership(ctx, team.TransferOwnershipParams{ActorID: ana.ID, TeamID: acme.ID, NewOwnerID: bo.ID, ConfirmNewOwnerID: bo.ID})
+	if err := expect(err, team.ErrSubscriptionRequired); err != nil {
+		return err
+	}
+	out.say("Bo, on the FREE plan, may not own a collaboration team yet (OWN-5): %v", err)
+	if _, err := svc.ChangePlan(ctx, team.ChangePlanParams{ActorID: bo.ID, TeamID: personals[bo.ID].ID, Plan: billing.PlanTeam}); err != nil {
+		return err
+	}
+	out.say("Bo subscribes to TEAM.")
 	if err := svc.TransferOwnership(ctx, team.TransferOwnershipParams{ActorID: ana.ID, TeamID: acme.ID, NewOwnerID: bo.ID, ConfirmNewOwnerID: bo.ID}); err != nil {
 		return err
 	}

@@ -100,7 +100,7 @@ func buildQueries(schema string) queries {
 			" AND ($3 = '' OR actor_id = $3) AND (coalesce(cardinality($4::text[]), 0) = 0 OR action = ANY($4::text[]))" +
 			" AND ($5::timestamptz IS NULL OR time >= $5) AND ($6::timestamptz IS NULL OR time < $6)" +
 			" ORDER BY seq LIMIT $7::bigint"),
-		lastAuditEvent:   t("SELECT " + auditCols + " FROM §audit_events WHERE team_id = $1 ORDER BY seq DESC LIMIT 1"),
+		lastAuditEvent: t("SELECT " + auditCols + " FROM §audit_events WHERE team_id = $1 ORDER BY seq DESC LIMIT 1"),
 		// appendAuditEvent inserts the event of an existing team and moves
 		// the team's audit head to it (AUD-4) in one statement; it returns
 		// whether the event was inserted and whether the team exists.
