@@ -53,6 +53,7 @@ func cases() []testCase {
 	all = append(all, auditCases()...)
 	all = append(all, copyCases()...)
 	all = append(all, txCases()...)
+	all = append(all, headCases()...)
 	return all
 }
 
