@@ -316,6 +316,15 @@ func (m *Memory) LastAuditEvent(ctx context.Context, teamID string) (audit.Event
 	return m.s.lastAuditEvent(teamID)
 }
 
+// AuditHead implements team.Reader.
+func (m *Memory) AuditHead(ctx context.Context, teamID string) (team.AuditHead, error) {
+	if err := m.rlock(ctx); err != nil {
+		return team.AuditHead{}, err
+	}
+	defer m.mu.RUnlock()
+	return m.s.auditHead(teamID)
+}
+
 // Snapshot is a copy of every record of a Memory, for invariant checkers
 // and security tests (for example: one owner per team, balances equal to
 // top-ups minus charges, no raw invitation token stored anywhere). Changing
@@ -434,6 +443,10 @@ type state struct {
 	feed []audit.Event // every team's events in commit order (FEED-1)
 
 	join joinState // invite links, domain claims, join requests (join.go)
+
+	// Issue 12: kept apart from the records they guard.
+	heads      map[string]team.AuditHead // team ID -> its audit chain's head (AUD-4)
+	epochMarks map[memberKey]uint64      // highest epoch of each (team, user) pair (ROLE-5)
 }
 
 func newState() state {
@@ -457,6 +470,8 @@ func newState() state {
 		audit:         map[string][]audit.Event{},
 		auditIDs:      set{},
 		join:          newJoinState(),
+		heads:         map[string]team.AuditHead{},
+		epochMarks:    map[memberKey]uint64{},
 	}
 }
 
@@ -769,6 +784,13 @@ func (s *state) auditEvents(teamID string, f audit.Filter) []audit.Event {
 		}
 	}
 	return out
+}
+
+func (s *state) auditHead(teamID string) (team.AuditHead, error) {
+	if _, ok := s.teams[teamID]; !ok {
+		return team.AuditHead{}, notFound("team", teamID)
+	}
+	return s.heads[teamID], nil
 }
 
 func (s *state) lastAuditEvent(teamID string) (audit.Event, error) {

@@ -382,6 +382,28 @@ func (t *memTx) AuditEvents(ctx context.Context, teamID string, f audit.Filter) 
 	return t.s.auditEvents(teamID, f), nil
 }
 
+func (t *memTx) AuditHead(ctx context.Context, teamID string) (team.AuditHead, error) {
+	if err := t.check(ctx); err != nil {
+		return team.AuditHead{}, err
+	}
+	return t.s.auditHead(teamID)
+}
+
+func (t *memTx) MemberEpochMark(ctx context.Context, teamID, userID string) (uint64, error) {
+	if err := t.check(ctx); err != nil {
+		return 0, err
+	}
+	return t.s.epochMarks[memberKey{teamID, userID}], nil
+}
+
+// raiseEpochMark keeps the high-water mark of m's (team, user) pair.
+func (t *memTx) raiseEpochMark(m team.Member) {
+	k := memberKey{m.TeamID, m.UserID}
+	if m.Epoch > t.s.epochMarks[k] {
+		setKey(t, t.s.epochMarks, k, m.Epoch)
+	}
+}
+
 func (t *memTx) LastAuditEvent(ctx context.Context, teamID string) (audit.Event, error) {
 	if err := t.check(ctx); err != nil {
 		return audit.Event{}, err
@@ -512,6 +534,7 @@ func (t *memTx) InsertMember(ctx context.Context, m team.Member) error {
 		return conflict("user %q is already a member of team %q", m.UserID, m.TeamID)
 	}
 	setKey(t, t.s.members, k, m)
+	t.raiseEpochMark(m)
 	addToSet(t, t.s.membersByTeam, m.TeamID, m.UserID)
 	addToSet(t, t.s.membersByUser, m.UserID, m.TeamID)
 	return nil
@@ -529,6 +552,7 @@ func (t *memTx) UpdateMember(ctx context.Context, m team.Member) error {
 		return notFound("member", m.TeamID+"/"+m.UserID)
 	}
 	setKey(t, t.s.members, k, m)
+	t.raiseEpochMark(m)
 	return nil
 }
 
@@ -732,6 +756,9 @@ func (t *memTx) AppendAuditEvent(ctx context.Context, e audit.Event) error {
 	if err := t.write(ctx, "AppendAuditEvent"); err != nil {
 		return err
 	}
+	if _, ok := t.s.teams[e.TeamID]; !ok {
+		return notFound("team", e.TeamID)
+	}
 	if err := t.needTeam("AppendAuditEvent", e.TeamID); err != nil {
 		return err
 	}
@@ -744,6 +771,9 @@ func (t *memTx) AppendAuditEvent(ctx context.Context, e audit.Event) error {
 		return conflict("team %q already has audit event %d", e.TeamID, e.Seq)
 	}
 	e = copyEvent(e)
+	if e.Seq > t.s.heads[e.TeamID].Seq {
+		setKey(t, t.s.heads, e.TeamID, team.AuditHead{Seq: e.Seq, Hash: e.Hash})
+	}
 	t.s.auditIDs[e.ID] = struct{}{}
 	t.s.feed = append(t.s.feed, e) // rollback cuts it (feedStart)
 	if i == len(es) {

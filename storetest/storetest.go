@@ -54,6 +54,7 @@ func cases() []testCase {
 	all = append(all, copyCases()...)
 	all = append(all, txCases()...)
 	all = append(all, userCases()...)
+	all = append(all, headCases()...)
 	return all
 }
 

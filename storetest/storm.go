@@ -450,6 +450,7 @@ var refusals = []struct {
 	{"ErrOwnerCannotLeave", team.ErrOwnerCannotLeave},
 	{"ErrConfirmationMismatch", team.ErrConfirmationMismatch},
 	{"ErrResourcesRemain", team.ErrResourcesRemain},
+	{"ErrInviterLacksAuthority", team.ErrInviterLacksAuthority},
 	{"ErrSubscriptionRequired", team.ErrSubscriptionRequired},
 	{"ErrTeamLimit", team.ErrTeamLimit},
 	{"ErrInvalidAccount", team.ErrInvalidAccount},

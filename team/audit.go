@@ -203,22 +203,22 @@ func (s *Service) auditPage(ctx context.Context, teamID string, f audit.Filter) 
 }
 
 // VerifyAuditChain checks teamID's whole audit log, deleted team or not
-// (AUD-4): it reads the log page by page up to the newest event the store
-// reports and verifies the hash chain. It returns nil, a *audit.ChainError
-// naming the first broken link (matching ErrBrokenChain), or an error
-// matching ErrInvalidInput or ErrNotFound (no such team).
+// (AUD-4): it reads the chain's head (the Seq and hash of the newest event
+// ever appended), which the store keeps on the team record apart from the
+// events, then the log page by page up to that head, and verifies the hash
+// chain and that it ends exactly at the head. Events appended after the head
+// was read are not checked. So a log whose newest events, or all of them,
+// were removed is reported too. It returns nil, a *audit.ChainError naming
+// the first broken link or the first missing event (matching
+// ErrBrokenChain), or an error matching ErrInvalidInput or ErrNotFound (no
+// such team).
 func (s *Service) VerifyAuditChain(ctx context.Context, teamID string) error {
 	if err := checkID("team_id", teamID); err != nil {
 		return err
 	}
-	if _, err := s.store.Team(ctx, teamID); err != nil {
+	head, err := s.store.AuditHead(ctx, teamID)
+	if err != nil {
 		return fmt.Errorf("teamkit: verifying the audit log of team %s: %w", teamID, err)
-	}
-	head, err := s.store.LastAuditEvent(ctx, teamID)
-	if errors.Is(err, ErrNotFound) {
-		head = audit.Event{}
-	} else if err != nil {
-		return err
 	}
 	v := audit.NewVerifier(teamID)
 	for v.Last().Seq < head.Seq {
@@ -238,5 +238,8 @@ func (s *Service) VerifyAuditChain(ctx context.Context, teamID string) error {
 			}
 		}
 	}
-	return v.End(head)
+	if err := v.End(audit.Event{Seq: head.Seq, Hash: head.Hash}); err != nil {
+		return fmt.Errorf("teamkit: the audit log of team %s does not reach the head kept on the team record (seq %d): %w", teamID, head.Seq, err)
+	}
+	return nil
 }

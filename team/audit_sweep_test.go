@@ -52,6 +52,7 @@ func newSweepFixture(t *testing.T) *sweepFixture {
 	f.join(f.ana.ID, f.tm, f.bob, rbac.RoleAdmin)
 	f.join(f.ana.ID, f.tm, f.carl, rbac.RoleMember)
 	f.join(f.ana.ID, f.tm, f.dan, rbac.RoleViewer)
+	f.entitle(f.bob) // may receive ownership (OWN-5)
 	f.register(f.erin)
 	f.register(f.fred)
 	res, err := f.svc.Invite(f.ctx, team.InviteParams{ActorID: f.ana.ID, TeamID: f.tm.ID, Email: f.erin.Email, Role: rbac.RoleMember})

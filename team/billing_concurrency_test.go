@@ -155,6 +155,7 @@ func TestRecordUsage_Concurrent_TransferRace(t *testing.T) {
 	const funds = 100_000
 	e.fund(a, funds)
 	e.fund(b, funds)
+	e.setPlan(b, billing.PlanEnterprise) // may receive ownership (OWN-5)
 
 	// Transfer k (of 5) waits for 30k committed charges, and every charger
 	// waits for the transfers before its last 10 charges: A pays for the

@@ -663,6 +663,7 @@ func TestTransfer_OWN2_BillingFollowsOwner(t *testing.T) {
 	e.join(tm, oldOwner.ID, dev, rbac.RoleMember)
 	e.fund(oldOwner, 1000)
 	e.fund(newOwner, 500)
+	e.setPlan(newOwner, billing.PlanTeam) // may receive ownership (OWN-5)
 
 	before := e.charge(dev.ID, tm.ID, 100, "before")
 	require.NoError(t, e.svc.TransferOwnership(e.ctx, team.TransferOwnershipParams{ActorID: oldOwner.ID, TeamID: tm.ID, NewOwnerID: newOwner.ID, ConfirmNewOwnerID: newOwner.ID}))
@@ -691,6 +692,7 @@ func TestTransfer_OWN4_SuspendedAccountRefused(t *testing.T) {
 	owner, heir := e.user("owner"), e.user("heir")
 	tm := e.newTeam(owner, "Acme")
 	e.join(tm, owner.ID, heir, rbac.RoleAdmin)
+	e.setPlan(heir, billing.PlanTeam) // entitled (OWN-5) but for the suspension
 	_, err := e.svc.SetAccountStatus(e.ctx, heir.ID, billing.StatusSuspended)
 	require.NoError(t, err)
 	before := e.st.Snapshot()

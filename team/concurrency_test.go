@@ -49,6 +49,7 @@ func TestSEC3_ConcurrentOwnershipChangesKeepOneOwner(t *testing.T) {
 			role = rbac.RoleAdmin
 		}
 		e.join(owner.ID, tm, u, role)
+		e.entitle(u) // may receive ownership (OWN-5)
 		users = append(users, u)
 	}
 

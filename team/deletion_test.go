@@ -150,6 +150,7 @@ func TestDEL1_OnlyOwnerEvenWhenPolicyGrantsPermission(t *testing.T) {
 	tm := e.teamOf(ana, "Agency")
 	e.join(ana.ID, tm, dep, "deputy")
 	e.join(ana.ID, tm, sam, "staff")
+	e.entitle(dep)
 
 	requireRefused(t, e.requireUnchanged(func() error { return e.svc.DeleteTeam(e.ctx, dep.ID, tm.ID) }), team.ErrPermissionDenied)
 	_, err = e.svc.DeletionPreflight(e.ctx, dep.ID, tm.ID)

@@ -70,6 +70,10 @@ var (
 	// be offboarded (USER-2). The error is an *OwnsTeamsError listing the
 	// teams; transfer their ownership or delete them first.
 	ErrOwnsTeams = errors.New("teamkit: the user still owns collaboration teams")
+	// ErrInviterLacksAuthority: the invitation's inviter is no longer a
+	// member whose role could issue it (INV-8), so it cannot be accepted;
+	// ask a team admin for a new invitation (or to re-send this one).
+	ErrInviterLacksAuthority = errors.New("teamkit: the inviter no longer holds the authority to issue this invitation")
 )
 
 // Errors of invite links, domain claims and join requests (LINK, JOIN).

@@ -363,6 +363,11 @@ func newFltWorld(t *testing.T) *fltWorld {
 	}
 	_, err = svc.ChangePlan(w.ctx, team.ChangePlanParams{ActorID: "u0", TeamID: w.pers0, Plan: billing.PlanEnterprise})
 	require.NoError(t, err)
+	// u1 may receive ownership of a collaboration team (OWN-5).
+	pers1, err := svc.EnsurePersonalTeam(w.ctx, w.users[1])
+	require.NoError(t, err)
+	_, err = svc.ChangePlan(w.ctx, team.ChangePlanParams{ActorID: "u1", TeamID: pers1.ID, Plan: billing.PlanTeam})
+	require.NoError(t, err)
 	tm, err := svc.CreateTeam(w.ctx, team.CreateTeamParams{Owner: w.users[0], Name: "Faulty"})
 	require.NoError(t, err)
 	w.teamT = tm.ID
@@ -582,4 +587,22 @@ func TestFaults_MemoryWriteFault(t *testing.T) {
 		require.ErrorIs(t, err, errInjected)
 		require.Equal(t, before, mem.Snapshot())
 	}
+}
+
+// Issue 12: the audit head (AUD-4) and the epoch marks (ROLE-5).
+
+func (f *fltStore) AuditHead(ctx context.Context, t string) (team.AuditHead, error) {
+	return f.reader().AuditHead(ctx, t)
+}
+func (x fltReader) AuditHead(ctx context.Context, t string) (team.AuditHead, error) {
+	if err := x.f.hit("AuditHead"); err != nil {
+		return team.AuditHead{}, err
+	}
+	return x.r.AuditHead(ctx, t)
+}
+func (x *fltTx) MemberEpochMark(ctx context.Context, t, u string) (uint64, error) {
+	if err := x.f.hit("MemberEpochMark"); err != nil {
+		return 0, err
+	}
+	return x.tx.MemberEpochMark(ctx, t, u)
 }

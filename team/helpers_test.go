@@ -160,6 +160,15 @@ func (e *env) setAccount(userID string, plan billing.Plan, status billing.Status
 	}))
 }
 
+// entitle puts each user's account on the ENTERPRISE plan, so they may own
+// collaboration teams, by creation or by transfer (TEAM-4, OWN-5).
+func (e *env) entitle(users ...team.User) {
+	e.t.Helper()
+	for _, u := range users {
+		e.setAccount(u.ID, billing.PlanEnterprise, billing.StatusActive)
+	}
+}
+
 // teamOf registers owner on the TEAM plan and creates a collaboration team.
 func (e *env) teamOf(owner team.User, name string) team.Team {
 	e.t.Helper()

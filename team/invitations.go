@@ -202,7 +202,10 @@ func (s *Service) seatsFor(ctx context.Context, tx Tx, teamID, email string, now
 // ResendInvitation gives the pending invitation p.InvitationID of p.TeamID a
 // new token and a new expiry, which kills the old link, returns the
 // invitation with the new token (INV-9) and notifies the invitee again, if
-// the service has a Notifier (INV-6, INV-7). The actor needs the invite permission. Resending an
+// the service has a Notifier (INV-6, INV-7). The actor needs the invite
+// permission and the authority to invite to the invitation's role, and the
+// invitation is re-issued under them: its InviterID becomes p.ActorID
+// (INV-8), so a re-sent invitation outlives its first inviter. Resending an
 // expired invitation takes a seat again, so the seat limit applies. Records
 // InvitationResent.
 //
@@ -243,6 +246,8 @@ func (s *Service) ResendInvitation(ctx context.Context, p ResendInvitationParams
 		if inv.State(now) == InvitationExpired && used >= s.seatLimit {
 			return Invitation{}, Team{}, &SeatLimitError{TeamID: teamID, Limit: s.seatLimit, Used: used}
 		}
+		// INV-8: the re-sent invitation carries the re-sender's authority.
+		inv.InviterID = actorID
 		inv.TokenHash, inv.ExpiresAt, inv.UpdatedAt = hash, now.Add(s.invitationTTL), now
 		if err := tx.UpdateInvitation(ctx, inv); err != nil {
 			return Invitation{}, Team{}, err
@@ -343,15 +348,24 @@ func (s *Service) decline(ctx context.Context, u User, found Invitation, hash st
 
 // AcceptInvitation makes u a member of the invitation's team with the
 // invited role (INV-5). token is the one from the invitation link; u's
-// verified email must be the invited one. The pending invitation already
-// held a seat, so the seat limit is not checked again. Concurrent accepts of
-// one invitation create one membership. The new membership's Epoch starts
-// above any its user held in the team before (ROLE-5). Records InvitationAccepted.
+// verified email must be the invited one. The invitation carries its
+// inviter's authority (INV-8): it is accepted only while the inviter is
+// still a member whose current role could issue it (the invite permission
+// and the ROLE-7 ceiling); otherwise nothing changes and a team admin can
+// re-send it under their own authority. The pending invitation already held
+// a seat, so the seat limit is not checked again. Concurrent accepts of one
+// invitation create one membership. The new membership's Epoch starts above
+// any its user held in the team before, whatever the clock does (ROLE-5).
+//
+// A user the library does not know yet is registered in the same unit of
+// work, as EnsurePersonalTeam would (TEAM-1, BILL-1): a personal team named
+// after u.Name, with its TeamCreated event, and a FREE billing account.
+// Records InvitationAccepted.
 //
 // Errors match ErrInvalidInput, ErrNotFound (unknown or superseded link, or
 // the team was deleted), ErrInvitationExpired, ErrInvitationCancelled,
-// ErrInvitationDeclined, ErrInvitationUsed, ErrEmailMismatch or
-// ErrAlreadyMember.
+// ErrInvitationDeclined, ErrInvitationUsed, ErrEmailMismatch,
+// ErrAlreadyMember or ErrInviterLacksAuthority.
 func (s *Service) AcceptInvitation(ctx context.Context, u User, token string) (Member, error) {
 	u, err := checkUser(u)
 	if err != nil {
@@ -359,6 +373,10 @@ func (s *Service) AcceptInvitation(ctx context.Context, u User, token string) (M
 	}
 	if token == "" || len(token) > maxTokenLength {
 		return Member{}, invalid("token", "must have 1 to %d bytes; use the token from the invitation link", maxTokenLength)
+	}
+	personalName, err := personalTeamName(u)
+	if err != nil {
+		return Member{}, err
 	}
 	hash := hashToken(token)
 	found, err := s.store.InvitationByTokenHash(ctx, hash)
@@ -369,56 +387,105 @@ func (s *Service) AcceptInvitation(ctx context.Context, u User, token string) (M
 		return Member{}, err
 	}
 	var m Member
-	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		if _, err := lockInvitedTeam(ctx, tx, found.TeamID); err != nil {
+	// A concurrent registration of u (EnsurePersonalTeam, another accept)
+	// may insert u's personal team or account first; ours then fails with
+	// ErrConflict and the next attempt finds them.
+	for attempt := 0; ; attempt++ {
+		err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+			var err error
+			m, err = s.accept(ctx, tx, u, found, hash, personalName)
 			return err
+		})
+		if err == nil || !errors.Is(err, ErrConflict) || attempt >= 2 {
+			break
 		}
-		inv, err := tx.Invitation(ctx, found.ID)
-		if err != nil {
-			return invitationLookupError(err, found.ID)
-		}
-		if subtle.ConstantTimeCompare([]byte(inv.TokenHash), []byte(hash)) != 1 {
-			return fmt.Errorf("%w: this invitation link was replaced by a newer one; use the newest link", ErrNotFound)
-		}
-		now := s.now().UTC()
-		if st := inv.State(now); st != InvitationPending {
-			return statusError(inv, st)
-		}
-		if inv.Email != u.Email {
-			return fmt.Errorf("%w: the invitation is for another address; sign in with the invited email", ErrEmailMismatch)
-		}
-		if _, err := tx.Member(ctx, inv.TeamID, u.ID); err == nil {
-			return fmt.Errorf("%w: user %s is already a member of team %s", ErrAlreadyMember, u.ID, inv.TeamID)
-		} else if !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		if _, err := s.policy.Role(inv.Role); err != nil {
-			return fmt.Errorf("teamkit: invitation %s names role %q that the policy does not define; ask for a new invitation: %w", inv.ID, inv.Role, err)
-		}
-		m = Member{
-			TeamID:   inv.TeamID,
-			UserID:   u.ID,
-			Email:    u.Email,
-			Name:     u.Name,
-			Role:     inv.Role,
-			JoinedAt: now,
-			Epoch:    firstEpoch(now),
-		}
-		if err := tx.InsertMember(ctx, m); err != nil {
-			return err
-		}
-		inv.Status, inv.UpdatedAt = InvitationAccepted, now
-		if err := tx.UpdateInvitation(ctx, inv); err != nil {
-			return err
-		}
-		_, err = s.record(ctx, tx, u.ID, inv.TeamID, audit.InvitationAccepted, inv.ID,
-			map[string]string{"user_id": u.ID, "role": inv.Role})
-		return err
-	})
+	}
 	if err != nil {
 		return Member{}, err
 	}
 	return m, nil
+}
+
+// accept is the unit of work of AcceptInvitation.
+// found is the invitation as read before the unit began.
+func (s *Service) accept(ctx context.Context, tx Tx, u User, found Invitation, hash, personalName string) (Member, error) {
+	if _, err := lockInvitedTeam(ctx, tx, found.TeamID); err != nil {
+		return Member{}, err
+	}
+	inv, err := tx.Invitation(ctx, found.ID)
+	if err != nil {
+		return Member{}, invitationLookupError(err, found.ID)
+	}
+	if subtle.ConstantTimeCompare([]byte(inv.TokenHash), []byte(hash)) != 1 {
+		return Member{}, fmt.Errorf("%w: this invitation link was replaced by a newer one; use the newest link", ErrNotFound)
+	}
+	now := s.now().UTC()
+	if st := inv.State(now); st != InvitationPending {
+		return Member{}, statusError(inv, st)
+	}
+	if inv.Email != u.Email {
+		return Member{}, fmt.Errorf("%w: the invitation is for another address; sign in with the invited email", ErrEmailMismatch)
+	}
+	if _, err := tx.Member(ctx, inv.TeamID, u.ID); err == nil {
+		return Member{}, fmt.Errorf("%w: user %s is already a member of team %s", ErrAlreadyMember, u.ID, inv.TeamID)
+	} else if !errors.Is(err, ErrNotFound) {
+		return Member{}, err
+	}
+	role, err := s.policy.Role(inv.Role)
+	if err != nil {
+		return Member{}, fmt.Errorf("teamkit: invitation %s names role %q that the policy does not define; ask for a new invitation: %w", inv.ID, inv.Role, err)
+	}
+	if err := s.inviterHoldsAuthority(ctx, tx, inv, role); err != nil {
+		return Member{}, err
+	}
+	// INV-5: every member of every team has a personal team and an account.
+	if _, err := s.ensurePersonal(ctx, tx, u, personalName); err != nil {
+		return Member{}, err
+	}
+	epoch, err := s.joinEpoch(ctx, tx, inv.TeamID, u.ID, now)
+	if err != nil {
+		return Member{}, err
+	}
+	m := Member{
+		TeamID:   inv.TeamID,
+		UserID:   u.ID,
+		Email:    u.Email,
+		Name:     u.Name,
+		Role:     inv.Role,
+		JoinedAt: now,
+		Epoch:    epoch,
+	}
+	if err := tx.InsertMember(ctx, m); err != nil {
+		return Member{}, err
+	}
+	inv.Status, inv.UpdatedAt = InvitationAccepted, now
+	if err := tx.UpdateInvitation(ctx, inv); err != nil {
+		return Member{}, err
+	}
+	if _, err := s.record(ctx, tx, u.ID, inv.TeamID, audit.InvitationAccepted, inv.ID,
+		map[string]string{"user_id": u.ID, "role": inv.Role}); err != nil {
+		return Member{}, err
+	}
+	return m, nil
+}
+
+// inviterHoldsAuthority refuses, with an error matching
+// ErrInviterLacksAuthority, unless inv's inviter is still a member of its
+// team whose current role could invite to role (INV-8, INV-1, ROLE-7).
+func (s *Service) inviterHoldsAuthority(ctx context.Context, tx Tx, inv Invitation, role rbac.Role) error {
+	_, inviterRole, err := s.memberRole(ctx, tx, inv.InviterID, inv.TeamID)
+	if errors.Is(err, ErrNotMember) {
+		return fmt.Errorf("%w: invitation %s was issued by %s, who is no longer a member of team %s; ask a team admin for a new invitation",
+			ErrInviterLacksAuthority, inv.ID, inv.InviterID, inv.TeamID)
+	}
+	if err != nil {
+		return err
+	}
+	if !s.policy.CanInvite(inviterRole, role) {
+		return fmt.Errorf("%w: invitation %s to role %q was issued by %s, whose role %q can no longer issue it; ask a team admin for a new invitation",
+			ErrInviterLacksAuthority, inv.ID, role.Name, inv.InviterID, inviterRole.Name)
+	}
+	return nil
 }
 
 // Invitations returns the invitations of teamID with status pending,

@@ -352,15 +352,6 @@ func linkLookupError(err error, linkID string) error {
 	return err
 }
 
-// personalTeamName is the name of u's personal team if it is created
-// (TEAM-1): u.Name, or "Personal".
-func personalTeamName(u User) (string, error) {
-	if u.Name == "" {
-		return defaultPersonalTeamName, nil
-	}
-	return NormalizeTeamName(u.Name)
-}
-
 // admit makes u, a checked user who is not a member, a member of t, a
 // live team locked by tx, with role, at now: it refuses a personal team
 // and a full team (INV-3), registers u as EnsurePersonalTeam does when the

@@ -865,3 +865,50 @@ func (mr *MockResourceCounterMockRecorder) CountResources(ctx, teamID any) *gomo
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CountResources", reflect.TypeOf((*MockResourceCounter)(nil).CountResources), ctx, teamID)
 }
+
+// Issue 12: the audit head (AUD-4) and the epoch marks (ROLE-5).
+
+// AuditHead mocks base method.
+func (m *MockStore) AuditHead(ctx context.Context, teamID string) (team.AuditHead, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "AuditHead", ctx, teamID)
+	ret0, _ := ret[0].(team.AuditHead)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// AuditHead indicates an expected call of AuditHead.
+func (mr *MockStoreMockRecorder) AuditHead(ctx, teamID any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "AuditHead", reflect.TypeOf((*MockStore)(nil).AuditHead), ctx, teamID)
+}
+
+// AuditHead mocks base method.
+func (m *MockTx) AuditHead(ctx context.Context, teamID string) (team.AuditHead, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "AuditHead", ctx, teamID)
+	ret0, _ := ret[0].(team.AuditHead)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// AuditHead indicates an expected call of AuditHead.
+func (mr *MockTxMockRecorder) AuditHead(ctx, teamID any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "AuditHead", reflect.TypeOf((*MockTx)(nil).AuditHead), ctx, teamID)
+}
+
+// MemberEpochMark mocks base method.
+func (m *MockTx) MemberEpochMark(ctx context.Context, teamID, userID string) (uint64, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "MemberEpochMark", ctx, teamID, userID)
+	ret0, _ := ret[0].(uint64)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// MemberEpochMark indicates an expected call of MemberEpochMark.
+func (mr *MockTxMockRecorder) MemberEpochMark(ctx, teamID, userID any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "MemberEpochMark", reflect.TypeOf((*MockTx)(nil).MemberEpochMark), ctx, teamID, userID)
+}

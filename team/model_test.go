@@ -118,6 +118,15 @@ func TestModel_SEC3(t *testing.T) {
 
 // The reference model.
 
+// keepMark records the epoch of userID's membership as it ends: a later
+// membership of the pair starts above it (ROLE-5).
+func (t *mdlTeam) keepMark(userID string) {
+	if t.marks == nil {
+		t.marks = map[string]uint64{}
+	}
+	t.marks[userID] = max(t.marks[userID], t.members[userID].epoch)
+}
+
 type mdlMember struct {
 	role  string
 	epoch uint64
@@ -133,10 +142,13 @@ type mdlTeam struct {
 	members   map[string]*mdlMember
 	events    int
 	resources int // what the host's ResourceCounter reports (DEL-2)
+	// marks: the last epoch of each user's removed membership (ROLE-5).
+	marks map[string]uint64
 }
 
 type mdlInv struct {
 	id, teamID, email, role string
+	inviter                 string // whose authority it carries (INV-8)
 	status                  team.InvitationStatus
 	expires                 time.Time
 	token                   string   // newest token delivered; "" when the Notifier failed
@@ -269,6 +281,9 @@ func (r *mdlRun) run() (err error) {
 		r.ensurePersonal(r.users[i])
 	}
 	r.changePlan("u0", r.personal["u0"].id, billing.PlanEnterprise)
+	// u1 and u2 may receive ownership, u1 of one team, u2 of many (OWN-5).
+	r.changePlan("u1", r.personal["u1"].id, billing.PlanTeam)
+	r.changePlan("u2", r.personal["u2"].id, billing.PlanEnterprise)
 	r.topUp("u0", r.personal["u0"].id, 500)
 	r.createTeam(r.users[0], "Alpha")
 	if len(r.teams) > 0 {
@@ -988,7 +1003,7 @@ func (r *mdlRun) invite(actor, teamID, email, roleName string) {
 		if replaced != nil {
 			replaced.status = team.InvitationExpired
 		}
-		inv := &mdlInv{id: got.Invitation.ID, teamID: teamID, email: norm, role: effRole, status: team.InvitationPending,
+		inv := &mdlInv{id: got.Invitation.ID, teamID: teamID, email: norm, role: effRole, inviter: actor, status: team.InvitationPending,
 			expires: r.now.Add(mdlTTL), token: r.delivered[got.Invitation.ID]}
 		if got.Invitation.ID == "" || got.Invitation.Status != team.InvitationPending || got.Invitation.Email != norm || got.Invitation.Role != effRole {
 			r.failf("%s: returned %+v (INV-7: the invitation comes back with ErrNotifyFailed too)", op, got)
@@ -1073,6 +1088,7 @@ func (r *mdlRun) resend(actor, teamID, invID string) {
 		}
 		inv.token = r.delivered[invID]
 		inv.expires = r.now.Add(mdlTTL)
+		inv.inviter = actor // re-issued under the re-sender (INV-8)
 		r.byID[teamID].events++
 	})
 }
@@ -1137,19 +1153,49 @@ func (r *mdlRun) accept(u team.User, token string) {
 		if inv.email != mdlNorm(u.Email) {
 			return team.ErrEmailMismatch
 		}
-		if r.byID[inv.teamID].members[u.ID] != nil {
+		t := r.byID[inv.teamID]
+		if t.members[u.ID] != nil {
 			return team.ErrAlreadyMember
+		}
+		// INV-8: the inviter must still be a member who could issue it.
+		m := t.members[inv.inviter]
+		if m == nil || !r.policy.CanInvite(r.role(m.role), r.role(inv.role)) {
+			return team.ErrInviterLacksAuthority
 		}
 		return nil
 	}()
 	got, err := r.svc.AcceptInvitation(r.ctx, u, token)
 	r.expect(op, want, err, func() {
 		t := r.byID[inv.teamID]
-		t.members[u.ID] = &mdlMember{role: inv.role, email: mdlNorm(u.Email), epoch: r.firstEpoch()}
+		// ROLE-5: above the pair's high-water mark, whatever the clock did.
+		epoch := r.firstEpoch()
+		if mark, ok := t.marks[u.ID]; ok {
+			epoch = r.nextEpoch(mark)
+		}
+		t.members[u.ID] = &mdlMember{role: inv.role, email: mdlNorm(u.Email), epoch: epoch}
 		inv.status = team.InvitationAccepted
 		t.events++
-		if got.TeamID != t.id || got.UserID != u.ID || got.Role != inv.role || got.Epoch != r.firstEpoch() {
-			r.failf("%s: returned %+v", op, got)
+		if got.TeamID != t.id || got.UserID != u.ID || got.Role != inv.role || got.Epoch != epoch {
+			r.failf("%s: returned %+v, want epoch %d", op, got, epoch)
+		}
+		// INV-5: a user the library did not know is registered with it.
+		if r.accounts[u.ID] == nil {
+			r.accounts[u.ID] = &mdlAccount{plan: billing.PlanFree, status: billing.StatusActive}
+		}
+		if r.personal[u.ID] == nil {
+			pt, err := r.st.PersonalTeam(r.ctx, u.ID)
+			if err != nil {
+				r.failf("%s: no personal team after acceptance (INV-5): %v", op, err)
+				return
+			}
+			name := u.Name
+			if name == "" {
+				name = "Personal"
+			}
+			p := &mdlTeam{id: pt.ID, kind: team.Personal, name: name, owner: u.ID, events: 1,
+				members: map[string]*mdlMember{u.ID: {role: r.policy.Owner().Name, email: mdlNorm(u.Email), epoch: r.firstEpoch()}}}
+			r.addTeam(p)
+			r.personal[u.ID] = p
 		}
 	})
 }
@@ -1305,6 +1351,7 @@ func (r *mdlRun) removeMember(actor, teamID, userID string) {
 	err := r.svc.RemoveMember(r.ctx, team.RemoveMemberParams{ActorID: actor, TeamID: teamID, UserID: userID})
 	r.expect(op, want, err, func() {
 		t := r.byID[teamID]
+		t.keepMark(userID)
 		delete(t.members, userID)
 		t.events++
 	})
@@ -1334,6 +1381,7 @@ func (r *mdlRun) leave(userID, teamID string) {
 	err := r.svc.Leave(r.ctx, userID, teamID)
 	r.expect(op, want, err, func() {
 		t := r.byID[teamID]
+		t.keepMark(userID)
 		delete(t.members, userID)
 		t.events++
 	})
@@ -1367,7 +1415,7 @@ func (r *mdlRun) transfer(actor, teamID, newOwner, confirm string) {
 		if a := r.accounts[newOwner]; a == nil || a.status != billing.StatusActive {
 			return team.ErrInvalidAccount // OWN-4
 		}
-		return nil
+		return r.entitlement(newOwner) // OWN-5, as if they created one more (TEAM-4)
 	}()
 	err := r.svc.TransferOwnership(r.ctx, team.TransferOwnershipParams{ActorID: actor, TeamID: teamID, NewOwnerID: newOwner, ConfirmNewOwnerID: confirm})
 	r.expect(op, want, err, func() {
@@ -1786,7 +1834,7 @@ func (r *mdlRun) compare() {
 	}
 	for _, si := range snap.Invitations {
 		w := r.invByID[si.ID]
-		if w == nil || w.gone || si.TeamID != w.teamID || si.Email != w.email || si.Role != w.role || si.Status != w.status || !si.ExpiresAt.Equal(w.expires) {
+		if w == nil || w.gone || si.TeamID != w.teamID || si.Email != w.email || si.Role != w.role || si.InviterID != w.inviter || si.Status != w.status || !si.ExpiresAt.Equal(w.expires) {
 			r.failf("state: invitation %+v; model %+v", si, w)
 		}
 		if w.token != "" && si.TokenHash != mdlHash(w.token) {

@@ -27,15 +27,20 @@ type TransferOwnershipParams struct {
 // TransferOwnership makes p.NewOwnerID the owner of the collaboration team
 // p.TeamID (OWN-1..4). Only the owner can transfer, only to another active
 // member, and only with a matching confirmation. The new owner's billing
-// account must exist and be active (OWN-4); otherwise nothing changes. The
+// account must exist and be active (OWN-4), and, unless the service was
+// built with WithTransferRequiresEntitlement(false), entitle them to own one
+// more collaboration team exactly as CreateTeam would (OWN-5, TEAM-4: by
+// default an active TEAM or ENTERPRISE plan with room under its team limit);
+// otherwise nothing changes. The
 // old owner gets the role set by WithFormerOwnerRole, by default the
 // policy's regular role (OWN-3); both memberships' epochs go up (ROLE-5).
 // From the commit on, the team is billed to the new owner's account (OWN-2).
 // Records OwnershipTransferred.
 //
 // Errors match ErrInvalidInput, ErrConfirmationMismatch, ErrNotMember
-// (actor or new owner), ErrPersonalTeam, ErrPermissionDenied or
-// ErrInvalidAccount.
+// (actor or new owner), ErrPersonalTeam, ErrPermissionDenied,
+// ErrInvalidAccount, or the entitlement's errors (by default
+// ErrSubscriptionRequired or ErrTeamLimit).
 func (s *Service) TransferOwnership(ctx context.Context, p TransferOwnershipParams) error {
 	actorID, teamID := p.ActorID, p.TeamID
 	if err := checkIDs("actor_id", actorID, "team_id", teamID, "new_owner_id", p.NewOwnerID, "confirm_new_owner_id", p.ConfirmNewOwnerID); err != nil {
@@ -76,6 +81,18 @@ func (s *Service) TransferOwnership(ctx context.Context, p TransferOwnershipPara
 		}
 		if err := account.Usable(); err != nil {
 			return fmt.Errorf("teamkit: new owner %s cannot take over team %s: %w", p.NewOwnerID, teamID, err)
+		}
+		if s.transferNeedsEntitlement {
+			// OWN-5: as if the new owner created one more collaboration team
+			// (TEAM-4); the account is locked, so concurrent creations and
+			// transfers to one user serialize.
+			owned, err := tx.CountOwnedTeams(ctx, p.NewOwnerID, Collaboration)
+			if err != nil {
+				return err
+			}
+			if err := s.entitlement(ctx, account, owned); err != nil {
+				return fmt.Errorf("teamkit: new owner %s cannot take over team %s: %w", p.NewOwnerID, teamID, err)
+			}
 		}
 		oldOwner.Role, newOwner.Role = formerName, s.policy.Owner().Name
 		now := s.now()

@@ -24,6 +24,7 @@ func TestOWN1_TransferOnlyByOwnerToMemberWithConfirmation(t *testing.T) {
 	tm := e.teamOf(ana, "Agency")
 	e.join(ana.ID, tm, ada, rbac.RoleAdmin)
 	e.join(ana.ID, tm, max, rbac.RoleMember)
+	e.entitle(max)
 	e.register(out)
 
 	for _, c := range []struct {
@@ -73,6 +74,7 @@ func TestOWN3_FormerOwnerRole(t *testing.T) {
 			ana, ada := user("ana"), user("ada")
 			tm := e.teamOf(ana, "Agency")
 			e.join(ana.ID, tm, ada, rbac.RoleAdmin)
+			e.entitle(ada)
 			oldEpoch, err := e.svc.SessionEpoch(e.ctx, ana.ID, tm.ID)
 			require.NoError(t, err)
 			newEpoch, err := e.svc.SessionEpoch(e.ctx, ada.ID, tm.ID)
@@ -102,14 +104,15 @@ func TestOWN4_NewOwnerNeedsValidAccount(t *testing.T) {
 	e.setAccount(max.ID, billing.PlanFree, billing.StatusSuspended)
 	requireRefused(t, e.requireUnchanged(func() error { return e.svc.TransferOwnership(e.ctx, transferTo(ana.ID, tm.ID, max)) }), team.ErrInvalidAccount)
 
-	// A member who never got an account (joined before registration).
+	// A member who joined before registering got a FREE account on
+	// acceptance (INV-5), which cannot own a collaboration team (OWN-5).
 	ghost := team.User{ID: "user-ghost", Email: "ghost@example.com"}
 	inv, err := e.svc.Invite(e.ctx, team.InviteParams{ActorID: ana.ID, TeamID: tm.ID, Email: ghost.Email, Role: rbac.RoleMember})
 	require.NoError(t, err)
 	_, err = e.svc.AcceptInvitation(e.ctx, ghost, e.out.token(t, inv.Invitation.ID))
 	require.NoError(t, err)
-	requireRefused(t, e.requireUnchanged(func() error { return e.svc.TransferOwnership(e.ctx, transferTo(ana.ID, tm.ID, ghost)) }), team.ErrInvalidAccount)
+	requireRefused(t, e.requireUnchanged(func() error { return e.svc.TransferOwnership(e.ctx, transferTo(ana.ID, tm.ID, ghost)) }), team.ErrSubscriptionRequired)
 
-	e.setAccount(max.ID, billing.PlanFree, billing.StatusActive)
+	e.setAccount(max.ID, billing.PlanTeam, billing.StatusActive)
 	require.NoError(t, e.svc.TransferOwnership(e.ctx, transferTo(ana.ID, tm.ID, max)))
 }

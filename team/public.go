@@ -47,6 +47,7 @@ var publicTable = []publicEntry{
 	{"ErrInvitationUsed", ErrInvitationUsed, "invitation_used", "This invitation was already accepted."},
 	{"ErrEmailMismatch", ErrEmailMismatch, "email_mismatch", "This invitation is for another email address; sign in with the invited address."},
 	{"ErrNotifyFailed", ErrNotifyFailed, "notify_failed", "The invitation was saved but could not be delivered; resend it later."},
+	{"ErrInviterLacksAuthority", ErrInviterLacksAuthority, "inviter_lacks_authority", "The person who sent this invitation can no longer grant it; ask a team admin for a new invitation."},
 	{"ErrOwnerCannotLeave", ErrOwnerCannotLeave, "owner_cannot_leave", "The team owner cannot leave; transfer ownership first."},
 	{"ErrConfirmationMismatch", ErrConfirmationMismatch, "confirmation_mismatch", "The confirmation does not name the same new owner; confirm the same user."},
 	{"ErrResourcesRemain", ErrResourcesRemain, "resources_remain", "The team still holds resources; delete them before deleting the team."},
@@ -135,6 +136,7 @@ func PublicMessage(err error) string {
 //	invitation_used        ErrInvitationUsed
 //	email_mismatch         ErrEmailMismatch
 //	notify_failed          ErrNotifyFailed
+//	inviter_lacks_authority ErrInviterLacksAuthority
 //	owner_cannot_leave     ErrOwnerCannotLeave
 //	confirmation_mismatch  ErrConfirmationMismatch
 //	resources_remain       ErrResourcesRemain (*ResourcesRemainError)

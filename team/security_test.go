@@ -414,6 +414,24 @@ func newMatrixWorld(t *testing.T, sp specPolicy) (*secWorld, string) {
 			w.join(t, "owner-1", tm.ID, team.User{ID: id, Email: id + "@example.com"}, role)
 		}
 	}
+	// Every member may receive ownership (OWN-5): give them all a plan.
+	require.NoError(t, w.mem.InTx(w.ctx, func(ctx context.Context, tx team.Tx) error {
+		ms, err := tx.Members(ctx, tm.ID)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			a, err := tx.LockAccount(ctx, m.UserID)
+			if err != nil {
+				return err
+			}
+			a.Plan = billing.PlanEnterprise
+			if err := tx.UpdateAccount(ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
 	_, err := w.svc.TopUp(w.ctx, team.TopUpParams{ActorID: "owner-1", TeamID: tm.ID, Amount: 1000})
 	require.NoError(t, err)
 	return w, tm.ID

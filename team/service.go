@@ -32,21 +32,22 @@ type Entitlement func(ctx context.Context, account billing.Account, owned int) e
 // audit. Each method that changes state is one unit of work of the Store,
 // with its audit event written in it. A Service is safe for concurrent use.
 type Service struct {
-	store                   Store
-	raw                     Store     // the Store New was given; store may wrap it (FEED-4), so find optional interfaces on raw
-	feed                    FeedStore // raw's, or nil (FEED-1)
-	policy                  *rbac.Policy
-	notifier                Notifier
-	counter                 ResourceCounter
-	now                     Clock
-	newID                   func() string
-	random                  io.Reader
-	seatLimit               int
-	invitationTTL           time.Duration
-	entitlement             Entitlement
-	upgradeNeedsEntitlement bool
-	formerOwnerRole         string // OWN-3; "" means the policy's regular role
-	hooks                   hooks  // FEED-4
+	store                    Store
+	raw                      Store     // the Store New was given; store may wrap it (FEED-4), so find optional interfaces on raw
+	feed                     FeedStore // raw's, or nil (FEED-1)
+	policy                   *rbac.Policy
+	notifier                 Notifier
+	counter                  ResourceCounter
+	now                      Clock
+	newID                    func() string
+	random                   io.Reader
+	seatLimit                int
+	invitationTTL            time.Duration
+	entitlement              Entitlement
+	upgradeNeedsEntitlement  bool
+	transferNeedsEntitlement bool   // OWN-5
+	formerOwnerRole          string // OWN-3; "" means the policy's regular role
+	hooks                    hooks  // FEED-4
 
 	// Domain claims (JOIN-1).
 	domainVerifier DomainVerifier
@@ -104,6 +105,13 @@ func WithUpgradeRequiresSubscription(required bool) Option {
 	return func(s *Service) { s.upgradeNeedsEntitlement = required }
 }
 
+// WithTransferRequiresEntitlement sets whether the new owner of an ownership
+// transfer needs the entitlement to own one more collaboration team, exactly
+// as if they created it (OWN-5, TEAM-4; default true).
+func WithTransferRequiresEntitlement(required bool) Option {
+	return func(s *Service) { s.transferNeedsEntitlement = required }
+}
+
 // WithFormerOwnerRole sets the role the old owner gets after an ownership
 // transfer (OWN-3; default: the policy's regular role).
 func WithFormerOwnerRole(role string) Option { return func(s *Service) { s.formerOwnerRole = role } }
@@ -123,16 +131,17 @@ func New(store Store, opts ...Option) (*Service, error) {
 		return nil, invalid("store", "is nil; pass a Store such as store.NewMemory()")
 	}
 	s := &Service{
-		store:                   store,
-		raw:                     store,
-		policy:                  rbac.Standard(),
-		now:                     time.Now,
-		newID:                   uuid.NewString,
-		random:                  rand.Reader,
-		seatLimit:               DefaultSeatLimit,
-		invitationTTL:           DefaultInvitationTTL,
-		entitlement:             planEntitlement(billing.DefaultPlans()),
-		upgradeNeedsEntitlement: true,
+		store:                    store,
+		raw:                      store,
+		policy:                   rbac.Standard(),
+		now:                      time.Now,
+		newID:                    uuid.NewString,
+		random:                   rand.Reader,
+		seatLimit:                DefaultSeatLimit,
+		invitationTTL:            DefaultInvitationTTL,
+		entitlement:              planEntitlement(billing.DefaultPlans()),
+		upgradeNeedsEntitlement:  true,
+		transferNeedsEntitlement: true,
 	}
 	for _, opt := range opts {
 		opt(s)
@@ -223,12 +232,26 @@ func (s *Service) record(ctx context.Context, tx Tx, actorID, teamID string, act
 	return e, nil
 }
 
-// firstEpoch is the session epoch of a new membership (ROLE-5): the current
-// time in microseconds. A membership's epoch only grows, and a user who is
-// removed and invited again starts above anything the old membership
-// reached, so sessions from the old membership stay stale. Epochs are
-// opaque numbers: compare them, don't read them.
+// firstEpoch is the session epoch of a pair's first membership (ROLE-5):
+// the current time in microseconds. A membership's epoch only grows, and a
+// user who is removed and invited again starts above anything the old
+// membership reached (joinEpoch), so sessions from the old membership stay
+// stale. Epochs are opaque numbers: compare them, don't read them.
 func firstEpoch(now time.Time) uint64 { return uint64(max(now.UnixMicro(), 0)) }
+
+// joinEpoch is the epoch of a new membership of userID in teamID (ROLE-5):
+// above the highest epoch the pair ever had, which the store keeps across
+// removals, and not behind the clock.
+func (s *Service) joinEpoch(ctx context.Context, tx Tx, teamID, userID string, now time.Time) (uint64, error) {
+	mark, err := tx.MemberEpochMark(ctx, teamID, userID)
+	if err != nil {
+		return 0, err
+	}
+	if mark == 0 {
+		return firstEpoch(now), nil
+	}
+	return nextEpoch(mark, now), nil
+}
 
 // nextEpoch is the epoch after a role change: one more than cur, and never
 // behind the clock (so it stays above any earlier membership's epochs).

@@ -92,6 +92,14 @@ type Reader interface {
 	// MembershipsOfUser returns every membership of userID with its team,
 	// deleted or not, by the team's CreatedAt then ID, in one query.
 	MembershipsOfUser(ctx context.Context, userID string) ([]Membership, error)
+
+	// Audit chain head (AUD-4, issue 12).
+
+	// AuditHead returns the head of teamID's audit chain, kept on the team
+	// record by AppendAuditEvent: the Seq and Hash of the newest event ever
+	// appended (the zero AuditHead when none was). It matches ErrNotFound
+	// when there is no such team.
+	AuditHead(ctx context.Context, teamID string) (AuditHead, error)
 }
 
 // Tx is a unit of work: the queries of Reader, which see the unit's own
@@ -165,8 +173,12 @@ type Tx interface {
 	// InsertTopUp appends a top-up record. Unique: ID.
 	InsertTopUp(ctx context.Context, t billing.TopUp) error
 
-	// AppendAuditEvent appends an event. Unique: ID; (TeamID, Seq). There is
-	// no way to change or delete an event.
+	// AppendAuditEvent appends an event of an existing team (ErrNotFound
+	// otherwise). Unique: ID; (TeamID, Seq). In the same write it moves the
+	// team's AuditHead to the event when e.Seq is above the head's Seq, so
+	// the head never moves back and survives the loss of any events (AUD-4);
+	// UpdateTeam never changes it. There is no way to change or delete an
+	// event.
 	AppendAuditEvent(ctx context.Context, e audit.Event) error
 
 	// User lifecycle (USER-2).
@@ -177,6 +189,22 @@ type Tx interface {
 	// freed. It returns an error matching ErrNotFound when teamID does not
 	// exist.
 	DeleteInvitationsByEmail(ctx context.Context, teamID, email string) (int, error)
+
+	// Epoch high-water marks (ROLE-5, issue 12).
+
+	// MemberEpochMark returns the highest Epoch any membership of userID in
+	// teamID has been stored with (by InsertMember or UpdateMember), 0 when
+	// there never was one. DeleteMember and DeleteTeamMembers keep the
+	// mark, so a membership created later can start above it.
+	MemberEpochMark(ctx context.Context, teamID, userID string) (uint64, error)
+}
+
+// AuditHead is the head of a team's audit chain (AUD-4): the Seq and Hash of
+// its newest event, kept on the team record apart from the events, so that
+// removing events, the newest ones or all of them, is detected.
+type AuditHead struct {
+	Seq  uint64
+	Hash string
 }
 
 // Batcher is an optional interface of a Store whose units of work are

@@ -79,11 +79,9 @@ func (s *Service) EnsurePersonalTeam(ctx context.Context, u User) (Team, error) 
 	if err != nil {
 		return Team{}, err
 	}
-	name := defaultPersonalTeamName
-	if u.Name != "" {
-		if name, err = NormalizeTeamName(u.Name); err != nil {
-			return Team{}, err
-		}
+	name, err := personalTeamName(u)
+	if err != nil {
+		return Team{}, err
 	}
 	// Fast path: everything exists already.
 	if t, err := s.store.PersonalTeam(ctx, u.ID); err == nil && !t.Deleted() {
@@ -108,6 +106,15 @@ func (s *Service) EnsurePersonalTeam(ctx context.Context, u User) (Team, error) 
 			return Team{}, err
 		}
 	}
+}
+
+// personalTeamName is the name of u's personal team: u.Name, or "Personal"
+// when u has no display name.
+func personalTeamName(u User) (string, error) {
+	if u.Name == "" {
+		return defaultPersonalTeamName, nil
+	}
+	return NormalizeTeamName(u.Name)
 }
 
 // ensurePersonal finds or creates u's personal team and billing account in

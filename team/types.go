@@ -64,10 +64,11 @@ type Member struct {
 	JoinedAt time.Time `json:"joined_at"`
 	// Epoch is the session epoch of this membership (ROLE-5): it rises with
 	// every role change and ownership transfer, and a new membership starts
-	// at the clock's microseconds, so a user removed and invited again gets
-	// an epoch above any their old sessions carry (as long as the clock moves
-	// forward between the two). Hosts stamp it into sessions and reject a
-	// session whose epoch differs from the current one.
+	// above the highest epoch its (team, user) pair ever had (a mark the
+	// store keeps across removals) and not behind the clock's microseconds,
+	// so a user removed and invited again gets an epoch above any their old
+	// sessions carry, whatever the clock does. Hosts stamp it into sessions
+	// and reject a session whose epoch differs from the current one.
 	Epoch uint64 `json:"epoch"`
 }
 

@@ -86,6 +86,7 @@
 //	410  invitation_declined
 //	410  invitation_expired
 //	410  invitation_used
+//	410  inviter_lacks_authority
 //	410  link_authority_lost
 //	410  link_expired
 //	410  link_revoked

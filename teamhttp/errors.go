@@ -131,12 +131,14 @@ var statusByCode = map[string]int{
 	"link_expired":        http.StatusGone,
 	"link_used_up":        http.StatusGone,
 	"link_authority_lost": http.StatusGone,
-	"public_email_domain": http.StatusBadRequest,
-	"domain_claimed":      http.StatusConflict,
-	"domain_not_verified": http.StatusConflict,
-	"join_not_allowed":    http.StatusForbidden,
-	"already_requested":   http.StatusConflict,
-	"join_request_closed": http.StatusConflict,
+	// INV-8: the invitation's sender lost the authority it grants.
+	"inviter_lacks_authority": http.StatusGone,
+	"public_email_domain":     http.StatusBadRequest,
+	"domain_claimed":          http.StatusConflict,
+	"domain_not_verified":     http.StatusConflict,
+	"join_not_allowed":        http.StatusForbidden,
+	"already_requested":       http.StatusConflict,
+	"join_request_closed":     http.StatusConflict,
 }
 
 // problemFor turns err into its status and problem (without ErrorID).

@@ -732,3 +732,13 @@ func (b *batchTx) DeleteInvitationsByEmail(_ context.Context, teamID, email stri
 	}
 	return b.tx.DeleteInvitationsByEmail(b.ctx, teamID, email)
 }
+
+// AuditHead implements team.Reader.
+func (b *batchTx) AuditHead(_ context.Context, teamID string) (team.AuditHead, error) {
+	return b.tx.AuditHead(b.ctx, teamID)
+}
+
+// MemberEpochMark implements team.Tx.
+func (b *batchTx) MemberEpochMark(_ context.Context, teamID, userID string) (uint64, error) {
+	return b.tx.MemberEpochMark(b.ctx, teamID, userID)
+}

@@ -36,6 +36,9 @@ type queries struct {
 
 	// Invite links, domain claims, join requests (join.go).
 	join joinQueries
+
+	// Issue 12 (migration 0004).
+	auditHead, memberEpochMark string
 }
 
 func buildQueries(schema string) queries {
@@ -115,6 +118,17 @@ func buildQueries(schema string) queries {
 			" d AS (DELETE FROM §invitations WHERE team_id IN (SELECT id FROM t) AND email = $2 RETURNING 1)" +
 			" SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM d)"),
 
-		appendAuditEvent: t("INSERT INTO §audit_events (" + auditCols + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING"),
+		// appendAuditEvent inserts the event of an existing team and moves
+		// the team's audit head to it (AUD-4) in one statement; it returns
+		// whether the event was inserted and whether the team exists.
+		appendAuditEvent: t("WITH ins AS (INSERT INTO §audit_events (" + auditCols + ")" +
+			" SELECT $1::text, $2::text, $3::bigint, $4::timestamptz, $5::text, $6::text, $7::text, $8::jsonb, $9::text, $10::text" +
+			" WHERE EXISTS (SELECT 1 FROM §teams WHERE id = $2) ON CONFLICT DO NOTHING RETURNING team_id, seq, hash)," +
+			" head AS (UPDATE §teams t SET audit_seq = ins.seq, audit_hash = ins.hash FROM ins" +
+			" WHERE t.id = ins.team_id AND t.audit_seq < ins.seq)" +
+			" SELECT EXISTS (SELECT 1 FROM ins), EXISTS (SELECT 1 FROM §teams WHERE id = $2)"),
+
+		auditHead:       t("SELECT audit_seq, audit_hash FROM §teams WHERE id = $1"),
+		memberEpochMark: t("SELECT coalesce((SELECT epoch FROM §member_epochs WHERE team_id = $1 AND user_id = $2), 0)"),
 	}
 }

@@ -335,3 +335,16 @@ func scanMembership(row pgx.Row) (team.Membership, error) {
 func (r reader) MembershipsOfUser(ctx context.Context, userID string) ([]team.Membership, error) {
 	return list(ctx, r.db, scanMembership, "memberships of "+userID, r.q.membershipsOfUser, userID)
 }
+
+// AuditHead implements team.Reader: the head kept on the team record.
+func (r reader) AuditHead(ctx context.Context, teamID string) (team.AuditHead, error) {
+	var (
+		seq  int64
+		head team.AuditHead
+	)
+	if err := r.db.QueryRow(ctx, r.q.auditHead, teamID).Scan(&seq, &head.Hash); err != nil {
+		return team.AuditHead{}, mapErr("audit head of team "+teamID, err)
+	}
+	head.Seq = uint64(seq)
+	return head, nil
+}

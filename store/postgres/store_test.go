@@ -108,7 +108,12 @@ func TestMigrateConcurrently(t *testing.T) {
 func TestAuditEventsRefuseUpdateAndDelete(t *testing.T) {
 	s := newStore(t)
 	e := audit.Seal(audit.Event{ID: "e1", TeamID: "t1", Time: time.Now().UTC().Truncate(time.Microsecond), ActorID: "u", Action: audit.TeamCreated}, audit.Event{})
-	noErr(t, "append", s.InTx(ctx, func(ctx context.Context, tx team.Tx) error { return tx.AppendAuditEvent(ctx, e) }))
+	noErr(t, "append", s.InTx(ctx, func(ctx context.Context, tx team.Tx) error {
+		if err := tx.InsertTeam(ctx, team.Team{ID: "t1", Kind: team.Collaboration, Name: "x", OwnerID: "u"}); err != nil {
+			return err
+		}
+		return tx.AppendAuditEvent(ctx, e)
+	}))
 	for _, sql := range []string{"UPDATE §audit_events SET target = 'x'", "DELETE FROM §audit_events"} {
 		if _, err := s.Pool().Exec(ctx, replaceSchema(s, sql)); err == nil {
 			t.Errorf("%s succeeded on an audit event", sql)

@@ -266,15 +266,35 @@ func (t *tx) InsertTopUp(ctx context.Context, tu billing.TopUp) error {
 		tu.ID, tu.AccountID, tu.TeamID, tu.ActorID, tu.Amount, ts(tu.Time))
 }
 
-// AppendAuditEvent implements team.Tx. Events are never updated, deleted or
+// AppendAuditEvent implements team.Tx: one statement inserts the event and
+// moves the team's audit head (AUD-4). Events are never updated, deleted or
 // truncated (triggers refuse all three).
 func (t *tx) AppendAuditEvent(ctx context.Context, e audit.Event) error {
 	if e.Seq > 1<<63-1 {
 		return fmt.Errorf("postgres: audit event seq %d out of range", e.Seq)
 	}
-	return t.exec(ctx, "appending audit event", conflict("audit event "+e.ID+" or seq in "+e.TeamID+" exists"),
-		t.q.appendAuditEvent, e.ID, e.TeamID, int64(e.Seq), ts(e.Time), e.ActorID, string(e.Action), e.Target,
-		encodeMap(e.Details), e.PrevHash, e.Hash)
+	var inserted, teamExists bool
+	err := t.pg.QueryRow(ctx, t.q.appendAuditEvent, e.ID, e.TeamID, int64(e.Seq), ts(e.Time), e.ActorID,
+		string(e.Action), e.Target, encodeMap(e.Details), e.PrevHash, e.Hash).Scan(&inserted, &teamExists)
+	switch {
+	case err != nil:
+		return mapErr("appending audit event", err)
+	case !teamExists:
+		return notFound("team " + e.TeamID + " of audit event " + e.ID)
+	case !inserted:
+		return conflict("audit event " + e.ID + " or seq in " + e.TeamID + " exists")
+	}
+	return nil
+}
+
+// MemberEpochMark implements team.Tx from member_epochs, which a trigger on
+// members keeps (migration 0004).
+func (t *tx) MemberEpochMark(ctx context.Context, teamID, userID string) (uint64, error) {
+	var mark int64
+	if err := t.pg.QueryRow(ctx, t.q.memberEpochMark, teamID, userID).Scan(&mark); err != nil {
+		return 0, mapErr("epoch mark of "+userID+" in "+teamID, err)
+	}
+	return uint64(mark), nil
 }
 
 // User lifecycle (USER-2).

@@ -281,7 +281,15 @@ func RunSeedStory(t testing.TB, st team.Store, opts ...team.Option) Result {
 	}
 	s.problem("ana", "GET", T+"/audit?cursor=not-a-cursor", nil, 400, "invalid_input")
 
-	// Transfer, with the confirmation step.
+	// Transfer, with the confirmation step; the new owner's plan must allow
+	// owning the team (OWN-5), so Bo subscribes first (a host call).
+	bos, err := svc.EnsurePersonalTeam(ctx, team.User{ID: "bo", Email: "bo@example.com"})
+	if err != nil {
+		t.Fatalf("EnsurePersonalTeam(bo): %v", err)
+	}
+	if _, err := svc.ChangePlan(ctx, team.ChangePlanParams{ActorID: "bo", TeamID: bos.ID, Plan: billing.PlanTeam}); err != nil {
+		t.Fatalf("ChangePlan(bo): %v", err)
+	}
 	s.problem("ana", "POST", T+"/transfer", `{"new_owner_id":"bo","confirm_new_owner_id":"cy"}`, 400, "confirmation_mismatch")
 	s.call("ana", "POST", T+"/transfer", `{"new_owner_id":"bo","confirm_new_owner_id":"bo"}`, 200, &acme)
 	if acme.OwnerID != "bo" {

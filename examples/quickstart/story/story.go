@@ -1,10 +1,8 @@
 // Package story tells teamkit's collaboration-team story on any team.Store:
-// Ana registers, subscribes, creates a team, invites Bo and Cy, lets them
-// use resources billed to her, changes a role, hands the team to Bo, who
-// deletes it, and the audit chain is verified. Refusals print what a host
-// shows the caller: team.Code and team.PublicMessage (SEC-4). It runs on the
-// in-memory store in examples/quickstart and on a SQLite file in
-// store/sqlite's cmd/quickstart, where a later run finds an earlier's data.
+// Ana subscribes, creates a team, invites Bo and Cy, who use resources billed
+// to her; a role changes, Bo takes the team over and deletes it, the audit
+// chain verifies. Refusals print team.Code and team.PublicMessage (SEC-4).
+// examples/quickstart runs it in memory, store/sqlite's cmd/quickstart on a file.
 package story
 
 import (
@@ -27,10 +25,9 @@ var (
 	eve = team.User{ID: "eve", Email: "eve@example.com", Name: "Eve"}
 )
 
-// Run tells the story to w on st, the service built with opts (tests fix
-// the clock, IDs and random source); it fails when a step goes otherwise.
-// The users' IDs are fixed, so it runs again on the data of an earlier run:
-// it then says what it found, tops Ana up to 1000 and creates a new team.
+// Run tells the story to w on st with opts (tests fix clock, IDs and
+// randomness) and fails when a step goes otherwise. User IDs are fixed, so
+// on an earlier run's data it says what it found and carries on.
 func Run(ctx context.Context, w io.Writer, st team.Store, opts ...team.Option) error {
 	var werr error
 	say := func(format string, args ...any) {
@@ -167,7 +164,11 @@ func Run(ctx context.Context, w io.Writer, st team.Store, opts ...team.Option) e
 	}
 
 	say("\n== 5. Ana hands the team to Bo, who deletes it")
-	if _, err := svc.EnsurePersonalTeam(ctx, bo); err != nil { // Bo signed up: he has a billing account
+	bos, err := svc.EnsurePersonalTeam(ctx, bo) // Bo is registered since he joined (INV-5)
+	if err == nil {
+		_, err = svc.ChangePlan(ctx, team.ChangePlanParams{ActorID: bo.ID, TeamID: bos.ID, Plan: billing.PlanTeam}) // OWN-5: an owner needs a plan for the team
+	}
+	if err != nil {
 		return err
 	}
 	if err := svc.TransferOwnership(ctx, team.TransferOwnershipParams{ActorID: ana.ID, TeamID: acme.ID, NewOwnerID: bo.ID, ConfirmNewOwnerID: bo.ID}); err != nil {
@@ -180,8 +181,7 @@ func Run(ctx context.Context, w io.Writer, st team.Store, opts ...team.Option) e
 	for _, m := range members {
 		say("  %-4s %s", m.UserID, m.Role)
 	}
-	err = svc.DeleteTeam(ctx, bo.ID, acme.ID)
-	if err := refused("Bo deletes Acme", err, team.ErrResourcesRemain); err != nil {
+	if err := refused("Bo deletes Acme", svc.DeleteTeam(ctx, bo.ID, acme.ID), team.ErrResourcesRemain); err != nil {
 		return err
 	}
 	agents-- // the host deletes agent-1
