@@ -273,3 +273,26 @@ func TestINV8_InviterRoleMustStillCoverTheInvitedRole(t *testing.T) {
 }
 
 var _ team.Store = (*lossyStore)(nil)
+
+// Rule ROLE-5, LINK-2: a user who re-joins through an invite link, with a
+// frozen clock, starts above every epoch of their old membership, as an
+// invited user does.
+func TestROLE5_EpochsGrowAcrossRejoinThroughLink(t *testing.T) {
+	e := newEnv(t)
+	ana, max := user("ana"), user("max")
+	tm := e.teamOf(ana, "Agency")
+	link, err := e.svc.CreateInviteLink(e.ctx, team.CreateInviteLinkParams{ActorID: ana.ID, TeamID: tm.ID, Role: rbac.RoleMember})
+	require.NoError(t, err)
+	m, err := e.svc.JoinByLink(e.ctx, max, link.Token)
+	require.NoError(t, err)
+	last := m.Epoch
+	for _, role := range []string{rbac.RoleViewer, rbac.RoleMember, rbac.RoleAdmin, rbac.RoleViewer} {
+		m, err := e.svc.ChangeRole(e.ctx, team.ChangeRoleParams{ActorID: ana.ID, TeamID: tm.ID, UserID: max.ID, Role: role})
+		require.NoError(t, err)
+		last = m.Epoch
+	}
+	require.NoError(t, e.svc.RemoveMember(e.ctx, team.RemoveMemberParams{ActorID: ana.ID, TeamID: tm.ID, UserID: max.ID}))
+	again, err := e.svc.JoinByLink(e.ctx, max, link.Token)
+	require.NoError(t, err)
+	require.Greater(t, again.Epoch, last, "a session of the old membership (epoch %d) would match the new one", last)
+}

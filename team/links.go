@@ -375,6 +375,10 @@ func (s *Service) admit(ctx context.Context, tx Tx, t Team, u User, personal, ro
 	if _, err := s.ensurePersonal(ctx, tx, u, personal); err != nil {
 		return Member{}, err
 	}
+	epoch, err := s.joinEpoch(ctx, tx, t.ID, u.ID, now) // ROLE-5: above any earlier membership's
+	if err != nil {
+		return Member{}, err
+	}
 	m := Member{
 		TeamID:   t.ID,
 		UserID:   u.ID,
@@ -382,7 +386,7 @@ func (s *Service) admit(ctx context.Context, tx Tx, t Team, u User, personal, ro
 		Name:     u.Name,
 		Role:     role,
 		JoinedAt: now,
-		Epoch:    firstEpoch(now),
+		Epoch:    epoch,
 	}
 	if err := tx.InsertMember(ctx, m); err != nil {
 		return Member{}, err
