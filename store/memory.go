@@ -319,7 +319,8 @@ func (m *Memory) LastAuditEvent(ctx context.Context, teamID string) (audit.Event
 // top-ups minus charges, no raw invitation token stored anywhere). Changing
 // it changes nothing stored. Slices are sorted by ID (Members by TeamID
 // then UserID; Usage by TeamID, Time then ID); AuditEvents maps a team ID to
-// its events in ascending Seq.
+// its events in ascending Seq, and a billing account's ID to its own trail
+// (BILL-8).
 type Snapshot struct {
 	Teams       []team.Team
 	Members     []team.Member
@@ -383,6 +384,13 @@ func (m *Memory) Snapshot() Snapshot {
 		}
 		snap.AuditEvents[id] = out
 	}
+	for id, events := range s.acctAudit {
+		out := make([]audit.Event, len(events))
+		for i, e := range events {
+			out[i] = copyEvent(e)
+		}
+		snap.AuditEvents[id] = out
+	}
 	return snap
 }
 
@@ -421,6 +429,11 @@ type state struct {
 
 	audit    map[string][]audit.Event // team ID -> events in ascending Seq
 	auditIDs set
+
+	// Billing v2 (BILL-8).
+	topUpByKey   map[[2]string]string     // (account ID, key) -> top-up ID
+	acctAudit    map[string][]audit.Event // account ID -> its trail, ascending Seq
+	acctAuditIDs set
 }
 
 func newState() state {
@@ -443,6 +456,9 @@ func newState() state {
 		topUps:        map[string]billing.TopUp{},
 		audit:         map[string][]audit.Event{},
 		auditIDs:      set{},
+		topUpByKey:    map[[2]string]string{},
+		acctAudit:     map[string][]audit.Event{},
+		acctAuditIDs:  set{},
 	}
 }
 

@@ -114,8 +114,8 @@ func (s *Service) Invite(ctx context.Context, p InviteParams) (InviteResult, err
 		if err != nil {
 			return Invitation{}, Team{}, err
 		}
-		if used >= s.seatLimit {
-			return Invitation{}, Team{}, &SeatLimitError{TeamID: teamID, Limit: s.seatLimit, Used: used}
+		if limit := s.seatLimitOf(ctx, tx, t); used >= limit {
+			return Invitation{}, Team{}, &SeatLimitError{TeamID: teamID, Limit: limit, Used: used}
 		}
 		inv := Invitation{
 			ID:        s.newID(),
@@ -240,8 +240,8 @@ func (s *Service) ResendInvitation(ctx context.Context, p ResendInvitationParams
 		if err != nil {
 			return Invitation{}, Team{}, err
 		}
-		if inv.State(now) == InvitationExpired && used >= s.seatLimit {
-			return Invitation{}, Team{}, &SeatLimitError{TeamID: teamID, Limit: s.seatLimit, Used: used}
+		if limit := s.seatLimitOf(ctx, tx, t); inv.State(now) == InvitationExpired && used >= limit {
+			return Invitation{}, Team{}, &SeatLimitError{TeamID: teamID, Limit: limit, Used: used}
 		}
 		inv.TokenHash, inv.ExpiresAt, inv.UpdatedAt = hash, now.Add(s.invitationTTL), now
 		if err := tx.UpdateInvitation(ctx, inv); err != nil {
@@ -344,14 +344,15 @@ func (s *Service) decline(ctx context.Context, u User, found Invitation, hash st
 // AcceptInvitation makes u a member of the invitation's team with the
 // invited role (INV-5). token is the one from the invitation link; u's
 // verified email must be the invited one. The pending invitation already
-// held a seat, so the seat limit is not checked again. Concurrent accepts of
-// one invitation create one membership. The new membership's Epoch starts
+// held a seat, so only a team whose members alone fill its seat limit (as
+// after the owner moved to a plan with fewer seats, BILL-7) refuses it.
+// Concurrent accepts of one invitation create one membership. The new membership's Epoch starts
 // above any its user held in the team before (ROLE-5). Records InvitationAccepted.
 //
 // Errors match ErrInvalidInput, ErrNotFound (unknown or superseded link, or
 // the team was deleted), ErrInvitationExpired, ErrInvitationCancelled,
-// ErrInvitationDeclined, ErrInvitationUsed, ErrEmailMismatch or
-// ErrAlreadyMember.
+// ErrInvitationDeclined, ErrInvitationUsed, ErrEmailMismatch,
+// ErrAlreadyMember or ErrSeatLimit.
 func (s *Service) AcceptInvitation(ctx context.Context, u User, token string) (Member, error) {
 	u, err := checkUser(u)
 	if err != nil {
@@ -370,7 +371,8 @@ func (s *Service) AcceptInvitation(ctx context.Context, u User, token string) (M
 	}
 	var m Member
 	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		if _, err := lockInvitedTeam(ctx, tx, found.TeamID); err != nil {
+		t, err := lockInvitedTeam(ctx, tx, found.TeamID)
+		if err != nil {
 			return err
 		}
 		inv, err := tx.Invitation(ctx, found.ID)
@@ -394,6 +396,9 @@ func (s *Service) AcceptInvitation(ctx context.Context, u User, token string) (M
 		}
 		if _, err := s.policy.Role(inv.Role); err != nil {
 			return fmt.Errorf("teamkit: invitation %s names role %q that the policy does not define; ask for a new invitation: %w", inv.ID, inv.Role, err)
+		}
+		if err := s.checkAcceptSeat(ctx, tx, t); err != nil {
+			return err
 		}
 		m = Member{
 			TeamID:   inv.TeamID,

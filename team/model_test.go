@@ -698,7 +698,8 @@ func (r *mdlRun) entitlement(userID string) error {
 	if a == nil || a.status != billing.StatusActive {
 		return team.ErrInvalidAccount
 	}
-	limit := billing.DefaultPlans().TeamLimits[a.plan]
+	spec, _ := billing.DefaultPlans().Lookup(a.plan)
+	limit := spec.TeamLimit
 	if limit <= 0 {
 		return team.ErrSubscriptionRequired
 	}
@@ -1567,8 +1568,7 @@ func (r *mdlRun) topUp(actor, teamID string, amount int64) {
 	r.expect(op, want, err, func() {
 		t := r.byID[teamID]
 		a := r.accounts[t.owner]
-		a.balance += amount
-		t.events++
+		a.balance += amount // audited in the account's trail (BILL-8)
 		if got.Balance != a.balance {
 			r.failf("%s: balance %d, want %d", op, got.Balance, a.balance)
 		}
@@ -1594,8 +1594,7 @@ func (r *mdlRun) changePlan(actor, teamID string, plan billing.Plan) {
 	r.expect(op, want, err, func() {
 		t := r.byID[teamID]
 		if a := r.accounts[t.owner]; a.plan != plan {
-			a.plan = plan
-			t.events++
+			a.plan = plan // audited in the account's trail (BILL-8)
 		}
 	})
 }
@@ -1652,15 +1651,14 @@ func (r *mdlRun) setStatus(userID string, status billing.Status) {
 			return team.ErrInvalidInput
 		}
 		if r.personal[userID] == nil || r.accounts[userID] == nil {
-			return team.ErrNotFound
+			return team.ErrInvalidAccount // also ErrNotFound
 		}
 		return nil
 	}()
-	_, err := r.svc.SetAccountStatus(r.ctx, userID, status)
+	_, err := r.svc.SetAccountStatus(r.ctx, team.SetAccountStatusParams{ActorID: team.SystemActor, AccountUserID: userID, Status: status})
 	r.expect(op, want, err, func() {
 		if a := r.accounts[userID]; a.status != status {
-			a.status = status
-			r.personal[userID].events++
+			a.status = status // audited in the account's trail (BILL-8)
 		}
 	})
 }
