@@ -619,6 +619,51 @@ func sweepTable() map[string]sweepCase {
 		"Plans": {readOnly: true,
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) { _ = f.svc.Plans(); return nil, nil },
 		},
+		"Ledger": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.Ledger(f.ctx, team.LedgerParams{ActorID: f.bob.ID, TeamID: f.tm.ID}))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					return ignore(f.svc.Ledger(f.ctx, team.LedgerParams{ActorID: f.carl.ID, TeamID: f.tm.ID}))
+				},
+				func(f *sweepFixture) error {
+					return ignore(f.svc.Ledger(f.ctx, team.LedgerParams{ActorID: f.bob.ID, TeamID: f.tm.ID, Cursor: "bad"}))
+				},
+			}},
+		"UsageSeries": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.UsageSeries(f.ctx, team.UsageSeriesParams{ActorID: f.ana.ID, TeamID: f.tm.ID, From: t0, To: t0.Add(48 * time.Hour)}))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					return ignore(f.svc.UsageSeries(f.ctx, team.UsageSeriesParams{ActorID: f.carl.ID, TeamID: f.tm.ID, From: t0, To: t0.Add(48 * time.Hour)}))
+				},
+				func(f *sweepFixture) error {
+					return ignore(f.svc.UsageSeries(f.ctx, team.UsageSeriesParams{ActorID: f.ana.ID, TeamID: f.tm.ID}))
+				},
+			}},
+		"UsageBreakdown": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.UsageBreakdown(f.ctx, team.UsageBreakdownParams{ActorID: f.ana.ID, TeamID: f.tm.ID, Key: "model"}))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					return ignore(f.svc.UsageBreakdown(f.ctx, team.UsageBreakdownParams{ActorID: f.carl.ID, TeamID: f.tm.ID, Key: "model"}))
+				},
+				func(f *sweepFixture) error {
+					return ignore(f.svc.UsageBreakdown(f.ctx, team.UsageBreakdownParams{ActorID: f.ana.ID, TeamID: f.tm.ID}))
+				},
+			}},
+		"Statement": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.Statement(f.ctx, team.StatementParams{ActorID: f.ana.ID, AccountUserID: f.ana.ID}))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					return ignore(f.svc.Statement(f.ctx, team.StatementParams{ActorID: f.carl.ID, AccountUserID: f.ana.ID, TeamID: f.tm.ID}))
+				},
+			}},
 		"VerifyAuditChain": {readOnly: true,
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
 				return nil, f.svc.VerifyAuditChain(f.ctx, f.tm.ID)

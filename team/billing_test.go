@@ -152,12 +152,6 @@ func (e *billEnv) lastAccountEvent(accountID string) audit.Event {
 	return ev
 }
 
-func (e *billEnv) lastEvent(teamID string) audit.Event {
-	e.t.Helper()
-	ev, err := e.st.LastAuditEvent(e.ctx, teamID)
-	require.NoError(e.t, err)
-	return ev
-}
 
 // Rule BILL-1: a personal team is billed to its user's account.
 func TestRecordUsage_BILL1_PersonalTeamChargesItsUser(t *testing.T) {
