@@ -13,8 +13,14 @@ import (
 )
 
 // Sentinel errors of the service (SEC-1). Every refusal matches exactly one
-// of these (or of the Store errors ErrNotFound and ErrConflict) with
-// errors.Is; the error's message says what went wrong and what to do.
+// of the sentinels of this package (these, the ones repeated from the other
+// packages below, and the Store errors ErrNotFound and ErrConflict) with
+// errors.Is, with one exception: an *InputError for a role name the policy
+// does not define matches ErrInvalidInput and ErrUnknownRole. (An
+// *InputError may also wrap the other package's error that refused the
+// value, such as audit.ErrInvalidCursor.) The error's message says what went
+// wrong and what to do; it is for logs. What may be shown to the caller is
+// PublicMessage(err), and Code(err) names the sentinel (SEC-4).
 var (
 	// ErrInvalidInput: an argument is empty, malformed or out of range. The
 	// error is an *InputError naming the field. Nothing was written.
@@ -60,6 +66,10 @@ var (
 	// ErrResourcesRemain: the team still holds resources; the error is a
 	// *ResourcesRemainError with the counts by type (DEL-2).
 	ErrResourcesRemain = errors.New("teamkit: team still holds resources")
+	// ErrOwnsTeams: the user still owns collaboration teams, so they cannot
+	// be offboarded (USER-2). The error is an *OwnsTeamsError listing the
+	// teams; transfer their ownership or delete them first.
+	ErrOwnsTeams = errors.New("teamkit: the user still owns collaboration teams")
 )
 
 // Errors from the other packages, repeated here so one package lists every

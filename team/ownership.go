@@ -63,7 +63,7 @@ func (s *Service) TransferOwnership(ctx context.Context, p TransferOwnershipPara
 			return fmt.Errorf("%w: only the owner of team %s can transfer its ownership", ErrPermissionDenied, teamID)
 		}
 		if p.NewOwnerID == actorID {
-			return invalid("new_owner_id", "is already the owner of team %s", teamID)
+			return invalid("new_owner_id", "is already the team's owner")
 		}
 		newOwner, _, err := s.memberRole(ctx, tx, p.NewOwnerID, teamID)
 		if err != nil {

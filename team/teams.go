@@ -222,7 +222,7 @@ func (s *Service) UpgradeToCollaboration(ctx context.Context, p UpgradeToCollabo
 			return err
 		}
 		if t.Kind != Personal {
-			return invalid("team_id", "team %s is already a collaboration team", teamID)
+			return invalid("team_id", "is already a collaboration team")
 		}
 		if !s.policy.IsOwner(role) || t.OwnerID != actorID {
 			return fmt.Errorf("%w: only the owner of personal team %s may upgrade it", ErrPermissionDenied, teamID)

@@ -12,11 +12,6 @@ import (
 	"github.com/teamkit/teamkit/billing"
 )
 
-// ErrOwnsTeams: the user still owns collaboration teams, so they cannot be
-// offboarded (USER-2). The error is an *OwnsTeamsError listing the teams;
-// transfer their ownership or delete them first.
-var ErrOwnsTeams = errors.New("teamkit: the user still owns collaboration teams")
-
 // OwnsTeamsError lists the collaboration teams a user still owns (USER-2).
 // It matches ErrOwnsTeams.
 type OwnsTeamsError struct {

@@ -34,20 +34,19 @@ var (
 	dev = team.User{ID: "dev", Email: "dev@example.com", Name: "Dev"}
 )
 
-// run tells the story to w. It returns an error when a step does not behave
-// as the story expects.
-func run(ctx context.Context, w io.Writer) error {
+// run tells the story to w, the service built with the production defaults
+// and opts (the test passes sequential IDs). It returns an error when a step
+// does not behave as the story expects.
+func run(ctx context.Context, w io.Writer, opts ...team.Option) error {
 	out := &narrator{w: w}
 	links := map[string]string{} // email -> newest invitation token
-	n := 0
-	svc, err := team.New(store.NewMemory(),
+	svc, err := team.New(store.NewMemory(), append([]team.Option{
 		team.WithPolicy(rbac.Platform()),
 		team.WithNotifier(team.NotifierFunc(func(_ context.Context, msg team.InvitationMessage) error {
 			links[msg.Invitation.Email] = msg.Token
 			return nil
 		})),
-		team.WithIDs(func() string { n++; return fmt.Sprintf("id-%03d", n) }),
-	)
+	}, opts...)...)
 	if err != nil {
 		return err
 	}
@@ -76,7 +75,7 @@ func run(ctx context.Context, w io.Writer) error {
 	if !errors.Is(err, team.ErrInvalidInput) {
 		return fmt.Errorf("upgrading twice: got %v, want ErrInvalidInput", err)
 	}
-	out.say("There is no downgrade: no API turns a team account back into a personal one (upgrading again: %v).", err)
+	out.say("There is no downgrade: no API turns a team account back into a personal one. Upgrading again is refused: %s", team.PublicMessage(err))
 
 	// 2. Members with Platform roles.
 	out.step("2. Lee invites a Finance Admin, a Basic User and a Developer")
@@ -201,8 +200,8 @@ func run(ctx context.Context, w io.Writer) error {
 			if !errors.As(err, &seats) {
 				return fmt.Errorf("inviting guest %d: %w", invited+1, err)
 			}
-			out.say("%d members + %d pending invitations = %d of %d seats; invitation %d is refused: %v",
-				len(members), invited, seats.Used, seats.Limit, invited+1, err)
+			out.say("%d members + %d pending invitations = %d of %d seats; invitation %d is refused: %s",
+				len(members), invited, seats.Used, seats.Limit, invited+1, team.PublicMessage(err))
 			break
 		}
 		invited++

@@ -3,15 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"regexp"
 	"testing"
+
+	"github.com/teamkit/teamkit/team"
 )
 
 // TestRun tells the Platform story and checks its key lines; each names the
 // rule it shows.
 func TestRun(t *testing.T) {
 	var buf bytes.Buffer
-	if err := run(context.Background(), &buf); err != nil {
+	n := 0
+	seq := team.WithIDs(func() string { n++; return fmt.Sprintf("id-%03d", n) })
+	if err := run(context.Background(), &buf, seq); err != nil {
 		t.Fatalf("run: %v\n%s", err, buf.String())
 	}
 	out := buf.String()
@@ -43,5 +48,16 @@ func TestRun(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("output:\n%s", out)
+	}
+}
+
+// TestRunProductionDefaults tells the story as go run does, with random IDs.
+func TestRunProductionDefaults(t *testing.T) {
+	var buf bytes.Buffer
+	if err := run(context.Background(), &buf); err != nil {
+		t.Fatalf("run: %v\n%s", err, buf.String())
+	}
+	if regexp.MustCompile(`id-\d{3}`).MatchString(buf.String()) {
+		t.Errorf("sequential IDs without the test's option:\n%s", buf.String())
 	}
 }
