@@ -130,7 +130,7 @@ func (s *Service) resolveAccount(ctx context.Context, r Reader, ref AccountRef, 
 		out.acct, err = r.Account(ctx, userID)
 	}
 	if errors.Is(err, ErrNotFound) {
-		return out, fmt.Errorf("%w: user %s has no billing account; register the user with EnsurePersonalTeam: %w", billing.ErrInvalidAccount, userID, err)
+		return out, fmt.Errorf("%w: user %s has no billing account; register the user with EnsurePersonalTeam", billing.ErrInvalidAccount, userID)
 	}
 	return out, err
 }
@@ -218,8 +218,7 @@ func (p TopUpParams) ref() AccountRef { return AccountRef{p.ActorID, p.AccountUs
 //
 // Errors match ErrInvalidInput, ErrInvalidAmount (not positive, or the
 // balance would overflow), ErrNotMember, ErrPermissionDenied,
-// ErrIdempotencyConflict or ErrInvalidAccount (the user has no account:
-// also ErrNotFound);
+// ErrIdempotencyConflict or ErrInvalidAccount (the user has no account);
 // nothing changes on any of them.
 func (s *Service) TopUp(ctx context.Context, p TopUpParams) (billing.Account, error) {
 	ref := p.ref()

@@ -1651,7 +1651,7 @@ func (r *mdlRun) setStatus(userID string, status billing.Status) {
 			return team.ErrInvalidInput
 		}
 		if r.personal[userID] == nil || r.accounts[userID] == nil {
-			return team.ErrInvalidAccount // also ErrNotFound
+			return team.ErrInvalidAccount
 		}
 		return nil
 	}()
