@@ -389,6 +389,8 @@ func statementsUnderLoad(t *testing.T, ctx context.Context, svc *team.Service, c
 	p1 := team.StatementParams{ActorID: owner.ID, AccountUserID: owner.ID, From: boundary.AddDate(0, -1, 0), To: boundary}
 	p2 := team.StatementParams{ActorID: owner.ID, AccountUserID: owner.ID, From: boundary, To: boundary.AddDate(0, 1, 0)}
 
+	before, err := svc.Statement(ctx, p1) // p1 opens at this balance whenever it is read
+	require.NoError(t, err)
 	var wg sync.WaitGroup
 	var failed atomic.Value
 	stop := make(chan struct{})
@@ -427,6 +429,9 @@ func statementsUnderLoad(t *testing.T, ctx context.Context, svc *team.Service, c
 			if s.Opening+s.TopUpTotal-s.ChargeTotal != s.Closing || sum != s.ChargeTotal {
 				return fmt.Errorf("statement does not balance: %+v", s)
 			}
+		}
+		if a.Opening != before.Opening {
+			return fmt.Errorf("the first period opens at %d, then at %d", before.Opening, a.Opening)
 		}
 		if chained && a.Closing != b.Opening {
 			return fmt.Errorf("closing %d of the first period, opening %d of the second", a.Closing, b.Opening)
