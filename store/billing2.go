@@ -291,12 +291,67 @@ func page[T any](out []T, q billing.LedgerQuery, pos func(T) (time.Time, string)
 }
 
 func (s *state) usageRecords(q billing.LedgerQuery) []billing.UsageRecord {
+	if q.TeamID != "" && q.Limit > 0 {
+		return s.teamUsagePage(q)
+	}
 	out := []billing.UsageRecord{}
 	s.scanUsage(q.TeamID, q.AccountID, q.From, q.To, func(r *billing.UsageRecord) {
 		if q.UserID == "" || r.UserID == q.UserID {
 			out = append(out, copyUsage(*r))
 		}
 	})
+	return page(out, q, func(r billing.UsageRecord) (time.Time, string) { return r.Time, r.ID })
+}
+
+// teamUsagePage is usageRecords for one page of a team's ledger: the
+// team's log is in time order, so it starts at the cursor (binary search)
+// and walks at most the page, plus the records sharing the last one's time
+// (the log orders those by insertion, the ledger by ID).
+func (s *state) teamUsagePage(q billing.LedgerQuery) []billing.UsageRecord {
+	l := s.usageByTeam[q.TeamID]
+	if l == nil {
+		return []billing.UsageRecord{}
+	}
+	rs := l.recs
+	lo, hi := usageFrom(rs, q.From), len(rs)
+	if !q.To.IsZero() {
+		hi = max(lo, usageFrom(rs, q.To))
+	}
+	after := func(r *billing.UsageRecord) bool {
+		if q.After.IsZero() {
+			return true
+		}
+		c := comparePos(r.Time, r.ID, q.After)
+		return (c > 0 && !q.Desc) || (c < 0 && q.Desc)
+	}
+	var picked []*billing.UsageRecord
+	take := func(r *billing.UsageRecord) bool { // reports whether to go on
+		if len(picked) >= q.Limit && !r.Time.Equal(picked[len(picked)-1].Time) {
+			return false
+		}
+		if (q.AccountID == "" || r.AccountID == q.AccountID) && (q.UserID == "" || r.UserID == q.UserID) && after(r) {
+			picked = append(picked, r)
+		}
+		return true
+	}
+	if q.Desc {
+		if !q.After.IsZero() {
+			hi = min(hi, max(lo, usageAfter(rs, q.After.Time)))
+		}
+		for i := hi - 1; i >= lo && take(rs[i]); i-- {
+		}
+	} else {
+		if !q.After.IsZero() {
+			lo = max(lo, min(hi, usageFrom(rs, q.After.Time)))
+		}
+		for i := lo; i < hi && take(rs[i]); i++ {
+		}
+	}
+	out := make([]billing.UsageRecord, len(picked))
+	for i, r := range picked {
+		out[i] = copyUsage(*r)
+	}
+	q.After = billing.LedgerPosition{} // applied above
 	return page(out, q, func(r billing.UsageRecord) (time.Time, string) { return r.Time, r.ID })
 }
 
@@ -316,10 +371,12 @@ func (s *state) topUpList(q billing.LedgerQuery) []billing.TopUp {
 	return page(out, q, func(t billing.TopUp) (time.Time, string) { return t.Time, t.ID })
 }
 
-// addExact adds b to *a, refusing a sum beyond int64 (amounts are positive).
-func addExact(a *int64, b int64, what string) error {
+// addExact adds b to *a, refusing a sum beyond int64 (amounts are
+// positive) with an error matching billing.ErrTotalOverflow that what
+// describes (called only then: the hot loops build no message).
+func addExact(a *int64, b int64, what func() string) error {
 	if b > math.MaxInt64-*a {
-		return fmt.Errorf("%w: %s", billing.ErrTotalOverflow, what)
+		return fmt.Errorf("%w: %s", billing.ErrTotalOverflow, what())
 	}
 	*a += b
 	return nil
@@ -360,7 +417,7 @@ func (s *state) usageSeries(q billing.SeriesQuery) ([]billing.SeriesPoint, error
 			}
 			last = p
 		}
-		if e := addExact(&p.Amount, r.Amount, "a bucket of member "+r.UserID+" used more than that"); e != nil {
+		if e := addExact(&p.Amount, r.Amount, func() string { return "a bucket of member " + r.UserID + " used more than that" }); e != nil {
 			err = e
 			return
 		}
@@ -397,7 +454,7 @@ func (s *state) usageBreakdown(q billing.BreakdownQuery) ([]billing.BreakdownRow
 			row = &billing.BreakdownRow{Value: v, Missing: !ok}
 			sums[k] = row
 		}
-		if e := addExact(&row.Amount, r.Amount, fmt.Sprintf("the usage with %s=%q is more than that", q.Key, v)); e != nil {
+		if e := addExact(&row.Amount, r.Amount, func() string { return fmt.Sprintf("the usage with %s=%q is more than that", q.Key, v) }); e != nil {
 			err = e
 			return
 		}
@@ -447,7 +504,7 @@ func (s *state) accountUsageTotals(accountID string, from, to time.Time) ([]bill
 			u = &billing.TeamMemberUsage{TeamID: r.TeamID, UserID: r.UserID}
 			sums[k] = u
 		}
-		if e := addExact(&u.Amount, r.Amount, "member "+r.UserID+" of team "+r.TeamID+" used more than that"); e != nil {
+		if e := addExact(&u.Amount, r.Amount, func() string { return "member " + r.UserID + " of team " + r.TeamID + " used more than that" }); e != nil {
 			err = e
 			return
 		}

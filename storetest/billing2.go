@@ -25,6 +25,8 @@ func billing2Cases() []testCase {
 		{"TopUps/OrderRangeActorAndKeyset", testTopUpsLedger},
 		{"UsageSeries/DaysFollowTheZoneAcrossDST", testUsageSeriesDST},
 		{"UsageSeries/HoursAcrossDST", testUsageSeriesHours},
+		{"UsageSeries/PartialHoursAtTheEnds", testUsageSeriesPartialHours},
+		{"UsageSeries/HalfHourZone", testUsageSeriesHalfHourZone},
 		{"UsageSeries/RefusesOpenRange", testUsageSeriesOpenRange},
 		{"UsageSeries/TotalBeyondInt64IsError", testUsageSeriesOverflow},
 		{"UsageBreakdown/ByKeyWithMissing", testUsageBreakdown},
@@ -404,6 +406,48 @@ func testUsageSeriesHours(t *testing.T, s team.Store) {
 	sameSeries(t, "hours of 2026-10-25 in Berlin", got, []billing.SeriesPoint{
 		{Start: time.Date(2026, 10, 25, 0, 0, 0, 0, time.UTC).In(loc), UserID: u, Amount: 1, Records: 1},
 		{Start: time.Date(2026, 10, 25, 1, 0, 0, 0, time.UTC).In(loc), UserID: u, Amount: 6, Records: 2},
+	})
+}
+
+// Rule BILL-10: a range that starts and ends inside an hour counts exactly
+// the records in it (stores that keep hourly sums read the partial hours
+// from the records).
+func testUsageSeriesPartialHours(t *testing.T, s team.Store) {
+	tm := newTeam(t, team.Collaboration, newID(t, "user"))
+	u := newID(t, "user")
+	h := func(hh, mm int) time.Time { return time.Date(2026, 6, 1, hh, mm, 0, 0, time.UTC) }
+	seed(t, s, tm, newUsage(t, tm.ID, u, 1, h(0, 10)), newUsage(t, tm.ID, u, 2, h(0, 40)), newUsage(t, tm.ID, u, 4, h(1, 20)),
+		newUsage(t, tm.ID, u, 8, h(2, 50)), newUsage(t, tm.ID, u, 16, h(3, 5)), newUsage(t, tm.ID, u, 32, h(3, 35)))
+	day := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	got := seriesOf(t, s, billing.SeriesQuery{TeamID: tm.ID, From: h(0, 30), To: h(3, 30), Bucket: billing.BucketDay, Location: time.UTC})
+	sameSeries(t, "[00:30, 03:30) in one day", got, []billing.SeriesPoint{{Start: day, UserID: u, Amount: 30, Records: 4}})
+	got = seriesOf(t, s, billing.SeriesQuery{TeamID: tm.ID, From: h(0, 30), To: h(3, 30), Bucket: billing.BucketHour, Location: time.UTC})
+	sameSeries(t, "[00:30, 03:30) by hour", got, []billing.SeriesPoint{
+		{Start: h(0, 0), UserID: u, Amount: 2, Records: 1},
+		{Start: h(1, 0), UserID: u, Amount: 4, Records: 1},
+		{Start: h(2, 0), UserID: u, Amount: 8, Records: 1},
+		{Start: h(3, 0), UserID: u, Amount: 16, Records: 1},
+	})
+}
+
+// Rule BILL-10: in a zone half an hour off UTC (Asia/Kolkata, +05:30) a
+// day starts at 18:30 UTC.
+func testUsageSeriesHalfHourZone(t *testing.T, s team.Store) {
+	loc, err := time.LoadLocation("Asia/Kolkata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := newTeam(t, team.Collaboration, newID(t, "user"))
+	u := newID(t, "user")
+	seed(t, s, tm,
+		newUsage(t, tm.ID, u, 1, time.Date(2026, 6, 1, 18, 20, 0, 0, time.UTC)), // 23:50 on the 1st
+		newUsage(t, tm.ID, u, 2, time.Date(2026, 6, 1, 18, 40, 0, 0, time.UTC)), // 00:10 on the 2nd
+	)
+	d := func(day int) time.Time { return time.Date(2026, 6, day, 0, 0, 0, 0, loc) }
+	got := seriesOf(t, s, billing.SeriesQuery{TeamID: tm.ID, From: d(1), To: d(3), Bucket: billing.BucketDay, Location: loc})
+	sameSeries(t, "days in Kolkata", got, []billing.SeriesPoint{
+		{Start: d(1), UserID: u, Amount: 1, Records: 1},
+		{Start: d(2), UserID: u, Amount: 2, Records: 1},
 	})
 }
 

@@ -95,6 +95,10 @@ func (r reader) UsageSeries(ctx context.Context, q billing.SeriesQuery) ([]billi
 	if owner == "" {
 		owner, sql = q.AccountID, r.q.usageSeriesAccount
 	}
+	args := []any{owner, ts(q.From), ts(q.To), sqlBounds, q.UserID}
+	if h0, h1, ok := wholeHours(q.From, q.To, bounds); ok && q.TeamID != "" {
+		sql, args = r.q.usageSeriesHourly, append(args, h0, h1)
+	}
 	scan := func(row pgx.Row) (billing.SeriesPoint, error) {
 		var (
 			p      billing.SeriesPoint
@@ -112,7 +116,26 @@ func (r reader) UsageSeries(ctx context.Context, q billing.SeriesQuery) ([]billi
 		p.Amount, err = exactSum(sum, "a bucket of member "+p.UserID+" used more than that")
 		return p, err
 	}
-	return list(ctx, r.db, scan, "usage series", sql, owner, ts(q.From), ts(q.To), sqlBounds, q.UserID)
+	return list(ctx, r.db, scan, "usage series", sql, args...)
+}
+
+// wholeHours returns the whole UTC hours [h0, h1) inside [from, to) when
+// every bucket bound between them is a whole UTC hour, so usage_hourly can
+// answer them: days and hours in any zone whose offset is whole hours.
+func wholeHours(from, to time.Time, bounds []time.Time) (h0, h1 time.Time, ok bool) {
+	h0, h1 = ts(from).Truncate(time.Hour), ts(to).Truncate(time.Hour)
+	if h0.Before(ts(from)) {
+		h0 = h0.Add(time.Hour)
+	}
+	if !h0.Before(h1) {
+		return time.Time{}, time.Time{}, false
+	}
+	for _, b := range bounds[1 : len(bounds)-1] {
+		if !b.UTC().Truncate(time.Hour).Equal(b) {
+			return time.Time{}, time.Time{}, false
+		}
+	}
+	return h0, h1, true
 }
 
 // UsageBreakdown implements team.Reader, grouped in PostgreSQL.

@@ -37,7 +37,7 @@ type queries struct {
 	// Billing v2 (BILL-8 … BILL-12).
 	topUpByKey, accountAuditEvents, lastAccountAuditEvent, appendAccountAuditEvent string
 	usageBreakdownTeam, usageBreakdownAccount, accountUsageTotals                  string
-	usageSeriesTeam, usageSeriesAccount                                            string
+	usageSeriesTeam, usageSeriesAccount, usageSeriesHourly                         string
 	// ledger holds the ledger page queries by ledgerKey.
 	ledger map[ledgerKey]string
 }
@@ -167,6 +167,15 @@ func buildQueries(schema string) queries {
 			" WHERE team_id = $1 AND time >= $2 AND time < $3 AND ($5 = '' OR user_id = $5) GROUP BY 1, 2 ORDER BY 1, 2"),
 		usageSeriesAccount: t("SELECT width_bucket(time, $4::timestamptz[]), user_id, sum(amount), count(*) FROM §usage_records" +
 			" WHERE account_id = $1 AND time >= $2 AND time < $3 AND ($5 = '' OR user_id = $5) GROUP BY 1, 2 ORDER BY 1, 2"),
+		// usageSeriesHourly reads whole hours [$6, $7) from usage_hourly and
+		// the records of the partial hours at the ends, [$2, $6) and
+		// [$7, $3), then groups as usageSeriesTeam does.
+		usageSeriesHourly: t("SELECT width_bucket(x.t, $4::timestamptz[]), x.user_id, sum(x.a), sum(x.n)::bigint FROM (" +
+			"SELECT hour AS t, user_id, amount AS a, records AS n FROM §usage_hourly" +
+			" WHERE team_id = $1 AND hour >= $6 AND hour < $7 AND ($5 = '' OR user_id = $5)" +
+			" UNION ALL SELECT time, user_id, amount, 1 FROM §usage_records WHERE team_id = $1" +
+			" AND ((time >= $2 AND time < $6) OR (time >= $7 AND time < $3)) AND ($5 = '' OR user_id = $5)" +
+			") x GROUP BY 1, 2 ORDER BY 1, 2"),
 		usageBreakdownTeam: t("SELECT coalesce(metadata->>$4, ''), NOT coalesce(jsonb_exists(metadata, $4), false), sum(amount), count(*)" +
 			" FROM §usage_records WHERE team_id = $1 AND time >= coalesce($2::timestamptz, '-infinity') AND time < coalesce($3::timestamptz, 'infinity')" +
 			" AND ($5 = '' OR user_id = $5) GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2"),
