@@ -329,6 +329,12 @@ type Snapshot struct {
 	Usage       []billing.UsageRecord
 	TopUps      []billing.TopUp
 	AuditEvents map[string][]audit.Event
+
+	// Invite links (by ID), domain claims (by TeamID then Domain) and join
+	// requests (by ID).
+	InviteLinks  []team.InviteLink
+	DomainClaims []team.DomainClaim
+	JoinRequests []team.JoinRequest
 }
 
 // Snapshot returns a copy of every committed record. It waits for a running
@@ -391,6 +397,7 @@ func (m *Memory) Snapshot() Snapshot {
 		}
 		snap.AuditEvents[id] = out
 	}
+	s.join.snapshot(&snap)
 	return snap
 }
 
@@ -434,6 +441,7 @@ type state struct {
 	topUpByKey   map[[2]string]string     // (account ID, key) -> top-up ID
 	acctAudit    map[string][]audit.Event // account ID -> its trail, ascending Seq
 	acctAuditIDs set
+	join         joinState // invite links, domain claims, join requests (join.go)
 }
 
 func newState() state {
@@ -459,6 +467,7 @@ func newState() state {
 		topUpByKey:    map[[2]string]string{},
 		acctAudit:     map[string][]audit.Event{},
 		acctAuditIDs:  set{},
+		join:          newJoinState(),
 	}
 }
 

@@ -12,3 +12,9 @@ import (
 func TestRunOnMemory(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) team.Store { return store.NewMemory() })
 }
+
+// TestRunJoinOnMemory runs the LINK and JOIN scenarios on the reference
+// store.
+func TestRunJoinOnMemory(t *testing.T) {
+	storetest.RunJoin(t, func(t *testing.T) team.Store { return store.NewMemory() })
+}

@@ -29,6 +29,7 @@ type sweepFixture struct {
 	anaAcct, carlAcct               billing.Account
 	inv                             team.Invitation
 	token                           string
+	j                               joinSweep // links, domains and join requests (join_sweep_test.go)
 
 	appends atomic.Int64 // AppendAuditEvent calls seen by the fault hook
 	failAt  atomic.Int64 // fail the failAt-th append from now on; 0: never
@@ -46,7 +47,7 @@ func newSweepFixture(t *testing.T) *sweepFixture {
 		}
 		return nil
 	}))
-	f.env = newEnvOn(t, st)
+	f.env = newEnvOn(t, st, team.WithDomainVerifier(acceptingVerifier{}))
 	f.ana, f.bob, f.carl, f.dan, f.erin, f.fred = user("ana"), user("bob"), user("carl"), user("dan"), user("erin"), user("fred")
 	f.tm = f.teamOf(f.ana, "Sweep")
 	f.join(f.ana.ID, f.tm, f.bob, rbac.RoleAdmin)
@@ -68,6 +69,7 @@ func newSweepFixture(t *testing.T) *sweepFixture {
 	require.NoError(t, err)
 	f.carlAcct, err = f.st.Account(f.ctx, f.carl.ID)
 	require.NoError(t, err)
+	f.joinSetup(t)
 	f.clock.Advance(time.Minute)
 	return f
 }
@@ -106,7 +108,7 @@ var someResource = team.Resource{Type: "agent", ID: "agent-1", CreatorID: "user-
 // missing from it fails TestAuditSweep_AUD1, so no new method skips the
 // audit check.
 func sweepTable() map[string]sweepCase {
-	return map[string]sweepCase{
+	return withJoinSweepCases(map[string]sweepCase{
 		// ---- mutating: one event per affected team ----
 		"EnsurePersonalTeam": {
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
@@ -671,7 +673,7 @@ func sweepTable() map[string]sweepCase {
 			fail: []func(f *sweepFixture) error{
 				func(f *sweepFixture) error { return f.svc.VerifyAuditChain(f.ctx, "team-nobody") },
 			}},
-	}
+	})
 }
 
 // newAuditEvents returns the events of each team that after holds beyond

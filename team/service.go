@@ -46,6 +46,10 @@ type Service struct {
 	lowBalance              lowBalanceGate // BILL-11
 	upgradeNeedsEntitlement bool
 	formerOwnerRole         string // OWN-3; "" means the policy's regular role
+
+	// Domain claims (JOIN-1).
+	domainVerifier DomainVerifier
+	publicDomains  map[string]bool // nil: DefaultPublicEmailDomains
 }
 
 // Option configures a Service.

@@ -123,6 +123,17 @@ var statusByCode = map[string]int{
 	"deadline_exceeded":      http.StatusServiceUnavailable,
 	"internal":               http.StatusInternalServerError,
 	"broken_chain":           http.StatusInternalServerError,
+	// Invite links, domains and join requests (LINK, JOIN).
+	"link_revoked":        http.StatusGone,
+	"link_expired":        http.StatusGone,
+	"link_used_up":        http.StatusGone,
+	"link_authority_lost": http.StatusGone,
+	"public_email_domain": http.StatusBadRequest,
+	"domain_claimed":      http.StatusConflict,
+	"domain_not_verified": http.StatusConflict,
+	"join_not_allowed":    http.StatusForbidden,
+	"already_requested":   http.StatusConflict,
+	"join_request_closed": http.StatusConflict,
 }
 
 // problemFor turns err into its status and problem (without ErrorID).
@@ -179,6 +190,17 @@ func (h *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func writeProblem(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	p := logProblem(r, logger, err)
+	var rl *rateLimitError
+	if errors.As(err, &rl) {
+		w.Header().Set("Retry-After", strconv.Itoa(rl.retryAfter))
+	}
+	writeJSONAs(w, p.Status, ProblemContentType, p)
+}
+
+// logProblem returns err's problem and logs err: an internal error at Error
+// level under a new ErrorID, a refusal at Debug level.
+func logProblem(r *http.Request, logger *slog.Logger, err error) Problem {
 	p := problemFor(err)
 	if p.Status >= 500 {
 		p.ErrorID = newErrorID()
@@ -188,11 +210,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, logger *slog.Logger, e
 		logger.DebugContext(r.Context(), "teamhttp: request refused", "method", r.Method, "path", r.URL.Path,
 			"status", p.Status, "code", p.Code, "error", err.Error())
 	}
-	var rl *rateLimitError
-	if errors.As(err, &rl) {
-		w.Header().Set("Retry-After", strconv.Itoa(rl.retryAfter))
-	}
-	writeJSONAs(w, p.Status, ProblemContentType, p)
+	return p
 }
 
 func newErrorID() string {

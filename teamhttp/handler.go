@@ -90,23 +90,7 @@ type api struct {
 // OffboardUser, HostAuditLog, VerifyAuditChain) are not exposed.
 // GET /openapi.json serves the OpenAPI 3.1 description (HTTP-3).
 func New(svc *team.Service, opts ...Option) http.Handler {
-	if svc == nil {
-		panic("teamhttp.New: nil *team.Service")
-	}
-	a := &api{svc: svc, config: config{maxBody: DefaultMaxBodyBytes, limits: DefaultRateLimits(), now: time.Now,
-		clientAddr: remoteHost}}
-	for _, o := range opts {
-		o(&a.config)
-	}
-	if a.authenticate == nil {
-		panic("teamhttp.New: WithAuthenticate is required")
-	}
-	if a.log == nil {
-		a.log = slog.Default()
-	}
-	if a.limiter == nil {
-		a.limiter = NewMemoryLimiter(MemoryLimiterConfig{Now: a.now})
-	}
+	a := newAPI("teamhttp.New", svc, opts)
 	mux := http.NewServeMux()
 	for _, rt := range routes {
 		mux.Handle(rt.method+" "+rt.pattern, a.wrap(rt))
@@ -115,6 +99,28 @@ func New(svc *team.Service, opts ...Option) http.Handler {
 		a.writeError(w, r, &requestError{status: http.StatusNotFound, code: "not_found", msg: "no such route; see GET /openapi.json"})
 	}))
 	return mux
+}
+
+// newAPI applies opts; fn names the constructor in its panics.
+func newAPI(fn string, svc *team.Service, opts []Option) *api {
+	if svc == nil {
+		panic(fn + ": nil *team.Service")
+	}
+	a := &api{svc: svc, config: config{maxBody: DefaultMaxBodyBytes, limits: DefaultRateLimits(), now: time.Now,
+		clientAddr: remoteHost}}
+	for _, o := range opts {
+		o(&a.config)
+	}
+	if a.authenticate == nil {
+		panic(fn + ": WithAuthenticate is required")
+	}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	if a.limiter == nil {
+		a.limiter = NewMemoryLimiter(MemoryLimiterConfig{Now: a.now})
+	}
+	return a
 }
 
 // access is who may call a route.

@@ -1,33 +1,13 @@
-// Command httpserver serves teamkit's HTTP API (package teamhttp) on the
-// in-memory store, with a demonstration sign-in whose sessions carry the
-// session epochs of ROLE-5.
+// Command httpserver serves teamkit's HTTP API (package teamhttp) and its
+// Team Settings page (/settings/, UI-1) on the in-memory store, with a
+// demonstration sign-in whose sessions carry the session epochs of ROLE-5.
 //
 // DEMO ONLY: POST /session trusts the user ID and email it is given. It
 // stands in for the host's real sign-in (passwords, OAuth, magic links).
+// In a browser, sign in at /signin: the token then travels in a cookie.
 //
-// Try it (jq extracts the fields):
-//
-//	go run ./examples/httpserver &
-//	H=localhost:8080
-//	ANA=$(curl -s -X POST $H/session -d '{"user_id":"ana","email":"ana@example.com","name":"Ana"}')
-//	TA="Authorization: Bearer $(echo $ANA | jq -r .token)"; P=$(echo $ANA | jq -r .personal_team_id)
-//	J="Content-Type: application/json"
-//	curl -s -X PUT  $H/teams/$P/billing/plan   -H "$TA" -H "$J" -d '{"plan":"TEAM"}'
-//	curl -s -X POST $H/teams/$P/billing/top-up -H "$TA" -H "$J" -d '{"amount":1000}'
-//	T=$(curl -s -X POST $H/teams -H "$TA" -H "$J" -d '{"name":"Acme"}' | jq -r .id)
-//	TOK=$(curl -s -X POST $H/teams/$T/invitations -H "$TA" -H "$J" -d '{"email":"bo@example.com","role":"admin"}' | jq -r .token)
-//	curl -s -X POST $H/invitations/preview -H "$J" -d "{\"token\":\"$TOK\"}"   # no sign-in needed
-//	TB="Authorization: Bearer $(curl -s -X POST $H/session -d '{"user_id":"bo","email":"bo@example.com"}' | jq -r .token)"
-//	curl -s -X POST $H/invitations/accept -H "$TB" -H "$J" -d "{\"token\":\"$TOK\"}"
-//	curl -s $H/teams/$T/members -H "$TB"
-//	curl -s -X POST $H/teams/$T/usage -H "$TB" -H "$J" -d '{"amount":25,"idempotency_key":"run-1","metadata":{"agent":"a1"}}'
-//	curl -s "$H/teams/$T/usage" -H "$TA"
-//	curl -s "$H/teams/$T/audit?limit=2" -H "$TA"
-//	TB="Authorization: Bearer $(curl -s -X POST $H/session -d '{"user_id":"bo","email":"bo@example.com"}' | jq -r .token)"  # stamps Acme's epoch
-//	curl -s -X PATCH $H/teams/$T/members/bo -H "$TA" -H "$J" -d '{"role":"member"}'
-//	curl -s $H/teams/$T/members -H "$TB"   # 401 session_expired: sign in again
-//
-// The whole API is described at GET $H/openapi.json.
+// README.md walks through both, with curl and in a browser. The whole API
+// is described at GET /openapi.json.
 package main
 
 import (
@@ -56,12 +36,12 @@ func main() {
 		log.Fatal(err)
 	}
 	srv := &http.Server{Addr: *addr, Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
-	log.Printf("listening on http://%s (try the commands at the top of examples/httpserver/main.go)", *addr)
+	log.Printf("listening on http://%s: sign in at /signin, or try the curl lines of README.md", *addr)
 	log.Fatal(srv.ListenAndServe())
 }
 
-// newServer returns the demo's handler: POST /session and, everywhere else,
-// teamhttp's API, with a session key that dies with the process.
+// newServer returns the demo's handler: the sign-in, the settings page under /settings/ and,
+// everywhere else, teamhttp's API, sharing a rate limiter, with a session key that dies with the process.
 func newServer(opts ...team.Option) (http.Handler, error) {
 	svc, err := team.New(store.NewMemory(), opts...)
 	if err != nil {
@@ -69,11 +49,18 @@ func newServer(opts ...team.Option) (http.Handler, error) {
 	}
 	d := &demo{svc: svc, key: make([]byte, 32)}
 	_, _ = rand.Read(d.key)
+	o := []teamhttp.Option{teamhttp.WithAuthenticate(d.authenticate), teamhttp.WithSessionEpoch(d.epoch),
+		teamhttp.WithLimiter(teamhttp.NewMemoryLimiter(teamhttp.MemoryLimiterConfig{}))}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /session", d.signIn)
-	mux.Handle("/", teamhttp.New(svc, teamhttp.WithAuthenticate(d.authenticate), teamhttp.WithSessionEpoch(d.epoch)))
-	return mux, nil
+	mux.HandleFunc("GET /signin", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(signInForm)) })
+	mux.Handle("/settings/", http.StripPrefix("/settings", teamhttp.NewSettingsPage(svc, o...)))
+	mux.Handle("/", teamhttp.New(svc, o...))
+	return http.NewCrossOriginProtection().Handler(mux), nil // the sign-in form's posts too
 }
+
+const signInForm = `<!doctype html><title>Demo sign-in</title><form method="post" action="/session"><label>User ID <input name="user_id" required></label>
+<label>Email <input name="email" type="email" required></label> <label>Name <input name="name"></label> <button>Sign in (DEMO: no password)</button></form>`
 
 type demo struct {
 	svc *team.Service
@@ -90,14 +77,19 @@ type session struct {
 
 // signIn is the DEMO sign-in stand-in: POST /session {user_id, email, name}
 // registers the user (their personal team) and returns a signed token with
-// the epochs of every team they belong to.
+// the epochs of every team they belong to; the form of /signin gets it as a
+// cookie and goes on to the settings page.
 func (d *demo) signIn(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		UserID string `json:"user_id"`
 		Email  string `json:"email"`
 		Name   string `json:"name"`
 	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&req); err != nil {
+	r.Body = http.MaxBytesReader(w, r.Body, 4096)
+	form := r.Header.Get("Content-Type") == "application/x-www-form-urlencoded"
+	if form {
+		req.UserID, req.Email, req.Name = r.PostFormValue("user_id"), r.PostFormValue("email"), r.PostFormValue("name")
+	} else if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		http.Error(w, "send {\"user_id\":…,\"email\":…}", http.StatusBadRequest)
 		return
 	}
@@ -115,6 +107,11 @@ func (d *demo) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	payload, _ := json.Marshal(s)
 	p := base64.RawURLEncoding.EncodeToString(payload)
+	if form {
+		http.SetCookie(w, &http.Cookie{Name: "session", Value: p + "." + d.mac(p), Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		http.Redirect(w, r, "/settings/", http.StatusSeeOther)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"token": p + "." + d.mac(p), "user_id": u.ID, "personal_team_id": personal.ID})
 }
@@ -134,6 +131,9 @@ func (d *demo) epoch(r *http.Request, teamID string) (uint64, bool) {
 
 func (d *demo) session(r *http.Request) (session, error) {
 	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if c, err := r.Cookie("session"); token == "" && err == nil {
+		token = c.Value
+	}
 	p, sig, _ := strings.Cut(token, ".")
 	var s session
 	payload, err := base64.RawURLEncoding.DecodeString(p)

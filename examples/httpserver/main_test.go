@@ -4,14 +4,16 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
 
-// walk is the curl walkthrough at the top of main.go, step by step.
+// walk is the curl walkthrough of README.md, step by step.
 type walk struct {
 	t   *testing.T
 	srv *httptest.Server
@@ -45,7 +47,7 @@ func (w walk) signIn(id, email string) (token, personal string) {
 	return r["token"].(string), r["personal_team_id"].(string)
 }
 
-// The walkthrough of main.go's comment holds, up to the stale session's 401
+// The curl walkthrough of README.md holds, up to the stale session's 401
 // after a role change (ROLE-5).
 func TestWalkthrough(t *testing.T) {
 	h, err := newServer()
@@ -86,4 +88,39 @@ func TestDemoSessionsAreSigned(t *testing.T) {
 	w.do("GET", "/me/teams", payload, "", 401)
 	w.do("GET", "/me/teams", "", "", 401)
 	w.do("POST", "/session", "", `{"user_id":"","email":"x"}`, 400)
+}
+
+// Rule UI-1: the demo mounts the settings page under /settings/; the
+// browser sign-in form sets the session cookie, the page reads it, and a
+// form post from another site is refused.
+func TestSettingsPageMounted(t *testing.T) {
+	h, err := newServer()
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	c := &http.Client{Jar: jar}
+	resp, err := c.Get(srv.URL + "/signin")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	resp, err = c.PostForm(srv.URL+"/session", url.Values{"user_id": {"ana"}, "email": {"ana@example.com"}, "name": {"Ana"}})
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "/settings/", resp.Request.URL.Path, "the sign-in goes on to the page")
+	require.Contains(t, string(body), "<h1>Your teams</h1>")
+	require.Contains(t, resp.Header.Get("Content-Security-Policy"), "script-src 'self'")
+
+	req, err := http.NewRequest("POST", srv.URL+"/session", strings.NewReader("user_id=eve&email=eve%40example.com"))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
 }

@@ -40,6 +40,9 @@ type queries struct {
 	usageSeriesTeam, usageSeriesAccount, usageSeriesHourly                         string
 	// ledger holds the ledger page queries by ledgerKey.
 	ledger map[ledgerKey]string
+
+	// Invite links, domain claims, join requests (join.go).
+	join joinQueries
 }
 
 // ledgerKey names one ledger page query: of usage records or top-ups, of a
@@ -77,6 +80,7 @@ func ledgerQuery(t func(string) string, k ledgerKey) string {
 func buildQueries(schema string) queries {
 	t := func(s string) string { return strings.ReplaceAll(s, "§", schema+".") }
 	return queries{
+		join:          buildJoinQueries(t),
 		team:          t("SELECT " + teamCols + " FROM §teams WHERE id = $1"),
 		teamForUpdate: t("SELECT " + teamCols + " FROM §teams WHERE id = $1 FOR UPDATE"),
 		personalTeam:  t("SELECT " + teamCols + " FROM §teams WHERE owner_id = $1 AND kind = 'personal'"),
