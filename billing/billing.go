@@ -222,6 +222,7 @@ type UnknownPlanError struct {
 	Defined []Plan
 }
 
+// Error implements error: the refused name and the defined ones.
 func (e *UnknownPlanError) Error() string {
 	names := make([]string, len(e.Defined))
 	for i, p := range e.Defined {
