@@ -41,6 +41,9 @@ func benchUsageStore(b *testing.B) *postgres.Store {
 	var n int64
 	err = p.QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{benchSchema, "usage_records"}.Sanitize()).Scan(&n)
 	if err == nil && n == benchRecords {
+		if err := st.Migrate(ctx); err != nil { // versions added since it was built
+			b.Fatal(err)
+		}
 		return st
 	}
 	b.Logf("loading %d usage records into schema %s (kept for later runs)", benchRecords, benchSchema)
