@@ -4,20 +4,24 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"time"
 )
 
 // Plan is the subscription plan of a billing account.
 type Plan string
 
-// The plans a billing account can hold.
+// The default plans (DefaultPlans); a host may define others (BILL-7).
+// Every new account starts on PlanFree, so a host's set should define it.
 const (
 	PlanFree       Plan = "FREE"
 	PlanTeam       Plan = "TEAM"
 	PlanEnterprise Plan = "ENTERPRISE"
 )
 
-// Valid reports whether p is one of the known plans.
+// Valid reports whether p is one of the three default plans. The service
+// checks a plan against its configured Plans instead (Plans.Lookup).
 func (p Plan) Valid() bool {
 	switch p {
 	case PlanFree, PlanTeam, PlanEnterprise:
@@ -79,14 +83,18 @@ type UsageRecord struct {
 // explains every balance: balance = sum(top-ups) - sum(charges).
 //
 // It marshals to JSON as {"id", "account_id", "team_id", "actor_id",
-// "amount", "time"}, time in RFC 3339; see testdata/top_up.json.
+// "amount", "time", "idempotency_key"}, time in RFC 3339, team_id and
+// idempotency_key left out when empty; see testdata/top_up.json.
 type TopUp struct {
 	ID        string    `json:"id"`
 	AccountID string    `json:"account_id"`
-	TeamID    string    `json:"team_id"` // the team context the top-up was made in
+	TeamID    string    `json:"team_id,omitempty"` // the team the actor acted through; "" for the holder or the host
 	ActorID   string    `json:"actor_id"`
 	Amount    int64     `json:"amount"`
 	Time      time.Time `json:"time"`
+	// IdempotencyKey identifies the top-up within its account (BILL-8):
+	// unique per account when not empty.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
 }
 
 // Sentinel errors of billing. Each refusal matches one of these with
@@ -119,6 +127,7 @@ var (
 // matches ErrInsufficientBalance.
 type InsufficientBalanceError struct {
 	AccountID string
+	UserID    string // the account holder
 	Balance   int64
 	Amount    int64
 }
@@ -158,7 +167,7 @@ func (a Account) Debit(amount int64) (Account, error) {
 		return a, err
 	}
 	if a.Balance < amount {
-		return a, &InsufficientBalanceError{AccountID: a.ID, Balance: a.Balance, Amount: amount}
+		return a, &InsufficientBalanceError{AccountID: a.ID, UserID: a.UserID, Balance: a.Balance, Amount: amount}
 	}
 	a.Balance -= amount
 	return a, nil
@@ -178,35 +187,139 @@ func (a Account) Credit(amount int64) (Account, error) {
 	return a, nil
 }
 
-// Plans holds the plan limits: how many collaboration teams a user on each
-// plan may own (TEAM-4). It is configuration; DefaultPlans gives the
-// defaults of the product documents.
-type Plans struct {
-	// TeamLimits maps a plan to the number of collaboration teams its holder
-	// may own. A plan missing from the map allows none.
-	TeamLimits map[Plan]int
+// PlanSpec defines one plan (BILL-7): its name, how many collaboration
+// teams its holder may own (0: none, so the plan does not allow
+// collaboration teams) and, optionally, the seat limit of each team its
+// holder owns, which overrides the service's default (INV-3).
+//
+// It marshals to JSON as {"name", "team_limit", "seat_limit"}, seat_limit
+// left out when 0.
+type PlanSpec struct {
+	Name      Plan `json:"name"`
+	TeamLimit int  `json:"team_limit"`           // collaboration teams the holder may own; 0 allows none
+	SeatLimit int  `json:"seat_limit,omitempty"` // seats per owned team; 0 means the service default
 }
 
-// DefaultPlans returns the default limits: ENTERPRISE 10, TEAM 1, FREE 0.
-func DefaultPlans() Plans {
-	return Plans{TeamLimits: map[Plan]int{PlanEnterprise: 10, PlanTeam: 1, PlanFree: 0}}
+// AllowsTeams reports whether the plan lets its holder own collaboration
+// teams at all.
+func (p PlanSpec) AllowsTeams() bool { return p.TeamLimit > 0 }
+
+// Plans is the set of plans a host defines (BILL-7, TEAM-4): build it with
+// NewPlans, or take DefaultPlans. A Plans value is immutable and safe for
+// concurrent use; the zero value defines no plan.
+type Plans struct {
+	specs []PlanSpec // in definition order
 }
+
+// ErrUnknownPlan: a plan name is not one of the defined plans. The error
+// (an *UnknownPlanError) lists the defined ones.
+var ErrUnknownPlan = errors.New("billing: unknown plan")
+
+// UnknownPlanError names the refused plan and the defined ones. It matches
+// ErrUnknownPlan.
+type UnknownPlanError struct {
+	Plan    Plan
+	Defined []Plan
+}
+
+// Error implements error: the refused name and the defined ones.
+func (e *UnknownPlanError) Error() string {
+	names := make([]string, len(e.Defined))
+	for i, p := range e.Defined {
+		names[i] = string(p)
+	}
+	return fmt.Sprintf("billing: plan %q is not defined; the defined plans are %s", e.Plan, strings.Join(names, ", "))
+}
+
+// Is makes errors.Is(err, ErrUnknownPlan) true.
+func (e *UnknownPlanError) Is(target error) bool { return target == ErrUnknownPlan }
+
+// NewPlans returns the set of the given plans. It refuses an empty set, an
+// empty or duplicate name and a negative limit, with an error saying which.
+func NewPlans(specs ...PlanSpec) (Plans, error) {
+	if len(specs) == 0 {
+		return Plans{}, errors.New("billing: no plan given; define at least one plan (every new account starts on FREE)")
+	}
+	seen := map[Plan]bool{}
+	for _, p := range specs {
+		switch {
+		case p.Name == "":
+			return Plans{}, errors.New("billing: a plan has an empty name; name every plan")
+		case seen[p.Name]:
+			return Plans{}, fmt.Errorf("billing: plan %q is defined twice; define each name once", p.Name)
+		case p.TeamLimit < 0 || p.SeatLimit < 0:
+			return Plans{}, fmt.Errorf("billing: plan %q has a negative limit; use 0 for none (teams) or the default (seats)", p.Name)
+		}
+		seen[p.Name] = true
+	}
+	return Plans{specs: slices.Clone(specs)}, nil
+}
+
+// DefaultPlans returns the default set (BILL-1, TEAM-4): FREE (no
+// collaboration team), TEAM (1) and ENTERPRISE (10), none with its own seat
+// limit.
+func DefaultPlans() Plans {
+	return Plans{specs: []PlanSpec{
+		{Name: PlanFree, TeamLimit: 0},
+		{Name: PlanTeam, TeamLimit: 1},
+		{Name: PlanEnterprise, TeamLimit: 10},
+	}}
+}
+
+// Lookup returns the plan named name, or an *UnknownPlanError (matching
+// ErrUnknownPlan) that lists the defined plans.
+func (p Plans) Lookup(name Plan) (PlanSpec, error) {
+	for _, s := range p.specs {
+		if s.Name == name {
+			return s, nil
+		}
+	}
+	return PlanSpec{}, &UnknownPlanError{Plan: name, Defined: p.Names()}
+}
+
+// Names returns the names of the defined plans, in definition order.
+func (p Plans) Names() []Plan {
+	out := make([]Plan, len(p.specs))
+	for i, s := range p.specs {
+		out[i] = s.Name
+	}
+	return out
+}
+
+// Specs returns a copy of the defined plans, in definition order.
+func (p Plans) Specs() []PlanSpec { return slices.Clone(p.specs) }
 
 // CheckTeamOwnership decides whether the holder of acct, who owns owned
 // collaboration teams now, may own one more (TEAM-4). The error matches
-// ErrInvalidAccount, ErrSubscriptionRequired or ErrTeamLimit.
+// ErrInvalidAccount, ErrSubscriptionRequired or ErrTeamLimit. An account
+// on a plan the set does not define (say, one the host retired) may own
+// none.
 func (p Plans) CheckTeamOwnership(acct Account, owned int) error {
 	if err := acct.Usable(); err != nil {
 		return err
 	}
-	limit := p.TeamLimits[acct.Plan]
-	if limit <= 0 {
-		return fmt.Errorf("%w: plan %s allows no collaboration teams; subscribe to TEAM or ENTERPRISE", ErrSubscriptionRequired, acct.Plan)
+	spec, err := p.Lookup(acct.Plan)
+	if err != nil || !spec.AllowsTeams() {
+		return fmt.Errorf("%w: plan %s allows no collaboration teams; subscribe to a plan that does (%s)", ErrSubscriptionRequired, acct.Plan, p.teamPlans())
 	}
-	if owned >= limit {
-		return fmt.Errorf("%w: plan %s allows %d, the user owns %d; upgrade the plan or delete or transfer a team", ErrTeamLimit, acct.Plan, limit, owned)
+	if owned >= spec.TeamLimit {
+		return fmt.Errorf("%w: plan %s allows %d, the user owns %d; upgrade the plan or delete or transfer a team", ErrTeamLimit, acct.Plan, spec.TeamLimit, owned)
 	}
 	return nil
+}
+
+// teamPlans names the plans that allow collaboration teams.
+func (p Plans) teamPlans() string {
+	var names []string
+	for _, s := range p.specs {
+		if s.AllowsTeams() {
+			names = append(names, string(s.Name))
+		}
+	}
+	if len(names) == 0 {
+		return "none is defined"
+	}
+	return strings.Join(names, ", ")
 }
 
 // MemberUsage is the usage of one member in a time range (BILL-5).

@@ -68,7 +68,7 @@ func TestInsufficientBalanceError_BILL3(t *testing.T) {
 	_, err := active(7).Debit(9)
 	var ib *billing.InsufficientBalanceError
 	require.True(t, errors.As(err, &ib))
-	require.Equal(t, billing.InsufficientBalanceError{AccountID: "acct-1", Balance: 7, Amount: 9}, *ib)
+	require.Equal(t, billing.InsufficientBalanceError{AccountID: "acct-1", UserID: "u1", Balance: 7, Amount: 9}, *ib)
 	require.Contains(t, err.Error(), "top up")
 	require.NotErrorIs(t, err, billing.ErrInvalidAmount)
 }
@@ -124,7 +124,8 @@ func TestCheckTeamOwnership_TEAM4(t *testing.T) {
 	acct := func(plan billing.Plan, status billing.Status) billing.Account {
 		return billing.Account{ID: "a", UserID: "u", Plan: plan, Status: status}
 	}
-	custom := billing.Plans{TeamLimits: map[billing.Plan]int{billing.PlanTeam: 3}}
+	custom, err := billing.NewPlans(billing.PlanSpec{Name: billing.PlanFree}, billing.PlanSpec{Name: billing.PlanTeam, TeamLimit: 3})
+	require.NoError(t, err)
 	tests := []struct {
 		name    string
 		plans   billing.Plans
@@ -164,11 +165,56 @@ func TestCheckTeamOwnership_TEAM4(t *testing.T) {
 }
 
 // Rule TEAM-4: the default limits are those of the product documents.
-func TestDefaultPlans_TEAM4(t *testing.T) {
+// Rule BILL-7: FREE, TEAM and ENTERPRISE are the default set.
+func TestDefaultPlans_TEAM4_BILL7(t *testing.T) {
 	p := billing.DefaultPlans()
-	require.Equal(t, 10, p.TeamLimits[billing.PlanEnterprise])
-	require.Equal(t, 1, p.TeamLimits[billing.PlanTeam])
-	require.Equal(t, 0, p.TeamLimits[billing.PlanFree])
-	p.TeamLimits[billing.PlanTeam] = 99
-	require.Equal(t, 1, billing.DefaultPlans().TeamLimits[billing.PlanTeam], "each call returns a fresh map")
+	require.Equal(t, []billing.Plan{billing.PlanFree, billing.PlanTeam, billing.PlanEnterprise}, p.Names())
+	for plan, limit := range map[billing.Plan]int{billing.PlanEnterprise: 10, billing.PlanTeam: 1, billing.PlanFree: 0} {
+		spec, err := p.Lookup(plan)
+		require.NoError(t, err)
+		require.Equal(t, limit, spec.TeamLimit, plan)
+		require.Equal(t, limit > 0, spec.AllowsTeams(), plan)
+		require.Zero(t, spec.SeatLimit, "default plans keep the service's seat limit")
+	}
+	specs := p.Specs()
+	specs[1].TeamLimit = 99
+	got, _ := billing.DefaultPlans().Lookup(billing.PlanTeam)
+	require.Equal(t, 1, got.TeamLimit, "Specs returns a copy")
+}
+
+// Rule BILL-7: plans are host data; an unknown name is refused with an
+// error that lists the defined ones.
+func TestPlans_BILL7(t *testing.T) {
+	p, err := billing.NewPlans(
+		billing.PlanSpec{Name: billing.PlanFree},
+		billing.PlanSpec{Name: "PRO", TeamLimit: 3, SeatLimit: 5},
+	)
+	require.NoError(t, err)
+	pro, err := p.Lookup("PRO")
+	require.NoError(t, err)
+	require.Equal(t, billing.PlanSpec{Name: "PRO", TeamLimit: 3, SeatLimit: 5}, pro)
+
+	_, err = p.Lookup(billing.PlanEnterprise)
+	require.ErrorIs(t, err, billing.ErrUnknownPlan)
+	var upe *billing.UnknownPlanError
+	require.ErrorAs(t, err, &upe)
+	require.Equal(t, []billing.Plan{billing.PlanFree, "PRO"}, upe.Defined)
+	require.Contains(t, err.Error(), "FREE, PRO")
+
+	acct := billing.Account{ID: "a", UserID: "u", Plan: "PRO", Status: billing.StatusActive}
+	require.NoError(t, p.CheckTeamOwnership(acct, 2))
+	require.ErrorIs(t, p.CheckTeamOwnership(acct, 3), billing.ErrTeamLimit)
+	acct.Plan = billing.PlanEnterprise // not defined here
+	require.ErrorIs(t, p.CheckTeamOwnership(acct, 0), billing.ErrSubscriptionRequired)
+
+	for name, specs := range map[string][]billing.PlanSpec{
+		"empty set":      nil,
+		"empty name":     {{Name: ""}},
+		"duplicate":      {{Name: "A"}, {Name: "A"}},
+		"negative teams": {{Name: "A", TeamLimit: -1}},
+		"negative seats": {{Name: "A", SeatLimit: -1}},
+	} {
+		_, err := billing.NewPlans(specs...)
+		require.Error(t, err, name)
+	}
 }

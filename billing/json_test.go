@@ -74,6 +74,45 @@ func TestJSONShapes(t *testing.T) {
 		}},
 		{"top_up.json", billing.TopUp{
 			ID: "top-1", AccountID: "acct-1", TeamID: "team-1", ActorID: "user-1", Amount: 10000, Time: created,
+			IdempotencyKey: "pay-7",
+		}},
+		{"top_up_by_host.json", billing.TopUp{
+			ID: "top-2", AccountID: "acct-1", ActorID: "teamkit system", Amount: 500, Time: created,
+		}},
+		// Rule BILL-9: a ledger line.
+		{"ledger_entry.json", billing.LedgerEntry{
+			Kind: billing.EntryUsage, ID: "use-1", Time: updated, AccountID: "acct-1", TeamID: "team-1",
+			UserID: "user-2", Amount: 120, IdempotencyKey: "req-42", Metadata: map[string]string{"model": "small"},
+		}},
+		// Rule BILL-10: a series point and a breakdown.
+		{"series_point.json", billing.SeriesPoint{Start: updated, UserID: "user-2", Amount: 120, Records: 2}},
+		{"breakdown.json", billing.Breakdown{
+			Key: "model", From: created, To: updated, Amount: 131, Records: 5,
+			Rows: []billing.BreakdownRow{
+				{Value: "large", Amount: 100, Records: 1},
+				{Value: "", Amount: 20, Records: 2, Missing: true},
+				{Value: "", Amount: 11, Records: 2, Other: true},
+			},
+		}},
+		// Rule BILL-12: a statement.
+		{"statement.json", billing.Statement{
+			AccountID: "acct-1", UserID: "user-1", From: created, To: updated,
+			Opening: 1000,
+			TopUps: []billing.TopUp{{
+				ID: "top-1", AccountID: "acct-1", ActorID: "teamkit system", Amount: 500, Time: created,
+				IdempotencyKey: "pay-7",
+			}},
+			TopUpTotal: 500,
+			Charges: []billing.TeamCharges{{
+				TeamID: "team-1", Amount: 121, Records: 3,
+				Members: []billing.MemberUsage{{UserID: "user-1", Amount: 1, Records: 1}, {UserID: "user-2", Amount: 120, Records: 2}},
+			}},
+			ChargeTotal: 121,
+			Closing:     1379,
+		}},
+		{"statement_empty.json", billing.Statement{
+			AccountID: "acct-1", UserID: "user-1", From: created, To: updated, Opening: 7, Closing: 7,
+			TopUps: []billing.TopUp{}, Charges: []billing.TeamCharges{},
 		}},
 		{"summary.json", billing.Summary{
 			TeamID: "team-1", From: created, To: updated, Amount: 121, Records: 3,

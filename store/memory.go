@@ -330,7 +330,8 @@ func (m *Memory) AuditHead(ctx context.Context, teamID string) (team.AuditHead, 
 // top-ups minus charges, no raw invitation token stored anywhere). Changing
 // it changes nothing stored. Slices are sorted by ID (Members by TeamID
 // then UserID; Usage by TeamID, Time then ID); AuditEvents maps a team ID to
-// its events in ascending Seq.
+// its events in ascending Seq, and a billing account's ID to its own trail
+// (BILL-8).
 type Snapshot struct {
 	Teams       []team.Team
 	Members     []team.Member
@@ -400,6 +401,13 @@ func (m *Memory) Snapshot() Snapshot {
 		}
 		snap.AuditEvents[id] = out
 	}
+	for id, events := range s.acctAudit {
+		out := make([]audit.Event, len(events))
+		for i, e := range events {
+			out[i] = copyEvent(e)
+		}
+		snap.AuditEvents[id] = out
+	}
 	s.join.snapshot(&snap)
 	return snap
 }
@@ -447,6 +455,11 @@ type state struct {
 	// Issue 12: kept apart from the records they guard.
 	heads      map[string]team.AuditHead // team ID -> its audit chain's head (AUD-4)
 	epochMarks map[memberKey]uint64      // highest epoch of each (team, user) pair (ROLE-5)
+
+	// Billing v2 (BILL-8).
+	topUpByKey   map[[2]string]string     // (account ID, key) -> top-up ID
+	acctAudit    map[string][]audit.Event // account ID -> its trail, ascending Seq
+	acctAuditIDs set
 }
 
 func newState() state {
@@ -469,6 +482,9 @@ func newState() state {
 		topUps:        map[string]billing.TopUp{},
 		audit:         map[string][]audit.Event{},
 		auditIDs:      set{},
+		topUpByKey:    map[[2]string]string{},
+		acctAudit:     map[string][]audit.Event{},
+		acctAuditIDs:  set{},
 		join:          newJoinState(),
 		heads:         map[string]team.AuditHead{},
 		epochMarks:    map[memberKey]uint64{},

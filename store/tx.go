@@ -746,6 +746,13 @@ func (t *memTx) InsertTopUp(ctx context.Context, tu billing.TopUp) error {
 	if _, ok := t.s.topUps[tu.ID]; ok {
 		return conflict("top-up %q already exists", tu.ID)
 	}
+	if tu.IdempotencyKey != "" {
+		k := [2]string{tu.AccountID, tu.IdempotencyKey}
+		if _, ok := t.s.topUpByKey[k]; ok {
+			return conflict("account %q already has a top-up with key %q", tu.AccountID, tu.IdempotencyKey)
+		}
+		setKey(t, t.s.topUpByKey, k, tu.ID)
+	}
 	setKey(t, t.s.topUps, tu.ID, tu)
 	return nil
 }

@@ -382,13 +382,8 @@ func (c *checker) checkTrail(t team.Team, members map[string]team.Member, invs [
 			rp.members[d["from"]], rp.members[d["to"]] = from, to
 			rp.owner = d["to"]
 			rp.owners = append(rp.owners, d["to"])
-		case audit.BillingTopUp:
-			n, err := strconv.ParseInt(d["amount"], 10, 64)
-			if err != nil || n <= 0 {
-				bad(e, "top-up amount %q", d["amount"])
-				continue
-			}
-			c.auditTopUps[d["account_id"]] += n
+		case audit.BillingTopUp, audit.BillingPlanChanged, audit.BillingStatusChanged:
+			bad(e, "billing account events belong in the account's own trail (BILL-8)")
 		}
 	}
 	c.ownersOf[id] = rp.owners
@@ -481,6 +476,9 @@ func (c *checker) checkBalances() {
 			accounts[a.ID] = a
 			byUser[u] = a.ID
 		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(accounts)) {
+		c.checkAccountTrail(accounts[id])
 	}
 	if c.scope.Ledger != nil {
 		c.checkLedger(accounts)
@@ -588,5 +586,46 @@ func (c *checker) checkLedger(accounts map[string]billing.Account) {
 		if topUps[id] != c.auditTopUps[id] {
 			c.fail("account %s: top-ups sum to %d, their billing.top_up audit events to %d (AUD-1)", id, topUps[id], c.auditTopUps[id])
 		}
+	}
+}
+
+// checkAccountTrail verifies the hash chain of a's own audit trail (BILL-8,
+// AUD-4) and sums its top-up events, which checkLedger compares with the
+// stored top-ups.
+func (c *checker) checkAccountTrail(a billing.Account) {
+	events, err := c.r.AccountAuditEvents(c.ctx, a.ID, audit.Filter{})
+	if !c.read(err, "audit trail of account "+a.ID) {
+		return
+	}
+	head, err := c.r.LastAccountAuditEvent(c.ctx, a.ID)
+	if errors.Is(err, team.ErrNotFound) {
+		head = audit.Event{}
+	} else if !c.read(err, "last audit event of account "+a.ID) {
+		return
+	}
+	v := audit.NewVerifier(a.ID)
+	for _, e := range events {
+		if err := v.Add(e); err != nil {
+			c.fail("account %s: audit chain: %v (AUD-4)", a.ID, err)
+			return
+		}
+		switch e.Action {
+		case audit.BillingTopUp:
+			n, err := strconv.ParseInt(e.Details["amount"], 10, 64)
+			if err != nil || n <= 0 {
+				c.fail("account %s: audit event %d: top-up amount %q (AUD-1)", a.ID, e.Seq, e.Details["amount"])
+				continue
+			}
+			c.auditTopUps[a.ID] += n
+		case audit.BillingPlanChanged, audit.BillingStatusChanged:
+		default:
+			c.fail("account %s: audit event %d has action %s, which is no account operation (BILL-8)", a.ID, e.Seq, e.Action)
+		}
+		if e.Details["user_id"] != a.UserID {
+			c.fail("account %s: audit event %d names user %q, the account is %s's (BILL-8)", a.ID, e.Seq, e.Details["user_id"], a.UserID)
+		}
+	}
+	if err := v.End(head); err != nil {
+		c.fail("account %s: audit chain: %v (AUD-4)", a.ID, err)
 	}
 }

@@ -50,6 +50,7 @@ func cases() []testCase {
 	all = append(all, memberCases()...)
 	all = append(all, invitationCases()...)
 	all = append(all, billingCases()...)
+	all = append(all, billing2Cases()...)
 	all = append(all, auditCases()...)
 	all = append(all, copyCases()...)
 	all = append(all, txCases()...)

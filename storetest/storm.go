@@ -375,7 +375,7 @@ func (w *stormWorld) step(ctx context.Context, rng *mrand.Rand) (string, error) 
 		if rng.IntN(8) == 0 {
 			status = billing.StatusSuspended
 		}
-		_, err := w.svc.SetAccountStatus(ctx, u.ID, status)
+		_, err := w.svc.SetAccountStatus(ctx, team.SetAccountStatusParams{ActorID: team.SystemActor, AccountUserID: u.ID, Status: status})
 		return "SetAccountStatus", err
 	case 20:
 		switch rng.IntN(4) {

@@ -26,6 +26,7 @@ type sweepFixture struct {
 	*env
 	ana, bob, carl, dan, erin, fred team.User
 	tm, anaPersonal, carlPersonal   team.Team
+	anaAcct, carlAcct               billing.Account
 	inv                             team.Invitation
 	token                           string
 	j                               joinSweep // links, domains and join requests (join_sweep_test.go)
@@ -38,7 +39,7 @@ func newSweepFixture(t *testing.T) *sweepFixture {
 	t.Helper()
 	f := &sweepFixture{}
 	st := store.NewMemory(store.WithWriteFault(func(op string) error {
-		if op != "AppendAuditEvent" {
+		if op != "AppendAuditEvent" && op != "AppendAccountAuditEvent" {
 			return nil
 		}
 		if n := f.appends.Add(1); n == f.failAt.Load() {
@@ -64,6 +65,10 @@ func newSweepFixture(t *testing.T) *sweepFixture {
 	f.anaPersonal, err = f.st.PersonalTeam(f.ctx, f.ana.ID)
 	require.NoError(t, err)
 	f.carlPersonal, err = f.st.PersonalTeam(f.ctx, f.carl.ID)
+	require.NoError(t, err)
+	f.anaAcct, err = f.st.Account(f.ctx, f.ana.ID)
+	require.NoError(t, err)
+	f.carlAcct, err = f.st.Account(f.ctx, f.carl.ID)
 	require.NoError(t, err)
 	f.joinSetup(t)
 	f.clock.Advance(time.Minute)
@@ -358,9 +363,20 @@ func sweepTable() map[string]sweepCase {
 		"TopUp": {
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
 				_, err := f.svc.TopUp(f.ctx, team.TopUpParams{ActorID: f.bob.ID, TeamID: f.tm.ID, Amount: 50})
-				return one(f.tm.ID, audit.BillingTopUp, f.bob.ID), err
+				return one(f.anaAcct.ID, audit.BillingTopUp, f.bob.ID), err
+			},
+			repeat: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					return ignore(f.svc.TopUp(f.ctx, team.TopUpParams{ActorID: team.SystemActor, AccountUserID: f.carl.ID, Amount: 50, IdempotencyKey: "pay-1"}))
+				},
 			},
 			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { // someone else's account, not through a team
+					return ignore(f.svc.TopUp(f.ctx, team.TopUpParams{ActorID: f.bob.ID, AccountUserID: f.carl.ID, Amount: 50}))
+				},
+				func(f *sweepFixture) error { // no actor is not the host
+					return ignore(f.svc.TopUp(f.ctx, team.TopUpParams{AccountUserID: f.carl.ID, Amount: 50}))
+				},
 				func(f *sweepFixture) error {
 					return ignore(f.svc.TopUp(f.ctx, team.TopUpParams{ActorID: f.carl.ID, TeamID: f.tm.ID, Amount: 50}))
 				},
@@ -372,7 +388,12 @@ func sweepTable() map[string]sweepCase {
 		"ChangePlan": {
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
 				_, err := f.svc.ChangePlan(f.ctx, team.ChangePlanParams{ActorID: f.ana.ID, TeamID: f.tm.ID, Plan: billing.PlanTeam})
-				return one(f.tm.ID, audit.BillingPlanChanged, f.ana.ID), err
+				return one(f.anaAcct.ID, audit.BillingPlanChanged, f.ana.ID), err
+			},
+			repeat: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					return ignore(f.svc.ChangePlan(f.ctx, team.ChangePlanParams{ActorID: f.carl.ID, AccountUserID: f.carl.ID, Plan: billing.PlanTeam}))
+				},
 			},
 			fail: []func(f *sweepFixture) error{
 				func(f *sweepFixture) error {
@@ -385,18 +406,20 @@ func sweepTable() map[string]sweepCase {
 		},
 		"SetAccountStatus": {
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
-				_, err := f.svc.SetAccountStatus(f.ctx, f.carl.ID, billing.StatusSuspended)
-				return one(f.carlPersonal.ID, audit.BillingStatusChanged, ""), err
+				_, err := f.svc.SetAccountStatus(f.ctx, team.SetAccountStatusParams{ActorID: team.SystemActor, AccountUserID: f.carl.ID, Status: billing.StatusSuspended})
+				return one(f.carlAcct.ID, audit.BillingStatusChanged, team.SystemActor), err
 			},
 			repeat: []func(f *sweepFixture) error{
 				func(f *sweepFixture) error {
-					return ignore(f.svc.SetAccountStatus(f.ctx, f.carl.ID, billing.StatusActive))
+					return ignore(f.svc.SetAccountStatus(f.ctx, team.SetAccountStatusParams{ActorID: team.SystemActor, AccountUserID: f.carl.ID, Status: billing.StatusActive}))
 				},
 			},
 			fail: []func(f *sweepFixture) error{
-				func(f *sweepFixture) error { return ignore(f.svc.SetAccountStatus(f.ctx, f.carl.ID, "frozen")) },
 				func(f *sweepFixture) error {
-					return ignore(f.svc.SetAccountStatus(f.ctx, "user-nobody", billing.StatusSuspended))
+					return ignore(f.svc.SetAccountStatus(f.ctx, team.SetAccountStatusParams{ActorID: team.SystemActor, AccountUserID: f.carl.ID, Status: "frozen"}))
+				},
+				func(f *sweepFixture) error {
+					return ignore(f.svc.SetAccountStatus(f.ctx, team.SetAccountStatusParams{ActorID: team.SystemActor, AccountUserID: "user-nobody", Status: billing.StatusSuspended}))
 				},
 			},
 		},
@@ -610,6 +633,63 @@ func sweepTable() map[string]sweepCase {
 			}
 			return nil, nil
 		}},
+		"AccountAuditLog": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.AccountAuditLog(f.ctx, team.AccountAuditLogParams{ActorID: f.ana.ID, AccountUserID: f.ana.ID}))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					return ignore(f.svc.AccountAuditLog(f.ctx, team.AccountAuditLogParams{ActorID: f.bob.ID, AccountUserID: f.ana.ID}))
+				},
+			}},
+		"Plans": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) { _ = f.svc.Plans(); return nil, nil },
+		},
+		"Ledger": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.Ledger(f.ctx, team.LedgerParams{ActorID: f.bob.ID, TeamID: f.tm.ID}))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					return ignore(f.svc.Ledger(f.ctx, team.LedgerParams{ActorID: f.carl.ID, TeamID: f.tm.ID}))
+				},
+				func(f *sweepFixture) error {
+					return ignore(f.svc.Ledger(f.ctx, team.LedgerParams{ActorID: f.bob.ID, TeamID: f.tm.ID, Cursor: "bad"}))
+				},
+			}},
+		"UsageSeries": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.UsageSeries(f.ctx, team.UsageSeriesParams{ActorID: f.ana.ID, TeamID: f.tm.ID, From: t0, To: t0.Add(48 * time.Hour)}))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					return ignore(f.svc.UsageSeries(f.ctx, team.UsageSeriesParams{ActorID: f.carl.ID, TeamID: f.tm.ID, From: t0, To: t0.Add(48 * time.Hour)}))
+				},
+				func(f *sweepFixture) error {
+					return ignore(f.svc.UsageSeries(f.ctx, team.UsageSeriesParams{ActorID: f.ana.ID, TeamID: f.tm.ID}))
+				},
+			}},
+		"UsageBreakdown": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.UsageBreakdown(f.ctx, team.UsageBreakdownParams{ActorID: f.ana.ID, TeamID: f.tm.ID, Key: "model"}))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					return ignore(f.svc.UsageBreakdown(f.ctx, team.UsageBreakdownParams{ActorID: f.carl.ID, TeamID: f.tm.ID, Key: "model"}))
+				},
+				func(f *sweepFixture) error {
+					return ignore(f.svc.UsageBreakdown(f.ctx, team.UsageBreakdownParams{ActorID: f.ana.ID, TeamID: f.tm.ID}))
+				},
+			}},
+		"Statement": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.Statement(f.ctx, team.StatementParams{ActorID: f.ana.ID, AccountUserID: f.ana.ID}))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error {
+					return ignore(f.svc.Statement(f.ctx, team.StatementParams{ActorID: f.carl.ID, AccountUserID: f.ana.ID, TeamID: f.tm.ID}))
+				},
+			}},
 		"VerifyAuditChain": {readOnly: true,
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
 				return nil, f.svc.VerifyAuditChain(f.ctx, f.tm.ID)
@@ -635,6 +715,24 @@ func newAuditEvents(t *testing.T, before, after store.Snapshot) map[string][]aud
 		}
 	}
 	return out
+}
+
+// verifyTrail verifies the hash chain of id: a team's log, or a billing
+// account's own trail (BILL-8).
+func verifyTrail(t *testing.T, f *sweepFixture, id string) {
+	t.Helper()
+	if _, err := f.st.Team(f.ctx, id); err == nil {
+		require.NoError(t, f.svc.VerifyAuditChain(f.ctx, id))
+		return
+	}
+	events, err := f.st.AccountAuditEvents(f.ctx, id, audit.Filter{})
+	require.NoError(t, err)
+	require.NotEmpty(t, events)
+	v := audit.NewVerifier(id)
+	for _, e := range events {
+		require.NoError(t, v.Add(e))
+	}
+	require.NoError(t, v.End(events[len(events)-1]))
 }
 
 // withoutAudit returns s with its audit events left out.
@@ -729,7 +827,7 @@ func TestAuditSweep_AUD1(t *testing.T) {
 				require.Equal(t, w.actor, ev.ActorID, "actor in team %s", id)
 				require.Equal(t, id, ev.TeamID)
 				require.True(t, ev.Time.Equal(f.clock.Now()), "event time %v, clock %v", ev.Time, f.clock.Now())
-				require.NoError(t, f.svc.VerifyAuditChain(f.ctx, id))
+				verifyTrail(t, f, id)
 			}
 			if name == "RecordUsage" {
 				require.Len(t, after.Usage, len(before.Usage)+1, "a charge stores exactly one usage record")

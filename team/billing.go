@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"strconv"
 	"sync"
 	"time"
 
-	"github.com/teamkit/teamkit/audit"
 	"github.com/teamkit/teamkit/billing"
 	"github.com/teamkit/teamkit/rbac"
 )
@@ -70,32 +68,6 @@ func checkUsageInput(u RecordUsageParams) error {
 	return nil
 }
 
-// lockBillingAccount locks teamID for actorID, whose role needs the billing
-// permission (BILL-6; doing names the act for the error), then locks and
-// returns the team's billing account, its owner's (BILL-1).
-func (s *Service) lockBillingAccount(ctx context.Context, tx Tx, actorID, teamID, doing string) (billing.Account, error) {
-	t, _, _, err := s.lockAs(ctx, tx, actorID, teamID, rbac.Billing, doing)
-	if err != nil {
-		return billing.Account{}, err
-	}
-	return lockOwnerAccount(ctx, tx, t)
-}
-
-// saveAccount stores acct, changed now, records action on it in teamID's
-// audit log, by actorID, with details and the account's ID, and returns the
-// account as stored. The team must be locked in tx.
-func (s *Service) saveAccount(ctx context.Context, tx Tx, actorID, teamID string, acct billing.Account, now time.Time, action audit.Action, details map[string]string) (billing.Account, error) {
-	acct.UpdatedAt = now
-	if err := tx.UpdateAccount(ctx, acct); err != nil {
-		return billing.Account{}, err
-	}
-	details["account_id"] = acct.ID
-	if _, err := s.record(ctx, tx, actorID, teamID, action, acct.ID, details); err != nil {
-		return billing.Account{}, err
-	}
-	return acct, nil
-}
-
 // lockOwnerAccount locks the billing account of t, its owner's (BILL-1),
 // refusing a missing one with an error matching billing.ErrInvalidAccount.
 func lockOwnerAccount(ctx context.Context, tx Tx, t Team) (billing.Account, error) {
@@ -144,7 +116,8 @@ func requireUseResources(role rbac.Role) error {
 // read), ErrNotMember, ErrPermissionDenied, ErrIdempotencyConflict,
 // ErrInvalidAccount (the owner's account is missing or suspended) or
 // ErrInsufficientBalance (BILL-3); on any of them nothing is charged or
-// recorded.
+// recorded. A charge refused for lack of balance is told to the account
+// holder through a LowBalanceNotifier (BILL-11), after the unit of work.
 func (s *Service) RecordUsage(ctx context.Context, p RecordUsageParams) (billing.UsageRecord, error) {
 	actorID, teamID := p.ActorID, p.TeamID
 	// Two calls rather than checkIDs: this is the hot path.
@@ -164,6 +137,7 @@ func (s *Service) RecordUsage(ctx context.Context, p RecordUsageParams) (billing
 		// after InBatch returns to this caller (say, on ctx expiry).
 		op := &usageOp{s: s, u: p}
 		if err := b.InBatch(ctx, teamID, op.run); err != nil {
+			s.noticeLowBalance(ctx, err, &p)
 			return billing.UsageRecord{}, err
 		}
 		return op.rec, nil
@@ -175,6 +149,7 @@ func (s *Service) RecordUsage(ctx context.Context, p RecordUsageParams) (billing
 	*op = usageOp{fn: op.fn}
 	usageOps.Put(op)
 	if err != nil {
+		s.noticeLowBalance(ctx, err, &p)
 		return billing.UsageRecord{}, err
 	}
 	return rec, nil
@@ -256,117 +231,6 @@ func (op *usageOp) run(ctx context.Context, tx Tx) error {
 	return nil
 }
 
-// TopUpParams are the arguments of TopUp.
-type TopUpParams struct {
-	// ActorID is the acting user, who needs the billing permission.
-	ActorID string
-	// TeamID is the team whose billing account is credited.
-	TeamID string
-	// Amount is the number of tokens to credit; it must be positive.
-	Amount int64
-}
-
-// TopUp credits p.Amount tokens to the billing account of p.TeamID, its
-// owner's (BILL-1), and returns the account. The actor needs the billing
-// permission in the team (BILL-6). The credit is stored as a billing.TopUp
-// and audited as audit.BillingTopUp in the team, in one unit of work. A
-// suspended account can be topped up.
-//
-// Errors match ErrInvalidInput, ErrInvalidAmount (not positive, or the
-// balance would overflow), ErrNotMember, ErrPermissionDenied or
-// ErrInvalidAccount (the owner has no account); nothing changes on any of
-// them.
-func (s *Service) TopUp(ctx context.Context, p TopUpParams) (billing.Account, error) {
-	actorID, teamID, amount := p.ActorID, p.TeamID, p.Amount
-	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
-		return billing.Account{}, err
-	}
-	if amount <= 0 {
-		return billing.Account{}, fmt.Errorf("%w: top-up amount must be positive, got %d", billing.ErrInvalidAmount, amount)
-	}
-	var out billing.Account
-	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		acct, err := s.lockBillingAccount(ctx, tx, actorID, teamID, "top up the billing account")
-		if err != nil {
-			return err
-		}
-		credited, err := acct.Credit(amount)
-		if err != nil {
-			return fmt.Errorf("teamkit: topping up team %s: %w", teamID, err)
-		}
-		now := s.now().UTC()
-		if err := tx.InsertTopUp(ctx, billing.TopUp{
-			ID:        s.newID(),
-			AccountID: acct.ID,
-			TeamID:    teamID,
-			ActorID:   actorID,
-			Amount:    amount,
-			Time:      now,
-		}); err != nil {
-			return err
-		}
-		out, err = s.saveAccount(ctx, tx, actorID, teamID, credited, now, audit.BillingTopUp, map[string]string{
-			"amount":  strconv.FormatInt(amount, 10),
-			"balance": strconv.FormatInt(credited.Balance, 10),
-		})
-		return err
-	})
-	if err != nil {
-		return billing.Account{}, err
-	}
-	return out, nil
-}
-
-// ChangePlanParams are the arguments of ChangePlan.
-type ChangePlanParams struct {
-	// ActorID is the acting user, who needs the billing permission.
-	ActorID string
-	// TeamID is the team whose billing account changes plan.
-	TeamID string
-	// Plan is the new plan.
-	Plan billing.Plan
-}
-
-// ChangePlan sets the plan of p.TeamID's billing account, its owner's
-// (BILL-1), and returns the account. The actor needs the billing permission
-// in the team (BILL-6). The change is audited as audit.BillingPlanChanged
-// in the team; asking for the plan the account already has changes and
-// records nothing. A lower plan does not touch teams already owned; it
-// only limits new ones (TEAM-4).
-//
-// Errors match ErrInvalidInput (unknown plan), ErrNotMember,
-// ErrPermissionDenied or ErrInvalidAccount (the owner has no account);
-// nothing changes on any of them.
-func (s *Service) ChangePlan(ctx context.Context, p ChangePlanParams) (billing.Account, error) {
-	actorID, teamID, plan := p.ActorID, p.TeamID, p.Plan
-	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
-		return billing.Account{}, err
-	}
-	if !plan.Valid() {
-		return billing.Account{}, invalid("plan", "%q is not %s, %s or %s", plan, billing.PlanFree, billing.PlanTeam, billing.PlanEnterprise)
-	}
-	var out billing.Account
-	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		acct, err := s.lockBillingAccount(ctx, tx, actorID, teamID, "change the plan")
-		if err != nil {
-			return err
-		}
-		if acct.Plan == plan {
-			out = acct
-			return nil
-		}
-		from := acct.Plan
-		acct.Plan = plan
-		out, err = s.saveAccount(ctx, tx, actorID, teamID, acct, s.now().UTC(), audit.BillingPlanChanged,
-			map[string]string{"from": string(from), "to": string(plan)})
-		return err
-	})
-	if err != nil {
-		return billing.Account{}, err
-	}
-	return out, nil
-}
-
 // BillingAccount returns the billing account of teamID, its owner's
 // (BILL-1). The actor needs the billing permission in the team (BILL-6).
 //
@@ -441,74 +305,4 @@ func (s *Service) UsageSummary(ctx context.Context, p UsageSummaryParams) (billi
 		sum.Records += m.Records
 	}
 	return sum, nil
-}
-
-// SetAccountStatus sets userID's billing account to active or suspended
-// and returns it. It is for the host (payment failures, fraud holds), so
-// it checks no actor. A suspended account can neither pay for usage
-// (ErrInvalidAccount from RecordUsage) nor entitle its holder to own more
-// collaboration teams (TEAM-4) or take over one (OWN-4). The change is
-// audited as audit.BillingStatusChanged, with no actor, in the user's
-// personal team; setting the status the account already has changes and
-// records nothing.
-//
-// A closed account (billing.StatusClosed, USER-2) is never reactivated.
-//
-// Errors match ErrInvalidInput, ErrNotFound (the user has no account or
-// no personal team; call EnsurePersonalTeam first) or ErrInvalidAccount
-// (the account is closed).
-func (s *Service) SetAccountStatus(ctx context.Context, userID string, status billing.Status) (billing.Account, error) {
-	if err := checkID("user_id", userID); err != nil {
-		return billing.Account{}, err
-	}
-	if status != billing.StatusActive && status != billing.StatusSuspended {
-		return billing.Account{}, invalid("status", "%q is not %s or %s", status, billing.StatusActive, billing.StatusSuspended)
-	}
-	var out billing.Account
-	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		if a, err := tx.Account(ctx, userID); err == nil && a.Status == billing.StatusClosed {
-			return fmt.Errorf("%w: account %s of user %s was closed when the user was offboarded; closed accounts are never reactivated", billing.ErrInvalidAccount, a.ID, userID)
-		}
-		pt, err := billingLockPersonalTeam(ctx, tx, userID)
-		if err != nil {
-			return err
-		}
-		acct, err := tx.LockAccount(ctx, userID)
-		if err != nil {
-			return fmt.Errorf("teamkit: billing account of user %s: %w; call EnsurePersonalTeam first", userID, err)
-		}
-		if acct.Status == status {
-			out = acct
-			return nil
-		}
-		from := acct.Status
-		acct.Status = status
-		out, err = s.saveAccount(ctx, tx, "", pt.ID, acct, s.now().UTC(), audit.BillingStatusChanged,
-			map[string]string{"user_id": userID, "from": string(from), "to": string(status)})
-		return err
-	})
-	if err != nil {
-		return billing.Account{}, err
-	}
-	return out, nil
-}
-
-// billingLockPersonalTeam finds and locks userID's personal team. An upgrade
-// (TEAM-3) may turn the team found into a collaboration team before the
-// lock is taken; then the new personal team is looked up again.
-func billingLockPersonalTeam(ctx context.Context, tx Tx, userID string) (Team, error) {
-	for range 3 {
-		pt, err := tx.PersonalTeam(ctx, userID)
-		if err != nil {
-			return Team{}, fmt.Errorf("teamkit: personal team of user %s: %w; call EnsurePersonalTeam first", userID, err)
-		}
-		locked, err := tx.LockTeam(ctx, pt.ID)
-		if err != nil {
-			return Team{}, err
-		}
-		if locked.Kind == Personal && locked.OwnerID == userID && !locked.Deleted() {
-			return locked, nil
-		}
-	}
-	return Team{}, fmt.Errorf("teamkit: personal team of user %s keeps changing; retry: %w", userID, ErrConflict)
 }

@@ -145,9 +145,9 @@ func (e *billEnv) auditCount(teamID string) int {
 	return len(e.st.Snapshot().AuditEvents[teamID])
 }
 
-func (e *billEnv) lastEvent(teamID string) audit.Event {
+func (e *billEnv) lastAccountEvent(accountID string) audit.Event {
 	e.t.Helper()
-	ev, err := e.st.LastAuditEvent(e.ctx, teamID)
+	ev, err := e.st.LastAccountAuditEvent(e.ctx, accountID)
 	require.NoError(e.t, err)
 	return ev
 }
@@ -336,7 +336,7 @@ func TestRecordUsage_SuspendedAccount(t *testing.T) {
 	e := newBillEnv(t)
 	owner, dev := e.user("owner"), e.user("dev")
 	tm := e.fundedTeam(owner, "Acme", 100, dev)
-	_, err := e.svc.SetAccountStatus(e.ctx, owner.ID, billing.StatusSuspended)
+	_, err := e.svc.SetAccountStatus(e.ctx, team.SetAccountStatusParams{ActorID: team.SystemActor, AccountUserID: owner.ID, Status: billing.StatusSuspended})
 	require.NoError(t, err)
 	before := e.st.Snapshot()
 
@@ -344,7 +344,7 @@ func TestRecordUsage_SuspendedAccount(t *testing.T) {
 	require.ErrorIs(t, err, team.ErrInvalidAccount)
 	require.Equal(t, before, e.st.Snapshot())
 
-	_, err = e.svc.SetAccountStatus(e.ctx, owner.ID, billing.StatusActive)
+	_, err = e.svc.SetAccountStatus(e.ctx, team.SetAccountStatusParams{ActorID: team.SystemActor, AccountUserID: owner.ID, Status: billing.StatusActive})
 	require.NoError(t, err)
 	e.charge(dev.ID, tm.ID, 1, "s")
 	require.Equal(t, int64(99), e.account(owner.ID).Balance)
@@ -477,13 +477,16 @@ func TestTopUp_BILL6_Permission(t *testing.T) {
 			require.Equal(t, stored.ID, tu.AccountID)
 			require.Equal(t, actorID, tu.ActorID)
 			require.Equal(t, int64(300), tu.Amount)
-			require.Len(t, after.AuditEvents[tm.ID], len(before.AuditEvents[tm.ID])+1, "exactly one event")
-			ev := e.lastEvent(tm.ID)
+			// BILL-8: audited once, in the account's own trail.
+			require.Equal(t, before.AuditEvents[tm.ID], after.AuditEvents[tm.ID], "the team's log is not the account's trail")
+			require.Len(t, after.AuditEvents[stored.ID], len(before.AuditEvents[stored.ID])+1, "exactly one event")
+			ev := e.lastAccountEvent(stored.ID)
 			require.Equal(t, audit.BillingTopUp, ev.Action)
 			require.Equal(t, actorID, ev.ActorID)
 			require.Equal(t, "300", ev.Details["amount"])
-			require.Equal(t, stored.ID, ev.Details["account_id"])
-			require.NoError(t, audit.Verify(tm.ID, after.AuditEvents[tm.ID]))
+			require.Equal(t, tm.ID, ev.Details["team_id"])
+			require.Equal(t, owner.ID, ev.Details["user_id"])
+			require.NoError(t, audit.Verify(stored.ID, after.AuditEvents[stored.ID]))
 		})
 	}
 }
@@ -505,11 +508,12 @@ func TestChangePlan_BILL6_Permission(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, billing.PlanTeam, acct.Plan)
 			require.Equal(t, e.account(owner.ID), acct)
-			require.Len(t, e.st.Snapshot().AuditEvents[tm.ID], len(before.AuditEvents[tm.ID])+1)
-			ev := e.lastEvent(tm.ID)
+			require.Len(t, e.st.Snapshot().AuditEvents[acct.ID], len(before.AuditEvents[acct.ID])+1)
+			require.Equal(t, before.AuditEvents[tm.ID], e.st.Snapshot().AuditEvents[tm.ID])
+			ev := e.lastAccountEvent(acct.ID)
 			require.Equal(t, audit.BillingPlanChanged, ev.Action)
 			require.Equal(t, actorID, ev.ActorID)
-			require.Equal(t, map[string]string{"account_id": acct.ID, "from": "ENTERPRISE", "to": "TEAM"}, ev.Details)
+			require.Equal(t, map[string]string{"user_id": owner.ID, "team_id": tm.ID, "from": "ENTERPRISE", "to": "TEAM"}, ev.Details)
 		})
 	}
 }
@@ -693,7 +697,7 @@ func TestTransfer_OWN4_SuspendedAccountRefused(t *testing.T) {
 	tm := e.newTeam(owner, "Acme")
 	e.join(tm, owner.ID, heir, rbac.RoleAdmin)
 	e.setPlan(heir, billing.PlanTeam) // entitled (OWN-5) but for the suspension
-	_, err := e.svc.SetAccountStatus(e.ctx, heir.ID, billing.StatusSuspended)
+	_, err := e.svc.SetAccountStatus(e.ctx, team.SetAccountStatusParams{ActorID: team.SystemActor, AccountUserID: heir.ID, Status: billing.StatusSuspended})
 	require.NoError(t, err)
 	before := e.st.Snapshot()
 
@@ -704,7 +708,7 @@ func TestTransfer_OWN4_SuspendedAccountRefused(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, owner.ID, got.OwnerID)
 
-	_, err = e.svc.SetAccountStatus(e.ctx, heir.ID, billing.StatusActive)
+	_, err = e.svc.SetAccountStatus(e.ctx, team.SetAccountStatusParams{ActorID: team.SystemActor, AccountUserID: heir.ID, Status: billing.StatusActive})
 	require.NoError(t, err)
 	require.NoError(t, e.svc.TransferOwnership(e.ctx, team.TransferOwnershipParams{ActorID: owner.ID, TeamID: tm.ID, NewOwnerID: heir.ID, ConfirmNewOwnerID: heir.ID}))
 }
@@ -737,11 +741,11 @@ func TestCreateTeam_TEAM4_Entitlement(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 10, owned)
 
-	_, err = e.svc.SetAccountStatus(e.ctx, ana.ID, billing.StatusSuspended)
+	_, err = e.svc.SetAccountStatus(e.ctx, team.SetAccountStatusParams{ActorID: team.SystemActor, AccountUserID: ana.ID, Status: billing.StatusSuspended})
 	require.NoError(t, err)
 	bob := e.user("bob")
 	e.setPlan(bob, billing.PlanEnterprise)
-	_, err = e.svc.SetAccountStatus(e.ctx, bob.ID, billing.StatusSuspended)
+	_, err = e.svc.SetAccountStatus(e.ctx, team.SetAccountStatusParams{ActorID: team.SystemActor, AccountUserID: bob.ID, Status: billing.StatusSuspended})
 	require.NoError(t, err)
 	_, err = e.svc.CreateTeam(e.ctx, team.CreateTeamParams{Owner: bob, Name: "suspended"})
 	require.ErrorIs(t, err, team.ErrInvalidAccount)
@@ -750,69 +754,60 @@ func TestCreateTeam_TEAM4_Entitlement(t *testing.T) {
 
 // Rule TEAM-4: the TEAM plan's limit is configuration (WithPlans).
 func TestCreateTeam_TEAM4_WithPlans(t *testing.T) {
-	e := newBillEnv(t, team.WithPlans(billing.Plans{TeamLimits: map[billing.Plan]int{billing.PlanTeam: 3, billing.PlanEnterprise: 10}}))
+	plans, err := billing.NewPlans(billing.PlanSpec{Name: billing.PlanFree}, billing.PlanSpec{Name: billing.PlanTeam, TeamLimit: 3},
+		billing.PlanSpec{Name: billing.PlanEnterprise, TeamLimit: 10})
+	require.NoError(t, err)
+	e := newBillEnv(t, team.WithPlans(plans))
 	ana := e.user("ana")
 	e.setPlan(ana, billing.PlanTeam)
 	for i := range 3 {
 		_, err := e.svc.CreateTeam(e.ctx, team.CreateTeamParams{Owner: ana, Name: "t" + strconv.Itoa(i)})
 		require.NoError(t, err)
 	}
-	_, err := e.svc.CreateTeam(e.ctx, team.CreateTeamParams{Owner: ana, Name: "t3"})
+	_, err = e.svc.CreateTeam(e.ctx, team.CreateTeamParams{Owner: ana, Name: "t3"})
 	require.ErrorIs(t, err, team.ErrTeamLimit)
 }
 
-// SetAccountStatus is host-level: it suspends and reactivates, audits the
-// change in the user's personal team, and refuses bad input and unknown
-// users.
-func TestSetAccountStatus(t *testing.T) {
+// Rule BILL-8: the host, as SystemActor, suspends and reactivates; the
+// change is audited in the account's own trail, and bad input and unknown
+// users are refused.
+func TestSetAccountStatus_BILL8(t *testing.T) {
 	e := newBillEnv(t)
 	ana := e.user("ana")
 	pt := e.personal(ana.ID).ID
+	id := e.account(ana.ID).ID
 
-	_, err := e.svc.SetAccountStatus(e.ctx, ana.ID, "frozen")
+	_, err := e.svc.SetAccountStatus(e.ctx, team.SetAccountStatusParams{ActorID: team.SystemActor, AccountUserID: ana.ID, Status: "frozen"})
 	require.ErrorIs(t, err, team.ErrInvalidInput)
-	_, err = e.svc.SetAccountStatus(e.ctx, "", billing.StatusSuspended)
+	_, err = e.svc.SetAccountStatus(e.ctx, team.SetAccountStatusParams{ActorID: team.SystemActor, AccountUserID: "", Status: billing.StatusSuspended})
 	require.ErrorIs(t, err, team.ErrInvalidInput)
-	_, err = e.svc.SetAccountStatus(e.ctx, "nobody", billing.StatusSuspended)
-	require.ErrorIs(t, err, team.ErrNotFound)
+	_, err = e.svc.SetAccountStatus(e.ctx, team.SetAccountStatusParams{ActorID: "", AccountUserID: ana.ID, Status: billing.StatusSuspended})
+	require.ErrorIs(t, err, team.ErrInvalidInput, "an empty actor is never the host")
+	_, err = e.svc.SetAccountStatus(e.ctx, team.SetAccountStatusParams{ActorID: team.SystemActor, AccountUserID: "nobody", Status: billing.StatusSuspended})
+	require.ErrorIs(t, err, team.ErrInvalidAccount)
 
-	events := e.auditCount(pt)
-	acct, err := e.svc.SetAccountStatus(e.ctx, ana.ID, billing.StatusSuspended)
+	teamEvents := e.auditCount(pt)
+	acct, err := e.svc.SetAccountStatus(e.ctx, team.SetAccountStatusParams{ActorID: team.SystemActor, AccountUserID: ana.ID, Status: billing.StatusSuspended})
 	require.NoError(t, err)
 	require.Equal(t, billing.StatusSuspended, acct.Status)
 	require.Equal(t, acct, e.account(ana.ID))
-	require.Equal(t, events+1, e.auditCount(pt))
-	ev := e.lastEvent(pt)
+	require.Equal(t, teamEvents, e.auditCount(pt), "the personal team's log is not the account's trail")
+	require.Len(t, e.st.Snapshot().AuditEvents[id], 1)
+	ev := e.lastAccountEvent(id)
 	require.Equal(t, audit.BillingStatusChanged, ev.Action)
+	require.Equal(t, team.SystemActor, ev.ActorID)
 	require.Equal(t, "suspended", ev.Details["to"])
 	require.Equal(t, "active", ev.Details["from"])
 
-	again, err := e.svc.SetAccountStatus(e.ctx, ana.ID, billing.StatusSuspended)
+	again, err := e.svc.SetAccountStatus(e.ctx, team.SetAccountStatusParams{ActorID: team.SystemActor, AccountUserID: ana.ID, Status: billing.StatusSuspended})
 	require.NoError(t, err)
 	require.Equal(t, acct, again)
-	require.Equal(t, events+1, e.auditCount(pt), "no change, no event")
+	require.Len(t, e.st.Snapshot().AuditEvents[id], 1, "no change, no event")
 
-	acct, err = e.svc.SetAccountStatus(e.ctx, ana.ID, billing.StatusActive)
-	require.NoError(t, err)
+	acct, err = e.svc.SetAccountStatus(e.ctx, team.SetAccountStatusParams{ActorID: ana.ID, AccountUserID: ana.ID, Status: billing.StatusActive})
+	require.NoError(t, err, "the holder may reactivate (BILL-8)")
 	require.Equal(t, billing.StatusActive, acct.Status)
-	require.NoError(t, audit.Verify(pt, e.st.Snapshot().AuditEvents[pt]))
-}
-
-// After an upgrade (TEAM-3) the status change is audited in the new
-// personal team, not the upgraded one.
-func TestSetAccountStatus_AfterUpgrade(t *testing.T) {
-	e := newBillEnv(t)
-	ana := e.user("ana")
-	e.setPlan(ana, billing.PlanTeam)
-	old := e.personal(ana.ID)
-	_, personal, err := e.svc.UpgradeToCollaboration(e.ctx, team.UpgradeToCollaborationParams{ActorID: ana.ID, TeamID: old.ID, Name: "Ana & co"})
-	require.NoError(t, err)
-	oldEvents := e.auditCount(old.ID)
-
-	_, err = e.svc.SetAccountStatus(e.ctx, ana.ID, billing.StatusSuspended)
-	require.NoError(t, err)
-	require.Equal(t, oldEvents, e.auditCount(old.ID))
-	require.Equal(t, audit.BillingStatusChanged, e.lastEvent(personal.ID).Action)
+	require.NoError(t, audit.Verify(id, e.st.Snapshot().AuditEvents[id]))
 }
 
 // billBatcher is a memory store that also implements team.Batcher, running

@@ -310,6 +310,87 @@ func (x *fltTx) DeleteInvitationsByEmail(ctx context.Context, id, email string) 
 	return x.tx.DeleteInvitationsByEmail(ctx, id, email)
 }
 
+// Billing v2 (BILL-8 … BILL-12).
+
+func (f *fltStore) TopUpByKey(ctx context.Context, a, k string) (billing.TopUp, error) {
+	return f.reader().TopUpByKey(ctx, a, k)
+}
+func (x fltReader) TopUpByKey(ctx context.Context, a, k string) (billing.TopUp, error) {
+	if err := x.f.hit("TopUpByKey"); err != nil {
+		return billing.TopUp{}, err
+	}
+	return x.r.TopUpByKey(ctx, a, k)
+}
+func (f *fltStore) UsageRecords(ctx context.Context, q billing.LedgerQuery) ([]billing.UsageRecord, error) {
+	return f.reader().UsageRecords(ctx, q)
+}
+func (x fltReader) UsageRecords(ctx context.Context, q billing.LedgerQuery) ([]billing.UsageRecord, error) {
+	if err := x.f.hit("UsageRecords"); err != nil {
+		return nil, err
+	}
+	return x.r.UsageRecords(ctx, q)
+}
+func (f *fltStore) TopUps(ctx context.Context, q billing.LedgerQuery) ([]billing.TopUp, error) {
+	return f.reader().TopUps(ctx, q)
+}
+func (x fltReader) TopUps(ctx context.Context, q billing.LedgerQuery) ([]billing.TopUp, error) {
+	if err := x.f.hit("TopUps"); err != nil {
+		return nil, err
+	}
+	return x.r.TopUps(ctx, q)
+}
+func (f *fltStore) UsageSeries(ctx context.Context, q billing.SeriesQuery) ([]billing.SeriesPoint, error) {
+	return f.reader().UsageSeries(ctx, q)
+}
+func (x fltReader) UsageSeries(ctx context.Context, q billing.SeriesQuery) ([]billing.SeriesPoint, error) {
+	if err := x.f.hit("UsageSeries"); err != nil {
+		return nil, err
+	}
+	return x.r.UsageSeries(ctx, q)
+}
+func (f *fltStore) UsageBreakdown(ctx context.Context, q billing.BreakdownQuery) ([]billing.BreakdownRow, error) {
+	return f.reader().UsageBreakdown(ctx, q)
+}
+func (x fltReader) UsageBreakdown(ctx context.Context, q billing.BreakdownQuery) ([]billing.BreakdownRow, error) {
+	if err := x.f.hit("UsageBreakdown"); err != nil {
+		return nil, err
+	}
+	return x.r.UsageBreakdown(ctx, q)
+}
+func (f *fltStore) AccountUsageTotals(ctx context.Context, a string, from, to time.Time) ([]billing.TeamMemberUsage, error) {
+	return f.reader().AccountUsageTotals(ctx, a, from, to)
+}
+func (x fltReader) AccountUsageTotals(ctx context.Context, a string, from, to time.Time) ([]billing.TeamMemberUsage, error) {
+	if err := x.f.hit("AccountUsageTotals"); err != nil {
+		return nil, err
+	}
+	return x.r.AccountUsageTotals(ctx, a, from, to)
+}
+func (f *fltStore) AccountAuditEvents(ctx context.Context, a string, fl audit.Filter) ([]audit.Event, error) {
+	return f.reader().AccountAuditEvents(ctx, a, fl)
+}
+func (x fltReader) AccountAuditEvents(ctx context.Context, a string, fl audit.Filter) ([]audit.Event, error) {
+	if err := x.f.hit("AccountAuditEvents"); err != nil {
+		return nil, err
+	}
+	return x.r.AccountAuditEvents(ctx, a, fl)
+}
+func (f *fltStore) LastAccountAuditEvent(ctx context.Context, a string) (audit.Event, error) {
+	return f.reader().LastAccountAuditEvent(ctx, a)
+}
+func (x fltReader) LastAccountAuditEvent(ctx context.Context, a string) (audit.Event, error) {
+	if err := x.f.hit("LastAccountAuditEvent"); err != nil {
+		return audit.Event{}, err
+	}
+	return x.r.LastAccountAuditEvent(ctx, a)
+}
+func (x *fltTx) AppendAccountAuditEvent(ctx context.Context, e audit.Event) error {
+	if err := x.f.hit("AppendAccountAuditEvent"); err != nil {
+		return err
+	}
+	return x.tx.AppendAccountAuditEvent(ctx, e)
+}
+
 var (
 	_ team.Store = (*fltStore)(nil)
 	_ team.Tx    = (*fltTx)(nil)
@@ -453,7 +534,7 @@ var fltCases = []struct {
 		return err
 	}},
 	{"SetAccountStatus", func(w *fltWorld) error {
-		_, err := w.svc.SetAccountStatus(w.ctx, "u2", billing.StatusSuspended)
+		_, err := w.svc.SetAccountStatus(w.ctx, team.SetAccountStatusParams{ActorID: team.SystemActor, AccountUserID: "u2", Status: billing.StatusSuspended})
 		return err
 	}},
 	{"RecordEvent", func(w *fltWorld) error {

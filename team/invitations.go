@@ -114,8 +114,8 @@ func (s *Service) Invite(ctx context.Context, p InviteParams) (InviteResult, err
 		if err != nil {
 			return Invitation{}, Team{}, err
 		}
-		if used >= s.seatLimit {
-			return Invitation{}, Team{}, &SeatLimitError{TeamID: teamID, Limit: s.seatLimit, Used: used}
+		if limit := s.seatLimitOf(ctx, tx, t); used >= limit {
+			return Invitation{}, Team{}, &SeatLimitError{TeamID: teamID, Limit: limit, Used: used}
 		}
 		inv := Invitation{
 			ID:        s.newID(),
@@ -243,8 +243,8 @@ func (s *Service) ResendInvitation(ctx context.Context, p ResendInvitationParams
 		if err != nil {
 			return Invitation{}, Team{}, err
 		}
-		if inv.State(now) == InvitationExpired && used >= s.seatLimit {
-			return Invitation{}, Team{}, &SeatLimitError{TeamID: teamID, Limit: s.seatLimit, Used: used}
+		if limit := s.seatLimitOf(ctx, tx, t); inv.State(now) == InvitationExpired && used >= limit {
+			return Invitation{}, Team{}, &SeatLimitError{TeamID: teamID, Limit: limit, Used: used}
 		}
 		// INV-8: the re-sent invitation carries the re-sender's authority.
 		inv.InviterID = actorID
@@ -353,7 +353,8 @@ func (s *Service) decline(ctx context.Context, u User, found Invitation, hash st
 // still a member whose current role could issue it (the invite permission
 // and the ROLE-7 ceiling); otherwise nothing changes and a team admin can
 // re-send it under their own authority. The pending invitation already held
-// a seat, so the seat limit is not checked again. Concurrent accepts of one
+// a seat, so only a team whose members alone fill its seat limit (as after
+// the owner moved to a plan with fewer seats, BILL-7) refuses it. Concurrent accepts of one
 // invitation create one membership. The new membership's Epoch starts above
 // any its user held in the team before, whatever the clock does (ROLE-5).
 //
@@ -365,7 +366,7 @@ func (s *Service) decline(ctx context.Context, u User, found Invitation, hash st
 // Errors match ErrInvalidInput, ErrNotFound (unknown or superseded link, or
 // the team was deleted), ErrInvitationExpired, ErrInvitationCancelled,
 // ErrInvitationDeclined, ErrInvitationUsed, ErrEmailMismatch,
-// ErrAlreadyMember or ErrInviterLacksAuthority.
+// ErrAlreadyMember, ErrSeatLimit or ErrInviterLacksAuthority.
 func (s *Service) AcceptInvitation(ctx context.Context, u User, token string) (Member, error) {
 	u, err := checkUser(u)
 	if err != nil {
@@ -409,7 +410,8 @@ func (s *Service) AcceptInvitation(ctx context.Context, u User, token string) (M
 // accept is the unit of work of AcceptInvitation.
 // found is the invitation as read before the unit began.
 func (s *Service) accept(ctx context.Context, tx Tx, u User, found Invitation, hash, personalName string) (Member, error) {
-	if _, err := lockInvitedTeam(ctx, tx, found.TeamID); err != nil {
+	t, err := lockInvitedTeam(ctx, tx, found.TeamID)
+	if err != nil {
 		return Member{}, err
 	}
 	inv, err := tx.Invitation(ctx, found.ID)
@@ -436,6 +438,9 @@ func (s *Service) accept(ctx context.Context, tx Tx, u User, found Invitation, h
 		return Member{}, fmt.Errorf("teamkit: invitation %s names role %q that the policy does not define; ask for a new invitation: %w", inv.ID, inv.Role, err)
 	}
 	if err := s.inviterHoldsAuthority(ctx, tx, inv, role); err != nil {
+		return Member{}, err
+	}
+	if err := s.checkAcceptSeat(ctx, tx, t); err != nil {
 		return Member{}, err
 	}
 	// INV-5: every member of every team has a personal team and an account.

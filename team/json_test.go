@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/teamkit/teamkit/billing"
 	"github.com/teamkit/teamkit/team"
 )
 
@@ -83,6 +84,14 @@ func TestJSONShapes(t *testing.T) {
 		}, nil},
 		{"invitation.json", inv, noHash},
 		{"resource.json", team.Resource{Type: "agent", ID: "agent-7", CreatorID: "user-1"}, nil},
+		// Rule BILL-9: a ledger page.
+		{"ledger_page.json", team.LedgerPage{Entries: []billing.LedgerEntry{
+			{Kind: billing.EntryTopUp, ID: "top-1", Time: created, AccountID: "acct-1", UserID: team.SystemActor, Amount: 500, IdempotencyKey: "pay-7"},
+			{Kind: billing.EntryUsage, ID: "use-1", Time: updated, AccountID: "acct-1", TeamID: "team-1", UserID: "user-2", Amount: 120,
+				IdempotencyKey: "req-42", Metadata: map[string]string{"model": "small"}},
+		}, NextCursor: "AQAABgxEXs5gdXNlLTE"}, nil},
+		// Rule BILL-7: a plan as the service reports it.
+		{"plan_info.json", team.PlanInfo{PlanSpec: billing.PlanSpec{Name: "PRO", TeamLimit: 3, SeatLimit: 5}, Seats: 5}, nil},
 	}
 	for _, c := range cases {
 		t.Run(strings.TrimSuffix(c.file, ".json"), func(t *testing.T) {

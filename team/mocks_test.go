@@ -59,6 +59,36 @@ func (mr *MockStoreMockRecorder) Account(ctx, userID any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Account", reflect.TypeOf((*MockStore)(nil).Account), ctx, userID)
 }
 
+// AccountAuditEvents mocks base method.
+func (m *MockStore) AccountAuditEvents(ctx context.Context, accountID string, f audit.Filter) ([]audit.Event, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "AccountAuditEvents", ctx, accountID, f)
+	ret0, _ := ret[0].([]audit.Event)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// AccountAuditEvents indicates an expected call of AccountAuditEvents.
+func (mr *MockStoreMockRecorder) AccountAuditEvents(ctx, accountID, f any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "AccountAuditEvents", reflect.TypeOf((*MockStore)(nil).AccountAuditEvents), ctx, accountID, f)
+}
+
+// AccountUsageTotals mocks base method.
+func (m *MockStore) AccountUsageTotals(ctx context.Context, accountID string, from, to time.Time) ([]billing.TeamMemberUsage, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "AccountUsageTotals", ctx, accountID, from, to)
+	ret0, _ := ret[0].([]billing.TeamMemberUsage)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// AccountUsageTotals indicates an expected call of AccountUsageTotals.
+func (mr *MockStoreMockRecorder) AccountUsageTotals(ctx, accountID, from, to any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "AccountUsageTotals", reflect.TypeOf((*MockStore)(nil).AccountUsageTotals), ctx, accountID, from, to)
+}
+
 // AuditEvents mocks base method.
 func (m *MockStore) AuditEvents(ctx context.Context, teamID string, f audit.Filter) ([]audit.Event, error) {
 	m.ctrl.T.Helper()
@@ -161,6 +191,21 @@ func (m *MockStore) InvitationsByEmail(ctx context.Context, email string, status
 func (mr *MockStoreMockRecorder) InvitationsByEmail(ctx, email, status any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "InvitationsByEmail", reflect.TypeOf((*MockStore)(nil).InvitationsByEmail), ctx, email, status)
+}
+
+// LastAccountAuditEvent mocks base method.
+func (m *MockStore) LastAccountAuditEvent(ctx context.Context, accountID string) (audit.Event, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "LastAccountAuditEvent", ctx, accountID)
+	ret0, _ := ret[0].(audit.Event)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// LastAccountAuditEvent indicates an expected call of LastAccountAuditEvent.
+func (mr *MockStoreMockRecorder) LastAccountAuditEvent(ctx, accountID any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "LastAccountAuditEvent", reflect.TypeOf((*MockStore)(nil).LastAccountAuditEvent), ctx, accountID)
 }
 
 // LastAuditEvent mocks base method.
@@ -268,6 +313,51 @@ func (mr *MockStoreMockRecorder) TeamsOfUser(ctx, userID any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "TeamsOfUser", reflect.TypeOf((*MockStore)(nil).TeamsOfUser), ctx, userID)
 }
 
+// TopUpByKey mocks base method.
+func (m *MockStore) TopUpByKey(ctx context.Context, accountID, key string) (billing.TopUp, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "TopUpByKey", ctx, accountID, key)
+	ret0, _ := ret[0].(billing.TopUp)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// TopUpByKey indicates an expected call of TopUpByKey.
+func (mr *MockStoreMockRecorder) TopUpByKey(ctx, accountID, key any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "TopUpByKey", reflect.TypeOf((*MockStore)(nil).TopUpByKey), ctx, accountID, key)
+}
+
+// TopUps mocks base method.
+func (m *MockStore) TopUps(ctx context.Context, q billing.LedgerQuery) ([]billing.TopUp, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "TopUps", ctx, q)
+	ret0, _ := ret[0].([]billing.TopUp)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// TopUps indicates an expected call of TopUps.
+func (mr *MockStoreMockRecorder) TopUps(ctx, q any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "TopUps", reflect.TypeOf((*MockStore)(nil).TopUps), ctx, q)
+}
+
+// UsageBreakdown mocks base method.
+func (m *MockStore) UsageBreakdown(ctx context.Context, q billing.BreakdownQuery) ([]billing.BreakdownRow, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UsageBreakdown", ctx, q)
+	ret0, _ := ret[0].([]billing.BreakdownRow)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// UsageBreakdown indicates an expected call of UsageBreakdown.
+func (mr *MockStoreMockRecorder) UsageBreakdown(ctx, q any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UsageBreakdown", reflect.TypeOf((*MockStore)(nil).UsageBreakdown), ctx, q)
+}
+
 // UsageByKey mocks base method.
 func (m *MockStore) UsageByKey(ctx context.Context, teamID, key string) (billing.UsageRecord, error) {
 	m.ctrl.T.Helper()
@@ -281,6 +371,36 @@ func (m *MockStore) UsageByKey(ctx context.Context, teamID, key string) (billing
 func (mr *MockStoreMockRecorder) UsageByKey(ctx, teamID, key any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UsageByKey", reflect.TypeOf((*MockStore)(nil).UsageByKey), ctx, teamID, key)
+}
+
+// UsageRecords mocks base method.
+func (m *MockStore) UsageRecords(ctx context.Context, q billing.LedgerQuery) ([]billing.UsageRecord, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UsageRecords", ctx, q)
+	ret0, _ := ret[0].([]billing.UsageRecord)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// UsageRecords indicates an expected call of UsageRecords.
+func (mr *MockStoreMockRecorder) UsageRecords(ctx, q any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UsageRecords", reflect.TypeOf((*MockStore)(nil).UsageRecords), ctx, q)
+}
+
+// UsageSeries mocks base method.
+func (m *MockStore) UsageSeries(ctx context.Context, q billing.SeriesQuery) ([]billing.SeriesPoint, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UsageSeries", ctx, q)
+	ret0, _ := ret[0].([]billing.SeriesPoint)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// UsageSeries indicates an expected call of UsageSeries.
+func (mr *MockStoreMockRecorder) UsageSeries(ctx, q any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UsageSeries", reflect.TypeOf((*MockStore)(nil).UsageSeries), ctx, q)
 }
 
 // UsageTotals mocks base method.
@@ -335,6 +455,50 @@ func (m *MockTx) Account(ctx context.Context, userID string) (billing.Account, e
 func (mr *MockTxMockRecorder) Account(ctx, userID any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Account", reflect.TypeOf((*MockTx)(nil).Account), ctx, userID)
+}
+
+// AccountAuditEvents mocks base method.
+func (m *MockTx) AccountAuditEvents(ctx context.Context, accountID string, f audit.Filter) ([]audit.Event, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "AccountAuditEvents", ctx, accountID, f)
+	ret0, _ := ret[0].([]audit.Event)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// AccountAuditEvents indicates an expected call of AccountAuditEvents.
+func (mr *MockTxMockRecorder) AccountAuditEvents(ctx, accountID, f any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "AccountAuditEvents", reflect.TypeOf((*MockTx)(nil).AccountAuditEvents), ctx, accountID, f)
+}
+
+// AccountUsageTotals mocks base method.
+func (m *MockTx) AccountUsageTotals(ctx context.Context, accountID string, from, to time.Time) ([]billing.TeamMemberUsage, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "AccountUsageTotals", ctx, accountID, from, to)
+	ret0, _ := ret[0].([]billing.TeamMemberUsage)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// AccountUsageTotals indicates an expected call of AccountUsageTotals.
+func (mr *MockTxMockRecorder) AccountUsageTotals(ctx, accountID, from, to any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "AccountUsageTotals", reflect.TypeOf((*MockTx)(nil).AccountUsageTotals), ctx, accountID, from, to)
+}
+
+// AppendAccountAuditEvent mocks base method.
+func (m *MockTx) AppendAccountAuditEvent(ctx context.Context, e audit.Event) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "AppendAccountAuditEvent", ctx, e)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// AppendAccountAuditEvent indicates an expected call of AppendAccountAuditEvent.
+func (mr *MockTxMockRecorder) AppendAccountAuditEvent(ctx, e any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "AppendAccountAuditEvent", reflect.TypeOf((*MockTx)(nil).AppendAccountAuditEvent), ctx, e)
 }
 
 // AppendAuditEvent mocks base method.
@@ -568,6 +732,21 @@ func (mr *MockTxMockRecorder) InvitationsByEmail(ctx, email, status any) *gomock
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "InvitationsByEmail", reflect.TypeOf((*MockTx)(nil).InvitationsByEmail), ctx, email, status)
 }
 
+// LastAccountAuditEvent mocks base method.
+func (m *MockTx) LastAccountAuditEvent(ctx context.Context, accountID string) (audit.Event, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "LastAccountAuditEvent", ctx, accountID)
+	ret0, _ := ret[0].(audit.Event)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// LastAccountAuditEvent indicates an expected call of LastAccountAuditEvent.
+func (mr *MockTxMockRecorder) LastAccountAuditEvent(ctx, accountID any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "LastAccountAuditEvent", reflect.TypeOf((*MockTx)(nil).LastAccountAuditEvent), ctx, accountID)
+}
+
 // LastAuditEvent mocks base method.
 func (m *MockTx) LastAuditEvent(ctx context.Context, teamID string) (audit.Event, error) {
 	m.ctrl.T.Helper()
@@ -703,6 +882,36 @@ func (mr *MockTxMockRecorder) TeamsOfUser(ctx, userID any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "TeamsOfUser", reflect.TypeOf((*MockTx)(nil).TeamsOfUser), ctx, userID)
 }
 
+// TopUpByKey mocks base method.
+func (m *MockTx) TopUpByKey(ctx context.Context, accountID, key string) (billing.TopUp, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "TopUpByKey", ctx, accountID, key)
+	ret0, _ := ret[0].(billing.TopUp)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// TopUpByKey indicates an expected call of TopUpByKey.
+func (mr *MockTxMockRecorder) TopUpByKey(ctx, accountID, key any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "TopUpByKey", reflect.TypeOf((*MockTx)(nil).TopUpByKey), ctx, accountID, key)
+}
+
+// TopUps mocks base method.
+func (m *MockTx) TopUps(ctx context.Context, q billing.LedgerQuery) ([]billing.TopUp, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "TopUps", ctx, q)
+	ret0, _ := ret[0].([]billing.TopUp)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// TopUps indicates an expected call of TopUps.
+func (mr *MockTxMockRecorder) TopUps(ctx, q any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "TopUps", reflect.TypeOf((*MockTx)(nil).TopUps), ctx, q)
+}
+
 // UpdateAccount mocks base method.
 func (m *MockTx) UpdateAccount(ctx context.Context, a billing.Account) error {
 	m.ctrl.T.Helper()
@@ -759,6 +968,21 @@ func (mr *MockTxMockRecorder) UpdateTeam(ctx, t any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateTeam", reflect.TypeOf((*MockTx)(nil).UpdateTeam), ctx, t)
 }
 
+// UsageBreakdown mocks base method.
+func (m *MockTx) UsageBreakdown(ctx context.Context, q billing.BreakdownQuery) ([]billing.BreakdownRow, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UsageBreakdown", ctx, q)
+	ret0, _ := ret[0].([]billing.BreakdownRow)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// UsageBreakdown indicates an expected call of UsageBreakdown.
+func (mr *MockTxMockRecorder) UsageBreakdown(ctx, q any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UsageBreakdown", reflect.TypeOf((*MockTx)(nil).UsageBreakdown), ctx, q)
+}
+
 // UsageByKey mocks base method.
 func (m *MockTx) UsageByKey(ctx context.Context, teamID, key string) (billing.UsageRecord, error) {
 	m.ctrl.T.Helper()
@@ -772,6 +996,36 @@ func (m *MockTx) UsageByKey(ctx context.Context, teamID, key string) (billing.Us
 func (mr *MockTxMockRecorder) UsageByKey(ctx, teamID, key any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UsageByKey", reflect.TypeOf((*MockTx)(nil).UsageByKey), ctx, teamID, key)
+}
+
+// UsageRecords mocks base method.
+func (m *MockTx) UsageRecords(ctx context.Context, q billing.LedgerQuery) ([]billing.UsageRecord, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UsageRecords", ctx, q)
+	ret0, _ := ret[0].([]billing.UsageRecord)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// UsageRecords indicates an expected call of UsageRecords.
+func (mr *MockTxMockRecorder) UsageRecords(ctx, q any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UsageRecords", reflect.TypeOf((*MockTx)(nil).UsageRecords), ctx, q)
+}
+
+// UsageSeries mocks base method.
+func (m *MockTx) UsageSeries(ctx context.Context, q billing.SeriesQuery) ([]billing.SeriesPoint, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UsageSeries", ctx, q)
+	ret0, _ := ret[0].([]billing.SeriesPoint)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// UsageSeries indicates an expected call of UsageSeries.
+func (mr *MockTxMockRecorder) UsageSeries(ctx, q any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UsageSeries", reflect.TypeOf((*MockTx)(nil).UsageSeries), ctx, q)
 }
 
 // UsageTotals mocks base method.

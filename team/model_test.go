@@ -308,6 +308,12 @@ func (r *mdlRun) run() (err error) {
 	for _, u := range r.users {
 		userIDs = append(userIDs, u.ID)
 	}
+	// Users registered on acceptance (INV-5), such as guests, are in scope too.
+	for _, id := range slices.Sorted(maps.Keys(r.accounts)) {
+		if !slices.Contains(userIDs, id) {
+			userIDs = append(userIDs, id)
+		}
+	}
 	if err := storetest.CheckInvariants(r.ctx, r.st, storetest.InvariantScope{
 		TeamIDs: teamIDs, UserIDs: userIDs, SeatLimit: mdlSeatLimit, Policy: r.policy, Now: r.now,
 		Ledger: func(context.Context) (storetest.Ledger, error) {
@@ -713,7 +719,8 @@ func (r *mdlRun) entitlement(userID string) error {
 	if a == nil || a.status != billing.StatusActive {
 		return team.ErrInvalidAccount
 	}
-	limit := billing.DefaultPlans().TeamLimits[a.plan]
+	spec, _ := billing.DefaultPlans().Lookup(a.plan)
+	limit := spec.TeamLimit
 	if limit <= 0 {
 		return team.ErrSubscriptionRequired
 	}
@@ -1615,8 +1622,7 @@ func (r *mdlRun) topUp(actor, teamID string, amount int64) {
 	r.expect(op, want, err, func() {
 		t := r.byID[teamID]
 		a := r.accounts[t.owner]
-		a.balance += amount
-		t.events++
+		a.balance += amount // audited in the account's trail (BILL-8)
 		if got.Balance != a.balance {
 			r.failf("%s: balance %d, want %d", op, got.Balance, a.balance)
 		}
@@ -1642,8 +1648,7 @@ func (r *mdlRun) changePlan(actor, teamID string, plan billing.Plan) {
 	r.expect(op, want, err, func() {
 		t := r.byID[teamID]
 		if a := r.accounts[t.owner]; a.plan != plan {
-			a.plan = plan
-			t.events++
+			a.plan = plan // audited in the account's trail (BILL-8)
 		}
 	})
 }
@@ -1700,15 +1705,14 @@ func (r *mdlRun) setStatus(userID string, status billing.Status) {
 			return team.ErrInvalidInput
 		}
 		if r.personal[userID] == nil || r.accounts[userID] == nil {
-			return team.ErrNotFound
+			return team.ErrInvalidAccount
 		}
 		return nil
 	}()
-	_, err := r.svc.SetAccountStatus(r.ctx, userID, status)
+	_, err := r.svc.SetAccountStatus(r.ctx, team.SetAccountStatusParams{ActorID: team.SystemActor, AccountUserID: userID, Status: status})
 	r.expect(op, want, err, func() {
 		if a := r.accounts[userID]; a.status != status {
-			a.status = status
-			r.personal[userID].events++
+			a.status = status // audited in the account's trail (BILL-8)
 		}
 	})
 }

@@ -179,7 +179,7 @@ func TestPublicMessage_SEC4_NoBillingDetailForNonBillingRoles(t *testing.T) {
 		{name: "suspended owner account, member", code: "invalid_account", want: team.ErrInvalidAccount,
 			detail: func(f *sweepFixture) []string { return []string{accountID(f, f.ana)} },
 			call: func(f *sweepFixture) error {
-				if _, err := f.svc.SetAccountStatus(f.ctx, f.ana.ID, billing.StatusSuspended); err != nil {
+				if _, err := f.svc.SetAccountStatus(f.ctx, team.SetAccountStatusParams{ActorID: team.SystemActor, AccountUserID: f.ana.ID, Status: billing.StatusSuspended}); err != nil {
 					return err
 				}
 				return ignore(f.svc.RecordUsage(f.ctx, team.RecordUsageParams{ActorID: f.carl.ID, TeamID: f.tm.ID, Amount: 1, IdempotencyKey: "k"}))
@@ -209,7 +209,7 @@ func TestPublicMessage_SEC4_NoBillingDetailForNonBillingRoles(t *testing.T) {
 		{name: "transfer to a user whose account is suspended, owner", code: "invalid_account", want: team.ErrInvalidAccount,
 			detail: func(f *sweepFixture) []string { return []string{accountID(f, f.bob), f.bob.ID} },
 			call: func(f *sweepFixture) error {
-				if _, err := f.svc.SetAccountStatus(f.ctx, f.bob.ID, billing.StatusSuspended); err != nil {
+				if _, err := f.svc.SetAccountStatus(f.ctx, team.SetAccountStatusParams{ActorID: team.SystemActor, AccountUserID: f.bob.ID, Status: billing.StatusSuspended}); err != nil {
 					return err
 				}
 				return f.svc.TransferOwnership(f.ctx, team.TransferOwnershipParams{ActorID: f.ana.ID, TeamID: f.tm.ID, NewOwnerID: f.bob.ID, ConfirmNewOwnerID: f.bob.ID})

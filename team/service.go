@@ -44,6 +44,8 @@ type Service struct {
 	seatLimit                int
 	invitationTTL            time.Duration
 	entitlement              Entitlement
+	plans                    billing.Plans  // BILL-7
+	lowBalance               lowBalanceGate // BILL-11
 	upgradeNeedsEntitlement  bool
 	transferNeedsEntitlement bool   // OWN-5
 	formerOwnerRole          string // OWN-3; "" means the policy's regular role
@@ -88,10 +90,15 @@ func WithSeatLimit(n int) Option { return func(s *Service) { s.seatLimit = n } }
 // days, INV-4).
 func WithInvitationTTL(d time.Duration) Option { return func(s *Service) { s.invitationTTL = d } }
 
-// WithPlans sets the plan limits used by the default entitlement (default
-// billing.DefaultPlans()).
+// WithPlans sets the host's plans (BILL-7; default billing.DefaultPlans()):
+// the names ChangePlan accepts, the collaboration teams each allows (the
+// default entitlement, TEAM-4) and the seat limit of the teams its holders
+// own, where a plan sets one (INV-3). It also makes the plan entitlement
+// the entitlement again, should an earlier WithEntitlement have replaced
+// it. New fails when p defines no plan or leaves out FREE, the plan every
+// new account starts on.
 func WithPlans(p billing.Plans) Option {
-	return func(s *Service) { s.entitlement = planEntitlement(p) }
+	return func(s *Service) { s.plans, s.entitlement = p, planEntitlement(p) }
 }
 
 // WithEntitlement replaces the billing-plan entitlement with the host's own
@@ -140,6 +147,8 @@ func New(store Store, opts ...Option) (*Service, error) {
 		seatLimit:                DefaultSeatLimit,
 		invitationTTL:            DefaultInvitationTTL,
 		entitlement:              planEntitlement(billing.DefaultPlans()),
+		plans:                    billing.DefaultPlans(),
+		lowBalance:               lowBalanceGate{interval: DefaultLowBalanceInterval},
 		upgradeNeedsEntitlement:  true,
 		transferNeedsEntitlement: true,
 	}
@@ -155,6 +164,11 @@ func New(store Store, opts ...Option) (*Service, error) {
 		return nil, invalid("invitation_ttl", "must be positive, got %s", s.invitationTTL)
 	case s.now == nil || s.newID == nil || s.random == nil || s.entitlement == nil:
 		return nil, invalid("options", "clock, ID source, random source and entitlement must not be nil")
+	case s.lowBalance.interval <= 0:
+		return nil, invalid("low_balance_interval", "must be positive, got %s", s.lowBalance.interval)
+	}
+	if _, err := s.plans.Lookup(billing.PlanFree); err != nil {
+		return nil, fmt.Errorf("%w: %w", &InputError{Field: "plans", Problem: "must define FREE, the plan every new account starts on"}, err)
 	}
 	// Every stored time is UTC with microsecond precision, the precision of
 	// PostgreSQL timestamps, so records (and audit hashes over their times)

@@ -100,6 +100,49 @@ type Reader interface {
 	// appended (the zero AuditHead when none was). It matches ErrNotFound
 	// when there is no such team.
 	AuditHead(ctx context.Context, teamID string) (AuditHead, error)
+
+	// Billing v2 (BILL-8 … BILL-12): account trails, top-up keys, the
+	// ledger, analytics and statements. Every sum below is exact: one that
+	// does not fit an int64 is an error matching billing.ErrTotalOverflow,
+	// never a wrapped number (BILL-10). Stores aggregate where the data is
+	// (a database groups in SQL) rather than returning rows to sum.
+
+	// TopUpByKey returns accountID's top-up with the (non-empty)
+	// idempotency key.
+	TopUpByKey(ctx context.Context, accountID, key string) (billing.TopUp, error)
+	// UsageRecords returns the usage records q selects: of q.AccountID
+	// (the account charged) or of q.TeamID, of q.UserID when set, with
+	// Time in [q.From, q.To) (zero: open), strictly after q.After in the
+	// order when it is not zero, ordered by Time then ID (descending when
+	// q.Desc), at most q.Limit (0: all).
+	UsageRecords(ctx context.Context, q billing.LedgerQuery) ([]billing.UsageRecord, error)
+	// TopUps returns the top-ups q selects, as UsageRecords does: of
+	// q.AccountID or made through q.TeamID, by q.UserID (the actor) when
+	// set.
+	TopUps(ctx context.Context, q billing.LedgerQuery) ([]billing.TopUp, error)
+	// UsageSeries sums the usage q selects (q.TeamID's, or when it is ""
+	// q.AccountID's) per bucket of q.Bucket in q.Location and per member:
+	// one point per bucket and member with usage, by Start then UserID,
+	// Start in q.Location. A day bucket starts at local midnight, so it
+	// lasts 23 or 25 hours across a DST change; an hour bucket starts at
+	// a whole local hour: the buckets of billing.BucketBounds, whose
+	// errors (an open or empty range, a nil zone, too many buckets) it
+	// returns.
+	UsageSeries(ctx context.Context, q billing.SeriesQuery) ([]billing.SeriesPoint, error)
+	// UsageBreakdown sums the usage q selects per value of
+	// Metadata[q.Key]; records without the key make one row with Missing
+	// set. Rows are ordered by Amount descending, then Value.
+	UsageBreakdown(ctx context.Context, q billing.BreakdownQuery) ([]billing.BreakdownRow, error)
+	// AccountUsageTotals sums the usage charged to accountID with Time in
+	// [from, to) (zero: open) per team and member, by TeamID then UserID.
+	AccountUsageTotals(ctx context.Context, accountID string, from, to time.Time) ([]billing.TeamMemberUsage, error)
+	// AccountAuditEvents returns the events of accountID's own audit
+	// trail (BILL-8) that pass f, in ascending Seq. An account trail is a
+	// chain of audit.Event whose TeamID field holds the account's ID.
+	AccountAuditEvents(ctx context.Context, accountID string, f audit.Filter) ([]audit.Event, error)
+	// LastAccountAuditEvent returns the event of accountID's trail with
+	// the highest Seq.
+	LastAccountAuditEvent(ctx context.Context, accountID string) (audit.Event, error)
 }
 
 // Tx is a unit of work: the queries of Reader, which see the unit's own
@@ -170,7 +213,8 @@ type Tx interface {
 	// InsertUsage appends a usage record. Unique: ID; (TeamID,
 	// IdempotencyKey).
 	InsertUsage(ctx context.Context, r billing.UsageRecord) error
-	// InsertTopUp appends a top-up record. Unique: ID.
+	// InsertTopUp appends a top-up record. Unique: ID; (AccountID,
+	// IdempotencyKey) when the key is not empty.
 	InsertTopUp(ctx context.Context, t billing.TopUp) error
 
 	// AppendAuditEvent appends an event of an existing team (ErrNotFound
@@ -197,6 +241,15 @@ type Tx interface {
 	// there never was one. DeleteMember and DeleteTeamMembers keep the
 	// mark, so a membership created later can start above it.
 	MemberEpochMark(ctx context.Context, teamID, userID string) (uint64, error)
+
+	// Billing v2 (BILL-8). InsertTopUp above is also unique on
+	// (AccountID, IdempotencyKey) for a non-empty key.
+
+	// AppendAccountAuditEvent appends an event to the audit trail of the
+	// billing account whose ID is e.TeamID, which the unit must have
+	// locked (LockAccount) or inserted. Unique: ID among account trail
+	// events; (account, Seq). There is no way to change or delete one.
+	AppendAccountAuditEvent(ctx context.Context, e audit.Event) error
 }
 
 // AuditHead is the head of a team's audit chain (AUD-4): the Seq and Hash of

@@ -385,7 +385,7 @@ func TestOffboardUser_USER2(t *testing.T) {
 
 	// The closed account stays closed and is never charged; the user ID
 	// cannot be registered again; offboarding again changes nothing.
-	_, err = e.svc.SetAccountStatus(e.ctx, bob.ID, billing.StatusActive)
+	_, err = e.svc.SetAccountStatus(e.ctx, team.SetAccountStatusParams{ActorID: team.SystemActor, AccountUserID: bob.ID, Status: billing.StatusActive})
 	requireRefused(t, err, team.ErrInvalidAccount)
 	require.Error(t, acct.Usable())
 	require.ErrorIs(t, acct.Usable(), billing.ErrInvalidAccount)

@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"time"
 
 	"github.com/teamkit/teamkit/billing"
 	"github.com/teamkit/teamkit/rbac"
@@ -175,6 +177,9 @@ func run(ctx context.Context, w io.Writer, opts ...team.Option) error {
 	for _, row := range sum.Members {
 		out.say("  %-4s %5d tokens", row.UserID, row.Amount)
 	}
+	if err := usageTable(ctx, svc, out, fay.ID, lab.ID, time.Now()); err != nil {
+		return err
+	}
 	for _, r := range []team.Resource{leeModel, basReport} {
 		if _, err := decide(fay, rbac.View, r); err != nil {
 			return err
@@ -210,6 +215,42 @@ func run(ctx context.Context, w io.Writer, opts ...team.Option) error {
 		}
 	}
 	return out.err
+}
+
+// usageTable prints each member's usage of the last 7 days (today
+// included, days in UTC) as a table, from one UsageSeries call (BILL-10).
+func usageTable(ctx context.Context, svc *team.Service, out *narrator, actorID, teamID string, now time.Time) error {
+	to := billing.NextBucket(billing.BucketStart(now, billing.BucketDay, time.UTC), billing.BucketDay, time.UTC)
+	from := to.AddDate(0, 0, -7)
+	points, err := svc.UsageSeries(ctx, team.UsageSeriesParams{ActorID: actorID, TeamID: teamID, From: from, To: to})
+	if err != nil {
+		return err
+	}
+	rows := map[string][]int64{}
+	var users []string
+	for _, p := range points {
+		if rows[p.UserID] == nil {
+			rows[p.UserID] = make([]int64, 7)
+			users = append(users, p.UserID)
+		}
+		rows[p.UserID][int(p.Start.Sub(from)/(24*time.Hour))] += p.Amount
+	}
+	slices.Sort(users)
+	header := "  member"
+	for d := range 7 {
+		header += fmt.Sprintf(" %6s", from.AddDate(0, 0, d).Format("01-02"))
+	}
+	out.say("Usage per member, last 7 days (UTC):")
+	out.say("%s  total", header)
+	for _, u := range users {
+		line, total := fmt.Sprintf("  %-6s", u), int64(0)
+		for _, a := range rows[u] {
+			line += fmt.Sprintf(" %6d", a)
+			total += a
+		}
+		out.say("%s %6d", line, total)
+	}
+	return nil
 }
 
 // narrator prints lines and keeps the first write error.

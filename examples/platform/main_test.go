@@ -37,6 +37,8 @@ func TestRun(t *testing.T) {
 		{"BILL-1", `Dev trains model-1: 700 tokens charged to Lee's account`},
 		{"BILL-6", `Fay reads the billing account: plan TEAM, balance 4250 tokens\.`},
 		{"BILL-5", `Fay reads usage analytics: 750 tokens in 2 charges\.`},
+		{"BILL-10", `Usage per member, last 7 days \(UTC\):\n  member( +\d\d-\d\d){7}  total\n`},
+		{"BILL-10", `\n  dev   ( +\d+){6} +700 +700\n`},
 		{"ROLE-3", `fay view   model    model-1  \(by lee\) -> denied`},
 		{"ROLE-3", `fay view   report   report-1 \(by bas\) -> denied`},
 		{"BILL-5", `Bas may not read usage analytics: denied\.`},

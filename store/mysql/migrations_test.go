@@ -59,10 +59,17 @@ func TestGolangMigrateFSLayout(t *testing.T) {
 		parts[m[1]] = append(parts[m[1]], m[2])
 		body, err := fs.ReadFile(fsys, e.Name())
 		noErr(t, "ReadFile", err)
-		if m[2] == "up" && (!strings.Contains(string(body), "CREATE TABLE teams") || strings.Contains(string(body), "DROP TABLE")) {
+		up, down := strings.Contains(string(body), "-- +goose Up"), strings.Contains(string(body), "-- +goose Down")
+		if m[2] == "up" && (!up || down) {
 			t.Errorf("%s does not hold just the Up part", e.Name())
 		}
-		if m[2] == "down" && (!strings.Contains(string(body), "DROP TABLE teams") || strings.Contains(string(body), "CREATE TABLE")) {
+		if m[2] == "down" && (up || !down) {
+			t.Errorf("%s does not hold just the Down part", e.Name())
+		}
+		if m[1] == "0001_init" && m[2] == "up" && (!strings.Contains(string(body), "CREATE TABLE teams") || strings.Contains(string(body), "DROP TABLE")) {
+			t.Errorf("%s does not hold just the Up part", e.Name())
+		}
+		if m[1] == "0001_init" && m[2] == "down" && (!strings.Contains(string(body), "DROP TABLE teams") || strings.Contains(string(body), "CREATE TABLE")) {
 			t.Errorf("%s does not hold just the Down part", e.Name())
 		}
 	}

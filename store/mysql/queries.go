@@ -11,9 +11,13 @@ const (
 	invitationCols = "id, team_id, email, role, inviter_id, status, token_hash, created_at, expires_at, updated_at"
 	accountCols    = "id, user_id, plan, status, balance, created_at, updated_at"
 	usageCols      = "id, team_id, user_id, account_id, amount, time, idempotency_key, metadata"
-	topUpCols      = "id, account_id, team_id, actor_id, amount, time"
+	topUpCols      = "id, account_id, team_id, actor_id, amount, time, idempotency_key"
 	auditCols      = "id, team_id, seq, time, actor_id, action, target, details, prev_hash, hash"
 )
+
+// accountAuditCols are auditCols of an account's trail, whose account_id
+// reads into audit.Event.TeamID.
+const accountAuditCols = "id, account_id, seq, time, actor_id, action, target, details, prev_hash, hash"
 
 // queries holds every statement of the store, its table names qualified
 // with the database once in New (when WithDatabase names one).
@@ -31,6 +35,11 @@ type queries struct {
 	insertTopUp                                                    string
 	auditEvents, lastAuditEvent, appendAuditEvent                  string
 	membershipsOfUser, deleteInvitationsByEmail                    string
+
+	// Billing v2 (BILL-8 … BILL-12); the ledger and aggregate queries
+	// are completed per call (see billing2.go).
+	topUpByKey, accountAuditEvents, lastAccountAuditEvent, appendAccountAuditEvent string
+	prefix                                                                         string
 }
 
 func placeholders(n int) string {
@@ -84,7 +93,7 @@ func buildQueries(prefix string) queries {
 			" GROUP BY user_id ORDER BY user_id"),
 		insertUsage: t("INSERT INTO §usage_records (" + usageCols + ") VALUES (" + placeholders(8) + ")"),
 
-		insertTopUp: t("INSERT INTO §top_ups (" + topUpCols + ") VALUES (" + placeholders(6) + ")"),
+		insertTopUp: t("INSERT INTO §top_ups (" + topUpCols + ") VALUES (" + placeholders(7) + ")"),
 
 		// auditEvents is completed per call: the actions filter (IN list)
 		// and the limit follow it.
@@ -97,5 +106,12 @@ func buildQueries(prefix string) queries {
 			" m.team_id, m.user_id, m.email, m.name, m.role, m.joined_at, m.epoch" +
 			" FROM §members m JOIN §teams t ON t.id = m.team_id WHERE m.user_id = ? ORDER BY t.created_at, t.id"),
 		deleteInvitationsByEmail: t("DELETE FROM §invitations WHERE team_id = ? AND email = ?"),
+
+		topUpByKey: t("SELECT " + topUpCols + " FROM §top_ups WHERE account_id = ? AND idempotency_key = ? AND idempotency_key <> ''"),
+		accountAuditEvents: t("SELECT " + accountAuditCols + " FROM §account_audit_events WHERE account_id = ? AND seq > ?" +
+			" AND (? = '' OR actor_id = ?) AND (? IS NULL OR time >= ?) AND (? IS NULL OR time < ?)"),
+		lastAccountAuditEvent:   t("SELECT " + accountAuditCols + " FROM §account_audit_events WHERE account_id = ? ORDER BY seq DESC LIMIT 1"),
+		appendAccountAuditEvent: t("INSERT INTO §account_audit_events (" + accountAuditCols + ") VALUES (" + placeholders(10) + ")"),
+		prefix:                  prefix,
 	}
 }

@@ -391,8 +391,8 @@ func (t *tx) InsertUsage(ctx context.Context, r billing.UsageRecord) error {
 
 // InsertTopUp implements team.Tx.
 func (t *tx) InsertTopUp(ctx context.Context, tu billing.TopUp) error {
-	return t.exec(ctx, "inserting top-up "+tu.ID, nil, "", nil, t.q.insertTopUp,
-		tu.ID, tu.AccountID, tu.TeamID, tu.ActorID, tu.Amount, ts(tu.Time))
+	return t.exec(ctx, "inserting top-up "+tu.ID+" (it or its key in account "+tu.AccountID+" exists)", nil, "", nil, t.q.insertTopUp,
+		tu.ID, tu.AccountID, tu.TeamID, tu.ActorID, tu.Amount, ts(tu.Time), tu.IdempotencyKey)
 }
 
 // AppendAuditEvent implements team.Tx. Events are never updated or deleted

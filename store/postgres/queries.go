@@ -11,7 +11,7 @@ const (
 	invitationCols = "id, team_id, email, role, inviter_id, status, token_hash, created_at, expires_at, updated_at"
 	accountCols    = "id, user_id, plan, status, balance, created_at, updated_at"
 	usageCols      = "id, team_id, user_id, account_id, amount, time, idempotency_key, metadata"
-	topUpCols      = "id, account_id, team_id, actor_id, amount, time"
+	topUpCols      = "id, account_id, team_id, actor_id, amount, time, idempotency_key"
 	auditCols      = "id, team_id, seq, time, actor_id, action, target, details, prev_hash, hash"
 )
 
@@ -34,11 +34,50 @@ type queries struct {
 	// User lifecycle (ROLE-8, USER-2).
 	membershipsOfUser, deleteInvitationsByEmail string
 
+	// Billing v2 (BILL-8 … BILL-12).
+	topUpByKey, accountAuditEvents, lastAccountAuditEvent, appendAccountAuditEvent string
+	usageBreakdownTeam, usageBreakdownAccount, accountUsageTotals                  string
+	usageSeriesTeam, usageSeriesAccount, usageSeriesHourly                         string
+	// ledger holds the ledger page queries by ledgerKey.
+	ledger map[ledgerKey]string
+
 	// Invite links, domain claims, join requests (join.go).
 	join joinQueries
 
 	// Issue 12 (migration 0004).
 	auditHead, memberEpochMark string
+}
+
+// ledgerKey names one ledger page query: of usage records or top-ups, of a
+// team or an account, newest or oldest first, after a position or not.
+type ledgerKey struct{ topUps, byAccount, desc, after bool }
+
+// ledgerQuery builds the page query of k. Its arguments: $1 the team or
+// account ID, $2 the member ("" for all), $3 and $4 the time range (NULL
+// for open), $5 and $6 the position to start after (only with k.after),
+// $7 the limit (NULL for all). The range is written with coalesce so the
+// index on (owner, time, id) serves it as a range.
+func ledgerQuery(t func(string) string, k ledgerKey) string {
+	table, cols, member := "§usage_records", usageCols, "user_id"
+	if k.topUps {
+		table, cols, member = "§top_ups", topUpCols, "actor_id"
+	}
+	owner := "team_id"
+	if k.byAccount {
+		owner = "account_id"
+	}
+	q := "SELECT " + cols + " FROM " + table + " WHERE " + owner + " = $1 AND ($2 = '' OR " + member + " = $2)" +
+		" AND time >= coalesce($3::timestamptz, '-infinity') AND time < coalesce($4::timestamptz, 'infinity')"
+	cmp, order := ">", " ORDER BY time, id"
+	if k.desc {
+		cmp, order = "<", " ORDER BY time DESC, id DESC"
+	}
+	if k.after {
+		q += " AND (time, id) " + cmp + " ($5::timestamptz, $6::text)"
+	} else {
+		q += " AND $5::timestamptz IS NULL AND $6::text IS NULL"
+	}
+	return t(q + order + " LIMIT $7::bigint")
 }
 
 func buildQueries(schema string) queries {
@@ -101,7 +140,7 @@ func buildQueries(schema string) queries {
 
 		usageKeysAbsent: t("SELECT §usage_keys_absent($1::text[], $2::text[])"),
 
-		insertTopUp: t("INSERT INTO §top_ups (" + topUpCols + ") VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"),
+		insertTopUp: t("INSERT INTO §top_ups (" + topUpCols + ") VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING"),
 
 		auditEvents: t("SELECT " + auditCols + " FROM §audit_events WHERE team_id = $1 AND seq > $2" +
 			" AND ($3 = '' OR actor_id = $3) AND (coalesce(cardinality($4::text[]), 0) = 0 OR action = ANY($4::text[]))" +
@@ -130,5 +169,59 @@ func buildQueries(schema string) queries {
 
 		auditHead:       t("SELECT audit_seq, audit_hash FROM §teams WHERE id = $1"),
 		memberEpochMark: t("SELECT coalesce((SELECT epoch FROM §member_epochs WHERE team_id = $1 AND user_id = $2), 0)"),
+
+		// Billing v2 (BILL-8 … BILL-12).
+		topUpByKey: t("SELECT " + topUpCols + " FROM §top_ups WHERE account_id = $1 AND idempotency_key = $2 AND $2 <> ''"),
+		accountAuditEvents: t("SELECT " + accountAuditCols + " FROM §account_audit_events WHERE account_id = $1 AND seq > $2" +
+			" AND ($3 = '' OR actor_id = $3) AND (coalesce(cardinality($4::text[]), 0) = 0 OR action = ANY($4::text[]))" +
+			" AND ($5::timestamptz IS NULL OR time >= $5) AND ($6::timestamptz IS NULL OR time < $6)" +
+			" ORDER BY seq LIMIT $7::bigint"),
+		lastAccountAuditEvent:   t("SELECT " + accountAuditCols + " FROM §account_audit_events WHERE account_id = $1 ORDER BY seq DESC LIMIT 1"),
+		appendAccountAuditEvent: t("INSERT INTO §account_audit_events (" + accountAuditCols + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING"),
+		// The series: buckets are numbered by width_bucket against the
+		// bucket bounds the store computes in Go from the time zone ($4),
+		// so grouping runs in PostgreSQL on the covering index.
+		usageSeriesTeam: t("SELECT width_bucket(time, $4::timestamptz[]), user_id, sum(amount), count(*) FROM §usage_records" +
+			" WHERE team_id = $1 AND time >= $2 AND time < $3 AND ($5 = '' OR user_id = $5) GROUP BY 1, 2 ORDER BY 1, 2"),
+		usageSeriesAccount: t("SELECT width_bucket(time, $4::timestamptz[]), user_id, sum(amount), count(*) FROM §usage_records" +
+			" WHERE account_id = $1 AND time >= $2 AND time < $3 AND ($5 = '' OR user_id = $5) GROUP BY 1, 2 ORDER BY 1, 2"),
+		// usageSeriesHourly reads whole hours [$6, $7) from usage_hourly and
+		// the records of the partial hours at the ends, [$2, $6) and
+		// [$7, $3), then groups as usageSeriesTeam does.
+		usageSeriesHourly: t("SELECT width_bucket(x.t, $4::timestamptz[]), x.user_id, sum(x.a), sum(x.n)::bigint FROM (" +
+			"SELECT hour AS t, user_id, amount AS a, records AS n FROM §usage_hourly" +
+			" WHERE team_id = $1 AND hour >= $6 AND hour < $7 AND ($5 = '' OR user_id = $5)" +
+			" UNION ALL SELECT time, user_id, amount, 1 FROM §usage_records WHERE team_id = $1" +
+			" AND ((time >= $2 AND time < $6) OR (time >= $7 AND time < $3)) AND ($5 = '' OR user_id = $5)" +
+			") x GROUP BY 1, 2 ORDER BY 1, 2"),
+		usageBreakdownTeam: t("SELECT coalesce(metadata->>$4, ''), NOT coalesce(jsonb_exists(metadata, $4), false), sum(amount), count(*)" +
+			" FROM §usage_records WHERE team_id = $1 AND time >= coalesce($2::timestamptz, '-infinity') AND time < coalesce($3::timestamptz, 'infinity')" +
+			" AND ($5 = '' OR user_id = $5) GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2"),
+		usageBreakdownAccount: t("SELECT coalesce(metadata->>$4, ''), NOT coalesce(jsonb_exists(metadata, $4), false), sum(amount), count(*)" +
+			" FROM §usage_records WHERE account_id = $1 AND time >= coalesce($2::timestamptz, '-infinity') AND time < coalesce($3::timestamptz, 'infinity')" +
+			" AND ($5 = '' OR user_id = $5) GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2"),
+		accountUsageTotals: t("SELECT team_id, user_id, sum(amount), count(*) FROM §usage_records" +
+			" WHERE account_id = $1 AND time >= coalesce($2::timestamptz, '-infinity') AND time < coalesce($3::timestamptz, 'infinity')" +
+			" GROUP BY 1, 2 ORDER BY 1, 2"),
+		ledger: ledgerQueries(t),
 	}
+}
+
+// accountAuditCols are auditCols of an account's trail, whose account_id
+// reads into audit.Event.TeamID.
+const accountAuditCols = "id, account_id, seq, time, actor_id, action, target, details, prev_hash, hash"
+
+func ledgerQueries(t func(string) string) map[ledgerKey]string {
+	m := map[ledgerKey]string{}
+	for _, a := range []bool{false, true} {
+		for _, b := range []bool{false, true} {
+			for _, c := range []bool{false, true} {
+				for _, d := range []bool{false, true} {
+					k := ledgerKey{topUps: a, byAccount: b, desc: c, after: d}
+					m[k] = ledgerQuery(t, k)
+				}
+			}
+		}
+	}
+	return m
 }

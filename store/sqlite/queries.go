@@ -7,7 +7,7 @@ const (
 	invitationCols = "id, team_id, email, role, inviter_id, status, token_hash, created_at, expires_at, updated_at"
 	accountCols    = "id, user_id, plan, status, balance, created_at, updated_at"
 	usageCols      = "id, team_id, user_id, account_id, amount, time, idempotency_key, metadata"
-	topUpCols      = "id, account_id, team_id, actor_id, amount, time"
+	topUpCols      = "id, account_id, team_id, actor_id, amount, time, idempotency_key"
 	auditCols      = "id, team_id, seq, time, actor_id, action, target, details, prev_hash, hash"
 )
 
@@ -64,7 +64,7 @@ const (
 		" WHERE team_id = ?1 AND (?2 IS NULL OR time >= ?2) AND (?3 IS NULL OR time < ?3)" +
 		" GROUP BY user_id ORDER BY user_id"
 	qInsertUsage = "INSERT INTO usage_records (" + usageCols + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING"
-	qInsertTopUp = "INSERT INTO top_ups (" + topUpCols + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING"
+	qInsertTopUp = "INSERT INTO top_ups (" + topUpCols + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING"
 
 	// qAuditEvents takes the actions as a JSON array (NULL: any action).
 	qAuditEvents = "SELECT " + auditCols + " FROM audit_events WHERE team_id = ?1 AND seq > ?2" +

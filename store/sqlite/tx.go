@@ -257,8 +257,8 @@ func (t *tx) InsertUsage(ctx context.Context, r billing.UsageRecord) error {
 
 // InsertTopUp implements team.Tx.
 func (t *tx) InsertTopUp(ctx context.Context, tu billing.TopUp) error {
-	return t.exec(ctx, "inserting top-up", conflict("top-up "+tu.ID+" exists"), qInsertTopUp,
-		tu.ID, tu.AccountID, tu.TeamID, tu.ActorID, tu.Amount, ts(tu.Time))
+	return t.exec(ctx, "inserting top-up", conflict("top-up "+tu.ID+" or key "+tu.IdempotencyKey+" of account "+tu.AccountID+" exists"), qInsertTopUp,
+		tu.ID, tu.AccountID, tu.TeamID, tu.ActorID, tu.Amount, ts(tu.Time), tu.IdempotencyKey)
 }
 
 // AppendAuditEvent implements team.Tx. Events are never updated or deleted

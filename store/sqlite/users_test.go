@@ -82,7 +82,7 @@ func TestOffboardUser_USER2(t *testing.T) {
 		}
 		noErr(t, "VerifyAuditChain", e.svc.VerifyAuditChain(ctx, id))
 	}
-	if _, err := e.svc.SetAccountStatus(ctx, bob.ID, billing.StatusActive); !errors.Is(err, billing.ErrInvalidAccount) {
+	if _, err := e.svc.SetAccountStatus(ctx, team.SetAccountStatusParams{ActorID: team.SystemActor, AccountUserID: bob.ID, Status: billing.StatusActive}); !errors.Is(err, billing.ErrInvalidAccount) {
 		t.Fatalf("reactivating a closed account = %v, want ErrInvalidAccount", err)
 	}
 }
