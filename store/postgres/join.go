@@ -10,7 +10,7 @@ import (
 )
 
 // The store's team.JoinStore: invite links, domain claims and join
-// requests (migration 0007).
+// requests (migration 0006).
 
 var (
 	_ team.JoinStore = (*Store)(nil)

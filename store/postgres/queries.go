@@ -44,7 +44,7 @@ type queries struct {
 	// Invite links, domain claims, join requests (join.go).
 	join joinQueries
 
-	// Issue 12 (migration 0004).
+	// Issue 12 (migration 0003).
 	auditHead, memberEpochMark string
 }
 

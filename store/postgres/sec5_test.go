@@ -181,7 +181,8 @@ func TestSEC5CommittedTransferNotReportedFailed(t *testing.T) {
 		owner, heir := userNamed("owner"), userNamed("heir")
 		tm := e.teamOf(owner)
 		e.join(tm, owner.ID, heir, rbac.RoleAdmin)
-		slowCommits(t, e.st, "teams", 400*time.Millisecond)
+		e.subscribe(heir) // OWN-5
+		slowCommits(t, e.st, "teams", 200*time.Millisecond) // fires per updated row: the owner change and the audit head
 
 		cctx, wait := cancelDuringCommit(t, e.st)
 		err := transferOwnership(cctx, e.svc, owner.ID, tm.ID, heir.ID)

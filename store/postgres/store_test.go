@@ -131,7 +131,14 @@ func TestAuditEventsRefuseUpdateAndDelete(t *testing.T) {
 func TestAuditEventsRefuseTruncate(t *testing.T) {
 	s := newStore(t)
 	e := audit.Seal(audit.Event{ID: "e1", TeamID: "t1", Time: time.Now().UTC().Truncate(time.Microsecond), ActorID: "u", Action: audit.TeamCreated}, audit.Event{})
-	noErr(t, "append", s.InTx(ctx, func(ctx context.Context, tx team.Tx) error { return tx.AppendAuditEvent(ctx, e) }))
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	tm := team.Team{ID: "t1", Kind: team.Collaboration, Name: "x", OwnerID: "u", CreatedAt: now, UpdatedAt: now}
+	noErr(t, "append", s.InTx(ctx, func(ctx context.Context, tx team.Tx) error {
+		if err := tx.InsertTeam(ctx, tm); err != nil {
+			return err
+		}
+		return tx.AppendAuditEvent(ctx, e)
+	}))
 	for _, sql := range []string{"TRUNCATE §audit_events", "TRUNCATE ONLY §audit_events RESTART IDENTITY"} {
 		if _, err := s.Pool().Exec(ctx, replaceSchema(s, sql)); err == nil {
 			t.Errorf("%s succeeded on the audit log", sql)

@@ -288,7 +288,7 @@ func (t *tx) AppendAuditEvent(ctx context.Context, e audit.Event) error {
 }
 
 // MemberEpochMark implements team.Tx from member_epochs, which a trigger on
-// members keeps (migration 0004).
+// members keeps (migration 0003).
 func (t *tx) MemberEpochMark(ctx context.Context, teamID, userID string) (uint64, error) {
 	var mark int64
 	if err := t.pg.QueryRow(ctx, t.q.memberEpochMark, teamID, userID).Scan(&mark); err != nil {

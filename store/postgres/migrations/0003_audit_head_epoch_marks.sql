@@ -1,10 +1,12 @@
--- 0004_audit_head_epoch_marks: the records issue 12 keeps apart from the ones
+-- 0003_audit_head_epoch_marks: the records issue 12 keeps apart from the ones
 -- they guard.
 
 -- AUD-4: the head of each team's audit chain (Seq and hash of its newest
 -- event), kept on the team record and moved by every append in the same
 -- statement, so that events removed from the end of the log, or all of
 -- them, are detected. Existing teams start at their newest event.
+
+-- +goose Up
 ALTER TABLE teams
     ADD COLUMN audit_seq  bigint NOT NULL DEFAULT 0,
     ADD COLUMN audit_hash text   NOT NULL DEFAULT '';
@@ -27,6 +29,7 @@ CREATE TABLE member_epochs (
 INSERT INTO member_epochs (team_id, user_id, epoch)
 SELECT team_id, user_id, epoch FROM members;
 
+-- +goose StatementBegin
 CREATE FUNCTION members_keep_epoch_mark() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
@@ -37,7 +40,14 @@ BEGIN
     RETURN NULL;
 END;
 $$;
+-- +goose StatementEnd
 
 CREATE TRIGGER members_keep_epoch_mark
     AFTER INSERT OR UPDATE OF epoch ON members
     FOR EACH ROW EXECUTE FUNCTION members_keep_epoch_mark();
+
+-- +goose Down
+DROP TRIGGER members_keep_epoch_mark ON members;
+DROP FUNCTION members_keep_epoch_mark();
+DROP TABLE member_epochs;
+ALTER TABLE teams DROP COLUMN audit_hash, DROP COLUMN audit_seq;

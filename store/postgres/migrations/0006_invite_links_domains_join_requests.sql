@@ -1,4 +1,4 @@
--- 0007_invite_links_domains_join_requests: the records of team.JoinStore
+-- 0006_invite_links_domains_join_requests: the records of team.JoinStore
 -- (LINK-1..4, JOIN-1..3): invite links, email domain claims and join
 -- requests, with the contract's uniqueness rules as unique indexes.
 

@@ -1,4 +1,4 @@
--- 0006_change_feed: the change feed (FEED-1) and its named consumers
+-- 0005_change_feed: the change feed (FEED-1) and its named consumers
 -- (FEED-2). Each audit event gets the ID of the transaction that wrote it
 -- (feed_xid) and an insertion number (feed_id); the feed is ordered by
 -- (feed_xid, feed_id) and read only below the oldest transaction still

@@ -1,4 +1,4 @@
--- 0005_billing_v2: billing v2 (rules BILL-8 … BILL-12). Top-ups carry an
+-- 0004_billing_v2: billing v2 (rules BILL-8 … BILL-12). Top-ups carry an
 -- idempotency key, unique per account when not empty; each billing account
 -- has its own append-only audit trail; indexes serve the ledger pages
 -- (keyset on time, id) of accounts and teams and the usage analytics, whose
