@@ -181,7 +181,7 @@ func TestSEC5CommittedTransferNotReportedFailed(t *testing.T) {
 		owner, heir := userNamed("owner"), userNamed("heir")
 		tm := e.teamOf(owner)
 		e.join(tm, owner.ID, heir, rbac.RoleAdmin)
-		e.subscribe(heir) // OWN-5
+		e.subscribe(heir)                                   // OWN-5
 		slowCommits(t, e.st, "teams", 200*time.Millisecond) // fires per updated row: the owner change and the audit head
 
 		cctx, wait := cancelDuringCommit(t, e.st)
