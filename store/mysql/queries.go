@@ -31,6 +31,7 @@ type queries struct {
 	insertTopUp                                                    string
 	auditEvents, lastAuditEvent, appendAuditEvent                  string
 	membershipsOfUser, deleteInvitationsByEmail                    string
+	auditHead, memberEpochMark                                     string
 }
 
 func placeholders(n int) string {
@@ -97,5 +98,10 @@ func buildQueries(prefix string) queries {
 			" m.team_id, m.user_id, m.email, m.name, m.role, m.joined_at, m.epoch" +
 			" FROM §members m JOIN §teams t ON t.id = m.team_id WHERE m.user_id = ? ORDER BY t.created_at, t.id"),
 		deleteInvitationsByEmail: t("DELETE FROM §invitations WHERE team_id = ? AND email = ?"),
+
+		// The head is moved by trigger audit_events_move_head and the marks
+		// kept by the triggers on members (migration 0002).
+		auditHead:       t("SELECT audit_seq, audit_hash FROM §teams WHERE id = ?"),
+		memberEpochMark: t("SELECT COALESCE((SELECT epoch FROM §member_epochs WHERE team_id = ? AND user_id = ?), 0)"),
 	}
 }
