@@ -57,10 +57,7 @@ func userNamed(name string) team.User {
 // teamOf registers owner on the ENTERPRISE plan and creates a team.
 func (e *svcEnv) teamOf(owner team.User) team.Team {
 	e.t.Helper()
-	personal, err := e.svc.EnsurePersonalTeam(ctx, owner)
-	noErr(e.t, "EnsurePersonalTeam", err)
-	_, err = e.svc.ChangePlan(ctx, team.ChangePlanParams{ActorID: owner.ID, TeamID: personal.ID, Plan: billing.PlanEnterprise})
-	noErr(e.t, "ChangePlan", err)
+	e.subscribe(owner, billing.PlanEnterprise)
 	tm, err := e.svc.CreateTeam(ctx, team.CreateTeamParams{Owner: owner, Name: "Team of " + owner.Name})
 	noErr(e.t, "CreateTeam", err)
 	return tm
