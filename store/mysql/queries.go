@@ -40,6 +40,9 @@ type queries struct {
 	// are completed per call (see billing2.go).
 	topUpByKey, accountAuditEvents, lastAccountAuditEvent, appendAccountAuditEvent string
 	prefix                                                                         string
+
+	// Issue 12 (migration 0003).
+	auditHead, memberEpochMark string
 }
 
 func placeholders(n int) string {
@@ -113,5 +116,10 @@ func buildQueries(prefix string) queries {
 		lastAccountAuditEvent:   t("SELECT " + accountAuditCols + " FROM §account_audit_events WHERE account_id = ? ORDER BY seq DESC LIMIT 1"),
 		appendAccountAuditEvent: t("INSERT INTO §account_audit_events (" + accountAuditCols + ") VALUES (" + placeholders(10) + ")"),
 		prefix:                  prefix,
+
+		// The head is moved by trigger audit_events_move_head and the marks
+		// kept by the triggers on members (migration 0003).
+		auditHead:       t("SELECT audit_seq, audit_hash FROM §teams WHERE id = ?"),
+		memberEpochMark: t("SELECT COALESCE((SELECT epoch FROM §member_epochs WHERE team_id = ? AND user_id = ?), 0)"),
 	}
 }

@@ -386,3 +386,17 @@ func scanMembership(r row) (team.Membership, error) {
 func (r reader) MembershipsOfUser(ctx context.Context, userID string) ([]team.Membership, error) {
 	return list(ctx, r.db, scanMembership, "memberships of "+userID, r.q.membershipsOfUser, userID)
 }
+
+// AuditHead implements team.Reader: the head kept on the team record,
+// which trigger audit_events_move_head moves with every appended event.
+func (r reader) AuditHead(ctx context.Context, teamID string) (team.AuditHead, error) {
+	var (
+		seq  int64
+		head team.AuditHead
+	)
+	if err := r.db.QueryRowContext(ctx, r.q.auditHead, teamID).Scan(&seq, &head.Hash); err != nil {
+		return team.AuditHead{}, mapErr("audit head of team "+teamID, err)
+	}
+	head.Seq = uint64(seq)
+	return head, nil
+}

@@ -57,13 +57,19 @@ func userNamed(name string) team.User {
 // teamOf registers owner on the ENTERPRISE plan and creates a team.
 func (e *svcEnv) teamOf(owner team.User) team.Team {
 	e.t.Helper()
-	personal, err := e.svc.EnsurePersonalTeam(ctx, owner)
-	noErr(e.t, "EnsurePersonalTeam", err)
-	_, err = e.svc.ChangePlan(ctx, team.ChangePlanParams{ActorID: owner.ID, TeamID: personal.ID, Plan: billing.PlanEnterprise})
-	noErr(e.t, "ChangePlan", err)
+	e.subscribe(owner, billing.PlanEnterprise)
 	tm, err := e.svc.CreateTeam(ctx, team.CreateTeamParams{Owner: owner, Name: "Team of " + owner.Name})
 	noErr(e.t, "CreateTeam", err)
 	return tm
+}
+
+// subscribe puts u on plan, through u's personal team.
+func (e *svcEnv) subscribe(u team.User, plan billing.Plan) {
+	e.t.Helper()
+	personal, err := e.svc.EnsurePersonalTeam(ctx, u)
+	noErr(e.t, "EnsurePersonalTeam", err)
+	_, err = e.svc.ChangePlan(ctx, team.ChangePlanParams{ActorID: u.ID, TeamID: personal.ID, Plan: plan})
+	noErr(e.t, "ChangePlan", err)
 }
 
 func (e *svcEnv) join(tm team.Team, actorID string, u team.User, role string) {
@@ -119,7 +125,8 @@ func TestServiceConcurrentInvitesKeepSeatLimit(t *testing.T) {
 
 // Rules ROLE-1, OWN-1, MEM-2, MEM-3, SEC-3 on MySQL: concurrent
 // transfers, removals and leaves end with exactly one owner, who is the
-// team's OwnerID and a member.
+// team's OwnerID and a member. Every member is on the TEAM plan, so that
+// each may take the team over (OWN-5).
 func TestServiceConcurrentOwnershipChangesKeepOneOwner(t *testing.T) {
 	e := newSvcEnv(t)
 	owner := userNamed("owner")
@@ -128,6 +135,7 @@ func TestServiceConcurrentOwnershipChangesKeepOneOwner(t *testing.T) {
 	for i := range 6 {
 		u := userNamed(fmt.Sprint("m", i))
 		e.join(tm, owner.ID, u, rbac.RoleAdmin)
+		e.subscribe(u, billing.PlanTeam)
 		users = append(users, u)
 	}
 	var wg sync.WaitGroup

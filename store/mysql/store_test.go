@@ -150,7 +150,12 @@ func TestOverlongValueIsRefused(t *testing.T) {
 func TestAuditEventsRefuseUpdateAndDelete(t *testing.T) {
 	s := newStore(t)
 	e := audit.Event{ID: "e1", TeamID: "t1", Seq: 1, Time: time.Now(), ActorID: "u1", Action: "team.created", Target: "t1", Hash: "h1"}
-	mustTx(t, s, func(ctx context.Context, tx team.Tx) error { return tx.AppendAuditEvent(ctx, e) })
+	mustTx(t, s, func(ctx context.Context, tx team.Tx) error {
+		if err := tx.InsertTeam(ctx, aTeam("t1", "u1", team.Collaboration)); err != nil {
+			return err
+		}
+		return tx.AppendAuditEvent(ctx, e)
+	})
 	for _, stmt := range []string{"UPDATE §audit_events SET target = 'x'", "DELETE FROM §audit_events"} {
 		_, err := s.DB().ExecContext(ctx, q(s, stmt))
 		var myErr *gomysql.MySQLError

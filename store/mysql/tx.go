@@ -395,15 +395,36 @@ func (t *tx) InsertTopUp(ctx context.Context, tu billing.TopUp) error {
 		tu.ID, tu.AccountID, tu.TeamID, tu.ActorID, tu.Amount, ts(tu.Time), tu.IdempotencyKey)
 }
 
-// AppendAuditEvent implements team.Tx. Events are never updated or deleted
-// (triggers refuse both).
+// AppendAuditEvent implements team.Tx. The team must exist (the unit holds
+// its lock, so it cannot go before the insert); the insert moves the team's
+// audit head in its own statement (trigger audit_events_move_head, AUD-4).
+// Events are never updated or deleted (triggers refuse both).
 func (t *tx) AppendAuditEvent(ctx context.Context, e audit.Event) error {
 	if e.Seq > 1<<63-1 {
 		return fmt.Errorf("mysql: audit event seq %d out of range", e.Seq)
 	}
+	found, err := exists(ctx, t.db, "finding team "+e.TeamID+" of audit event "+e.ID, t.q.teamExists, e.TeamID)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return notFound("team " + e.TeamID + " of audit event " + e.ID)
+	}
 	return t.exec(ctx, "appending audit event "+e.ID+" (it or its seq in "+e.TeamID+" exists)", nil, "", nil,
 		t.q.appendAuditEvent, e.ID, e.TeamID, int64(e.Seq), ts(e.Time), e.ActorID, string(e.Action), e.Target,
 		encodeMap(e.Details), e.PrevHash, e.Hash)
+}
+
+// MemberEpochMark implements team.Tx from member_epochs, which triggers on
+// members keep (migration 0002).
+func (t *tx) MemberEpochMark(ctx context.Context, teamID, userID string) (uint64, error) {
+	var mark int64
+	err := t.db.QueryRowContext(ctx, t.q.memberEpochMark, teamID, userID).Scan(&mark)
+	t.noteRow(err)
+	if err != nil {
+		return 0, mapErr("epoch mark of "+userID+" in "+teamID, err)
+	}
+	return uint64(mark), nil
 }
 
 // User lifecycle (USER-2).
