@@ -71,7 +71,10 @@ const (
 		" AND (?3 = '' OR actor_id = ?3) AND (?4 IS NULL OR action IN (SELECT value FROM json_each(?4)))" +
 		" AND (?5 IS NULL OR time >= ?5) AND (?6 IS NULL OR time < ?6)" +
 		" ORDER BY seq LIMIT ?7"
-	qLastAuditEvent   = "SELECT " + auditCols + " FROM audit_events WHERE team_id = ?1 ORDER BY seq DESC LIMIT 1"
+	qLastAuditEvent = "SELECT " + auditCols + " FROM audit_events WHERE team_id = ?1 ORDER BY seq DESC LIMIT 1"
+	// The head and the marks are kept by triggers (migration 0003).
+	qAuditHead        = "SELECT audit_seq, audit_hash FROM teams WHERE id = ?1"
+	qMemberEpochMark  = "SELECT coalesce((SELECT epoch FROM member_epochs WHERE team_id = ?1 AND user_id = ?2), 0)"
 	qAppendAuditEvent = "INSERT INTO audit_events (" + auditCols + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" +
 		" ON CONFLICT DO NOTHING"
 )

@@ -378,6 +378,18 @@ func (r reader) AuditEvents(ctx context.Context, teamID string, f audit.Filter) 
 		teamID, after, f.ActorID, actions, nullTS(f.From), nullTS(f.To), limit)
 }
 
+// AuditHead implements team.Reader: the head kept on the team record by
+// the trigger audit_events_move_head (AUD-4).
+func (r reader) AuditHead(ctx context.Context, teamID string) (team.AuditHead, error) {
+	return one(ctx, r.db, func(rw row) (team.AuditHead, error) {
+		var seq int64
+		var h team.AuditHead
+		err := rw.Scan(&seq, &h.Hash)
+		h.Seq = uint64(seq)
+		return h, err
+	}, "audit head of team "+teamID, qAuditHead, teamID)
+}
+
 // LastAuditEvent implements team.Reader.
 func (r reader) LastAuditEvent(ctx context.Context, teamID string) (audit.Event, error) {
 	return one(ctx, r.db, scanEvent, "last audit event of "+teamID, qLastAuditEvent, teamID)

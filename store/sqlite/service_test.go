@@ -66,6 +66,16 @@ func (e *svcEnv) teamOf(owner team.User) team.Team {
 	return tm
 }
 
+// subscribe puts u, registered, on the TEAM plan, so that u may own a
+// collaboration team (TEAM-4, OWN-5).
+func (e *svcEnv) subscribe(u team.User) {
+	e.t.Helper()
+	personal, err := e.svc.EnsurePersonalTeam(ctx, u)
+	noErr(e.t, "EnsurePersonalTeam", err)
+	_, err = e.svc.ChangePlan(ctx, team.ChangePlanParams{ActorID: u.ID, TeamID: personal.ID, Plan: billing.PlanTeam})
+	noErr(e.t, "ChangePlan", err)
+}
+
 func (e *svcEnv) join(tm team.Team, actorID string, u team.User, role string) {
 	e.t.Helper()
 	_, err := e.svc.EnsurePersonalTeam(ctx, u)
@@ -128,6 +138,7 @@ func TestServiceConcurrentOwnershipChangesKeepOneOwner(t *testing.T) {
 	for i := range 6 {
 		u := userNamed(fmt.Sprint("m", i))
 		e.join(tm, owner.ID, u, rbac.RoleAdmin)
+		e.subscribe(u) // a new owner's plan must allow the team (OWN-5)
 		users = append(users, u)
 	}
 	var wg sync.WaitGroup

@@ -76,7 +76,13 @@ func TestConnectionSettings(t *testing.T) {
 func TestAuditEventsAppendOnly_AUD4(t *testing.T) {
 	s := newStore(t)
 	e := audit.Event{ID: "ev1", TeamID: "t1", Seq: 1, Time: time.Now(), ActorID: "u1", Action: "team.created", Target: "t1", Hash: "h1"}
-	noErr(t, "append", s.InTx(ctx, func(ctx context.Context, tx team.Tx) error { return tx.AppendAuditEvent(ctx, e) }))
+	tm := team.Team{ID: "t1", Kind: team.Collaboration, Name: "x", OwnerID: "u1", CreatedAt: e.Time, UpdatedAt: e.Time}
+	noErr(t, "append", s.InTx(ctx, func(ctx context.Context, tx team.Tx) error {
+		if err := tx.InsertTeam(ctx, tm); err != nil {
+			return err
+		}
+		return tx.AppendAuditEvent(ctx, e)
+	}))
 	for _, stmt := range []string{
 		"UPDATE audit_events SET target = 'forged' WHERE id = 'ev1'",
 		"UPDATE audit_events SET hash = 'h2'",

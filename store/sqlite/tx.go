@@ -267,7 +267,22 @@ func (t *tx) AppendAuditEvent(ctx context.Context, e audit.Event) error {
 	if e.Seq > math.MaxInt64 {
 		return fmt.Errorf("sqlite: audit event seq %d out of range", e.Seq)
 	}
+	// An event of a team that does not exist is refused; the trigger
+	// audit_events_move_head then moves the team's head (AUD-4).
+	if err := t.teamExists(ctx, "appending audit event", e.TeamID); err != nil {
+		return err
+	}
 	return t.exec(ctx, "appending audit event", conflict("audit event "+e.ID+" or seq in "+e.TeamID+" exists"),
 		qAppendAuditEvent, e.ID, e.TeamID, int64(e.Seq), ts(e.Time), e.ActorID, string(e.Action), e.Target,
 		encodeMap(e.Details), e.PrevHash, e.Hash)
+}
+
+// MemberEpochMark implements team.Tx: the mark the triggers on members keep
+// in member_epochs (ROLE-5), 0 when the pair never had a membership.
+func (t *tx) MemberEpochMark(ctx context.Context, teamID, userID string) (uint64, error) {
+	var epoch int64
+	if err := t.sql.QueryRowContext(ctx, qMemberEpochMark, teamID, userID).Scan(&epoch); err != nil {
+		return 0, mapErr("epoch mark of "+userID+" in team "+teamID, err)
+	}
+	return uint64(epoch), nil
 }
