@@ -445,6 +445,11 @@ func TestSettingsPageInBrowser(t *testing.T) {
 	s.requireText("#notice", "The invitation was cancelled.")
 	s.requireText("#invitations-title", "(0)")
 
+	// Bo's plan must allow owning the team (OWN-5): the host subscribes him,
+	// as a payment webhook would.
+	if _, err := svc.ChangePlan(bg, team.ChangePlanParams{ActorID: team.SystemActor, AccountUserID: "bo", Plan: billing.PlanTeam}); err != nil {
+		t.Fatal(err)
+	}
 	// A wrong confirmation is refused with the public message; then she
 	// transfers ownership to Bo, typing his email (OWN-1).
 	s.submit("transfer, wrong confirmation", chromedp.SetValue(chromedp.CSS("#new-owner"), "bo"),
