@@ -13,7 +13,9 @@ import (
 // SessionEpoch without a store query (RES-1, RES-3, ROLE-5, ROLE-8).
 //
 // Layout. A table of buckets of indexWays slots each; a key goes to one
-// bucket and a full bucket evicts round robin, so the index is bounded by
+// bucket. A full bucket makes the table grow (twice the buckets, entries
+// copied) until it reaches the size asked for; from then on a full bucket
+// evicts round robin, so the index is bounded by
 // its table and never grows a heap of small objects. A key is two 64-bit
 // hashes, of the team ID and of the user ID, under random per-index seeds
 // (hash/maphash): two memberships share a key only if both their team and
@@ -55,7 +57,6 @@ type indexBucket struct {
 type indexTable struct {
 	buckets []indexBucket
 	mask    uint64
-	fills   atomic.Int64 // entries written since the table was made
 }
 
 // memberIndex is the index; see the comment above.
@@ -107,11 +108,11 @@ func (ix *memberIndex) get(k indexKey) (v uint64, ok bool) {
 	if !ix.reporting.Load() {
 		return 0, false
 	}
-	t := ix.table.Load()
-	b := &t.buckets[k.spread()&t.mask]
 	for range 4 {
+		t := ix.table.Load()
+		b := &t.buckets[k.spread()&t.mask]
 		s := b.seq.Load()
-		if s&1 != 0 {
+		if s&1 != 0 { // a writer, or a table being copied by grow
 			runtime.Gosched()
 			continue
 		}
@@ -139,59 +140,101 @@ func (ix *memberIndex) put(k indexKey, gen, v uint64) {
 	if !ix.reporting.Load() {
 		return
 	}
-	t := ix.table.Load()
-	b := &t.buckets[k.spread()&t.mask]
-	s := lockBucket(b)
-	if ix.gens[k.stripe()].Load() == gen && ix.reporting.Load() {
-		slot := -1
-		for i := range indexWays {
-			if b.team[i].Load() == k.team && b.user[i].Load() == k.user {
-				slot = i
-				break
-			}
+	for {
+		t, b, s := ix.lock(k)
+		full := len(t.buckets) < ix.maxBuckets
+		stored := true
+		if ix.gens[k.stripe()].Load() == gen && ix.reporting.Load() {
+			stored = b.set(k, v, !full)
 		}
-		if slot < 0 {
-			for i := range indexWays {
-				if b.team[i].Load() == 0 {
-					slot = i
-					break
-				}
-			}
+		b.seq.Store(s + 2)
+		if stored {
+			return
 		}
-		if slot < 0 {
-			slot = int(b.next % indexWays)
-			b.next++
-		}
-		b.team[slot].Store(k.team)
-		b.user[slot].Store(k.user)
-		b.val[slot].Store(v)
-	}
-	b.seq.Store(s + 2)
-	if n := t.fills.Add(1); n == int64(len(t.buckets)*indexWays/2) && len(t.buckets) < ix.maxBuckets {
+		// The bucket is full and the table may grow: grow rather than evict.
 		ix.grow(t)
 	}
 }
 
-// lockBucket makes b's sequence odd, waiting for another writer, and
-// returns the even sequence it started from.
-func lockBucket(b *indexBucket) uint64 {
+// set stores v for k in b, which the caller holds. When b is full it evicts
+// the next slot round robin if evict is set, and otherwise stores nothing
+// and returns false.
+func (b *indexBucket) set(k indexKey, v uint64, evict bool) bool {
+	slot := -1
+	for i := range indexWays {
+		if b.team[i].Load() == k.team && b.user[i].Load() == k.user {
+			slot = i
+			break
+		}
+	}
+	if slot < 0 {
+		for i := range indexWays {
+			if b.team[i].Load() == 0 {
+				slot = i
+				break
+			}
+		}
+	}
+	if slot < 0 {
+		if !evict {
+			return false
+		}
+		slot = int(b.next % indexWays)
+		b.next++
+	}
+	b.team[slot].Store(k.team)
+	b.user[slot].Store(k.user)
+	b.val[slot].Store(v)
+	return true
+}
+
+// lock takes k's bucket in the current table, making its sequence odd, and
+// returns the table, the bucket and the even sequence it started from. A
+// bucket of a table that grow copied stays odd for good: lock then waits
+// for the new table.
+func (ix *memberIndex) lock(k indexKey) (*indexTable, *indexBucket, uint64) {
 	for {
+		t := ix.table.Load()
+		b := &t.buckets[k.spread()&t.mask]
 		s := b.seq.Load()
 		if s&1 == 0 && b.seq.CompareAndSwap(s, s+1) {
-			return s
+			return t, b, s
 		}
 		runtime.Gosched()
 	}
 }
 
-// grow replaces a table that filled up with an empty one twice its size
-// (the index refills from the store on demand).
+// grow replaces a table with a full bucket by one twice its size, up to
+// maxBuckets, holding the same entries. It takes every bucket of t for
+// good, so writers wait for the new table and readers retry (or read the
+// store) while it copies.
 func (ix *memberIndex) grow(t *indexTable) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	if ix.table.Load() == t {
-		ix.table.Store(newIndexTable(min(2*len(t.buckets), ix.maxBuckets)))
+	if ix.table.Load() != t {
+		return
 	}
+	nt := newIndexTable(min(2*len(t.buckets), ix.maxBuckets))
+	evict := len(nt.buckets) == ix.maxBuckets
+	for i := range t.buckets {
+		b := &t.buckets[i]
+		for {
+			s := b.seq.Load()
+			if s&1 == 0 && b.seq.CompareAndSwap(s, s+1) {
+				break
+			}
+			runtime.Gosched()
+		}
+		for j := range indexWays {
+			if team := b.team[j].Load(); team != 0 {
+				k := indexKey{team, b.user[j].Load()}
+				// A bucket of nt that overflows while not at the largest
+				// size drops the entry: it is a cache.
+				nt.buckets[k.spread()&nt.mask].set(k, b.val[j].Load(), evict)
+			}
+		}
+	}
+	ix.table.Store(nt)
 }
 
 // MemberChanged forgets (teamID, userID) (MemberWatcher).
@@ -201,9 +244,7 @@ func (ix *memberIndex) forget(k indexKey) {
 	// The generation first: a fill that read the store before this point
 	// finds it changed and drops its value.
 	ix.gens[k.stripe()].Add(1)
-	t := ix.table.Load()
-	b := &t.buckets[k.spread()&t.mask]
-	s := lockBucket(b)
+	_, b, s := ix.lock(k)
 	for i := range indexWays {
 		if b.team[i].Load() == k.team && b.user[i].Load() == k.user {
 			b.team[i].Store(0)
