@@ -12,3 +12,8 @@ import (
 func TestRunOnMemory(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) team.Store { return store.NewMemory() })
 }
+
+// TestRunChangeNotifierOnMemory: the memory store reports its commits.
+func TestRunChangeNotifierOnMemory(t *testing.T) {
+	storetest.RunChangeNotifier(t, func(t *testing.T) team.Store { return store.NewMemory() }, nil, 0)
+}
