@@ -41,6 +41,20 @@ const (
 	// personal team (whose billing account was closed) and teams whose
 	// invitations to the user's email were removed.
 	UserOffboarded Action = "user.offboarded"
+
+	// Invite links, domains and join requests (LINK, JOIN).
+
+	InviteLinkCreated   Action = "invite_link.created"
+	InviteLinkRevoked   Action = "invite_link.revoked"
+	InviteLinkJoined    Action = "invite_link.joined" // a user joined through a link; the target is the link's ID
+	DomainClaimed       Action = "domain.claimed"
+	DomainVerified      Action = "domain.verified"
+	DomainClaimRemoved  Action = "domain.removed"
+	JoinPolicyChanged   Action = "domain.join_policy_changed"
+	DomainJoined        Action = "domain.joined" // a user joined under JoinAutomatic; the target is the domain
+	JoinRequested       Action = "join_request.created"
+	JoinRequestApproved Action = "join_request.approved"
+	JoinRequestRejected Action = "join_request.rejected"
 )
 
 // libraryActions are the actions only the library itself records.
@@ -50,6 +64,9 @@ var libraryActions = []Action{
 	MemberRoleChanged, MemberRemoved, MemberLeft, OwnershipTransferred,
 	BillingTopUp, BillingPlanChanged, BillingStatusChanged,
 	UserUpdated, UserOffboarded,
+	InviteLinkCreated, InviteLinkRevoked, InviteLinkJoined,
+	DomainClaimed, DomainVerified, DomainClaimRemoved, JoinPolicyChanged, DomainJoined,
+	JoinRequested, JoinRequestApproved, JoinRequestRejected,
 }
 
 // LibraryActions returns the library's own actions, the constants above, in

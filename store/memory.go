@@ -334,6 +334,12 @@ type Snapshot struct {
 	Usage       []billing.UsageRecord
 	TopUps      []billing.TopUp
 	AuditEvents map[string][]audit.Event
+
+	// Invite links (by ID), domain claims (by TeamID then Domain) and join
+	// requests (by ID).
+	InviteLinks  []team.InviteLink
+	DomainClaims []team.DomainClaim
+	JoinRequests []team.JoinRequest
 }
 
 // Snapshot returns a copy of every committed record. It waits for a running
@@ -389,6 +395,7 @@ func (m *Memory) Snapshot() Snapshot {
 		}
 		snap.AuditEvents[id] = out
 	}
+	s.join.snapshot(&snap)
 	return snap
 }
 
@@ -427,6 +434,8 @@ type state struct {
 
 	audit    map[string][]audit.Event // team ID -> events in ascending Seq
 	auditIDs set
+
+	join joinState // invite links, domain claims, join requests (join.go)
 }
 
 func newState() state {
@@ -449,6 +458,7 @@ func newState() state {
 		topUps:        map[string]billing.TopUp{},
 		audit:         map[string][]audit.Event{},
 		auditIDs:      set{},
+		join:          newJoinState(),
 	}
 }
 

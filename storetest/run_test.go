@@ -17,3 +17,9 @@ func TestRunOnMemory(t *testing.T) {
 func TestRunChangeNotifierOnMemory(t *testing.T) {
 	storetest.RunChangeNotifier(t, func(t *testing.T) team.Store { return store.NewMemory() }, nil, 0)
 }
+
+// TestRunJoinOnMemory runs the LINK and JOIN scenarios on the reference
+// store.
+func TestRunJoinOnMemory(t *testing.T) {
+	storetest.RunJoin(t, func(t *testing.T) team.Store { return store.NewMemory() })
+}

@@ -28,6 +28,7 @@ type sweepFixture struct {
 	tm, anaPersonal, carlPersonal   team.Team
 	inv                             team.Invitation
 	token                           string
+	j                               joinSweep // links, domains and join requests (join_sweep_test.go)
 
 	appends atomic.Int64 // AppendAuditEvent calls seen by the fault hook
 	failAt  atomic.Int64 // fail the failAt-th append from now on; 0: never
@@ -45,7 +46,7 @@ func newSweepFixture(t *testing.T) *sweepFixture {
 		}
 		return nil
 	}))
-	f.env = newEnvOn(t, st)
+	f.env = newEnvOn(t, st, team.WithDomainVerifier(acceptingVerifier{}))
 	f.ana, f.bob, f.carl, f.dan, f.erin, f.fred = user("ana"), user("bob"), user("carl"), user("dan"), user("erin"), user("fred")
 	f.tm = f.teamOf(f.ana, "Sweep")
 	f.join(f.ana.ID, f.tm, f.bob, rbac.RoleAdmin)
@@ -63,6 +64,7 @@ func newSweepFixture(t *testing.T) *sweepFixture {
 	require.NoError(t, err)
 	f.carlPersonal, err = f.st.PersonalTeam(f.ctx, f.carl.ID)
 	require.NoError(t, err)
+	f.joinSetup(t)
 	f.clock.Advance(time.Minute)
 	return f
 }
@@ -101,7 +103,7 @@ var someResource = team.Resource{Type: "agent", ID: "agent-1", CreatorID: "user-
 // missing from it fails TestAuditSweep_AUD1, so no new method skips the
 // audit check.
 func sweepTable() map[string]sweepCase {
-	return map[string]sweepCase{
+	return withJoinSweepCases(map[string]sweepCase{
 		// ---- mutating: one event per affected team ----
 		"EnsurePersonalTeam": {
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
@@ -594,7 +596,7 @@ func sweepTable() map[string]sweepCase {
 			fail: []func(f *sweepFixture) error{
 				func(f *sweepFixture) error { return f.svc.VerifyAuditChain(f.ctx, "team-nobody") },
 			}},
-	}
+	})
 }
 
 // newAuditEvents returns the events of each team that after holds beyond

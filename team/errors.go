@@ -72,6 +72,39 @@ var (
 	ErrOwnsTeams = errors.New("teamkit: the user still owns collaboration teams")
 )
 
+// Errors of invite links, domain claims and join requests (LINK, JOIN).
+var (
+	// ErrLinkRevoked: the invite link was revoked by the team (LINK-3).
+	ErrLinkRevoked = errors.New("teamkit: invite link was revoked")
+	// ErrLinkExpired: the invite link is past its expiry (LINK-3).
+	ErrLinkExpired = errors.New("teamkit: invite link expired")
+	// ErrLinkUsedUp: the invite link has no uses left (LINK-3).
+	ErrLinkUsedUp = errors.New("teamkit: invite link has no uses left")
+	// ErrLinkAuthorityLost: the link's creator is no longer a member whose
+	// role could create it, so the link grants nothing (LINK-3, INV-8). A
+	// member with the authority creates a new link.
+	ErrLinkAuthorityLost = errors.New("teamkit: the invite link's creator no longer holds the authority it grants")
+	// ErrPublicEmailDomain: the domain is a public mail provider's and
+	// cannot be claimed (JOIN-1).
+	ErrPublicEmailDomain = errors.New("teamkit: public email domains cannot be claimed")
+	// ErrDomainClaimed: the domain is already claimed: verified by another
+	// team, or claimed by this team already (JOIN-1).
+	ErrDomainClaimed = errors.New("teamkit: the domain is already claimed")
+	// ErrDomainNotVerified: the DomainVerifier did not confirm the claim,
+	// or the service has none (JOIN-1). Publish the TXT record and retry.
+	ErrDomainNotVerified = errors.New("teamkit: the domain claim is not verified")
+	// ErrJoinNotAllowed: the team does not let the user join through their
+	// email domain: no verified claim to it, or its policy is off, or it
+	// asks for a join request instead (JOIN-2).
+	ErrJoinNotAllowed = errors.New("teamkit: the team does not accept joins from this email domain")
+	// ErrAlreadyRequested: the user has a pending join request to the team
+	// (JOIN-3).
+	ErrAlreadyRequested = errors.New("teamkit: a pending join request to this team already exists")
+	// ErrJoinRequestClosed: the join request was already approved or
+	// rejected (JOIN-3).
+	ErrJoinRequestClosed = errors.New("teamkit: the join request was already decided")
+)
+
 // Errors from the other packages, repeated here so one package lists every
 // refusal. They are the same values: errors.Is matches either name.
 var (

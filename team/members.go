@@ -16,10 +16,19 @@ func (s *Service) Members(ctx context.Context, actorID, teamID string) ([]Member
 	if err := checkIDs("actor_id", actorID, "team_id", teamID); err != nil {
 		return nil, err
 	}
-	if _, _, err := s.memberRole(ctx, s.store, actorID, teamID); err != nil {
+	// One read: the list answers whether actorID is a member too, so a
+	// change committed between two reads (a deletion, say) cannot make a
+	// member see an empty or foreign list.
+	members, err := s.store.Members(ctx, teamID)
+	if err != nil {
 		return nil, err
 	}
-	return s.store.Members(ctx, teamID)
+	for _, m := range members {
+		if m.UserID == actorID {
+			return members, nil
+		}
+	}
+	return nil, notMember(actorID, teamID)
 }
 
 // ChangeRoleParams are the arguments of ChangeRole (MEM-1).

@@ -51,6 +51,16 @@ var publicTable = []publicEntry{
 	{"ErrConfirmationMismatch", ErrConfirmationMismatch, "confirmation_mismatch", "The confirmation does not name the same new owner; confirm the same user."},
 	{"ErrResourcesRemain", ErrResourcesRemain, "resources_remain", "The team still holds resources; delete them before deleting the team."},
 	{"ErrOwnsTeams", ErrOwnsTeams, "owns_teams", "The user still owns collaboration teams; transfer or delete them first."},
+	{"ErrLinkRevoked", ErrLinkRevoked, "link_revoked", "This invite link was revoked by the team; ask the team for a new one."},
+	{"ErrLinkExpired", ErrLinkExpired, "link_expired", "This invite link has expired; ask the team for a new one."},
+	{"ErrLinkUsedUp", ErrLinkUsedUp, "link_used_up", "This invite link has no uses left; ask the team for a new one."},
+	{"ErrLinkAuthorityLost", ErrLinkAuthorityLost, "link_authority_lost", "The member who created this invite link can no longer grant its access; ask a team admin for a new link."},
+	{"ErrPublicEmailDomain", ErrPublicEmailDomain, "public_email_domain", "Public email domains cannot be claimed; claim a domain your organisation owns."},
+	{"ErrDomainClaimed", ErrDomainClaimed, "domain_claimed", "That domain is already claimed."},
+	{"ErrDomainNotVerified", ErrDomainNotVerified, "domain_not_verified", "The domain could not be verified; publish the TXT record shown with the claim and try again."},
+	{"ErrJoinNotAllowed", ErrJoinNotAllowed, "join_not_allowed", "This team does not accept joins from your email domain this way; ask a team admin for an invitation."},
+	{"ErrAlreadyRequested", ErrAlreadyRequested, "already_requested", "You already have a pending request to join this team."},
+	{"ErrJoinRequestClosed", ErrJoinRequestClosed, "join_request_closed", "This join request was already approved or rejected."},
 	{"ErrUnknownRole", ErrUnknownRole, "unknown_role", "That role does not exist; choose one of the team's roles."},
 	{"ErrSubscriptionRequired", ErrSubscriptionRequired, "subscription_required", "Owning a collaboration team needs a subscription that allows it; the future owner subscribes first."},
 	{"ErrTeamLimit", ErrTeamLimit, "team_limit", "The future owner already owns as many collaboration teams as their subscription allows; upgrade it, or delete or transfer a team first."},
@@ -126,6 +136,16 @@ func PublicMessage(err error) string {
 //	confirmation_mismatch  ErrConfirmationMismatch
 //	resources_remain       ErrResourcesRemain (*ResourcesRemainError)
 //	owns_teams             ErrOwnsTeams (*OwnsTeamsError)
+//	link_revoked           ErrLinkRevoked
+//	link_expired           ErrLinkExpired
+//	link_used_up           ErrLinkUsedUp
+//	link_authority_lost    ErrLinkAuthorityLost
+//	public_email_domain    ErrPublicEmailDomain
+//	domain_claimed         ErrDomainClaimed
+//	domain_not_verified    ErrDomainNotVerified
+//	join_not_allowed       ErrJoinNotAllowed
+//	already_requested      ErrAlreadyRequested
+//	join_request_closed    ErrJoinRequestClosed
 //	unknown_role           ErrUnknownRole
 //	subscription_required  ErrSubscriptionRequired
 //	team_limit             ErrTeamLimit

@@ -52,6 +52,10 @@ type Service struct {
 	denied    [][rbac.Delete + 1]error
 	cacheSize int // memberships; 0 turns the index off
 	index     *memberIndex
+
+	// Domain claims (JOIN-1).
+	domainVerifier DomainVerifier
+	publicDomains  map[string]bool // nil: DefaultPublicEmailDomains
 }
 
 // Option configures a Service.

@@ -201,3 +201,80 @@ type Batcher interface {
 	// shared commit, it gets the commit's outcome instead.
 	InBatch(ctx context.Context, key string, fn func(ctx context.Context, tx Tx) error) error
 }
+
+// ---- Invite links, domain claims and join requests (LINK, JOIN): an
+// optional part of the contract, so stores written before it keep working.
+
+// JoinStore is an optional interface of a Store that keeps invite links,
+// domain claims and join requests (LINK, JOIN). It is separate from Store
+// so that a store without these features still serves everything else: the
+// Service finds it by type assertion, and its link, domain and join-request
+// methods fail with an error (code "internal") saying the store lacks it.
+// A JoinStore's InTx hands fn a Tx that also implements JoinTx.
+//
+// store.Memory and store/postgres implement it; storetest.Run checks it
+// when the store has it.
+type JoinStore interface {
+	Store
+	JoinReader
+}
+
+// JoinReader holds the queries of JoinStore. Reads of one record return an
+// error matching ErrNotFound when there is none; lists return an empty
+// slice.
+type JoinReader interface {
+	// InviteLink returns the link with the given ID.
+	InviteLink(ctx context.Context, linkID string) (InviteLink, error)
+	// InviteLinkByTokenHash returns the link whose TokenHash is hash.
+	InviteLinkByTokenHash(ctx context.Context, hash string) (InviteLink, error)
+	// InviteLinks returns the links of teamID, by CreatedAt then ID.
+	InviteLinks(ctx context.Context, teamID string) ([]InviteLink, error)
+
+	// DomainClaim returns teamID's claim to domain.
+	DomainClaim(ctx context.Context, teamID, domain string) (DomainClaim, error)
+	// DomainClaims returns the claims of teamID, by Domain.
+	DomainClaims(ctx context.Context, teamID string) ([]DomainClaim, error)
+	// VerifiedDomainClaim returns the verified claim to domain, whichever
+	// team holds it.
+	VerifiedDomainClaim(ctx context.Context, domain string) (DomainClaim, error)
+
+	// JoinRequest returns the join request with the given ID.
+	JoinRequest(ctx context.Context, requestID string) (JoinRequest, error)
+	// JoinRequests returns the join requests of teamID with the given
+	// status (all when ""), by CreatedAt then ID.
+	JoinRequests(ctx context.Context, teamID string, status JoinRequestStatus) ([]JoinRequest, error)
+	// PendingJoinRequest returns userID's pending request to teamID.
+	PendingJoinRequest(ctx context.Context, teamID, userID string) (JoinRequest, error)
+}
+
+// JoinTx is the Tx of a JoinStore: its reads see the unit's own writes.
+// Every write is to a team's records (the record's TeamID) and needs that
+// team locked first, as Tx says. Inserts return an error matching
+// ErrConflict when a uniqueness rule would break; updates and deletes one
+// matching ErrNotFound when the record does not exist.
+type JoinTx interface {
+	Tx
+	JoinReader
+
+	// InsertInviteLink stores a link. Unique: ID; TokenHash.
+	InsertInviteLink(ctx context.Context, l InviteLink) error
+	// UpdateInviteLink replaces the link with the same ID (TeamID and
+	// TokenHash do not change).
+	UpdateInviteLink(ctx context.Context, l InviteLink) error
+
+	// InsertDomainClaim stores a claim. Unique: (TeamID, Domain); Domain
+	// among claims with a non-zero VerifiedAt.
+	InsertDomainClaim(ctx context.Context, c DomainClaim) error
+	// UpdateDomainClaim replaces the claim with the same (TeamID, Domain);
+	// the uniqueness rules of InsertDomainClaim hold (ErrConflict).
+	UpdateDomainClaim(ctx context.Context, c DomainClaim) error
+	// DeleteDomainClaim removes teamID's claim to domain.
+	DeleteDomainClaim(ctx context.Context, teamID, domain string) error
+
+	// InsertJoinRequest stores a request. Unique: ID; one request with
+	// status Pending per (TeamID, UserID).
+	InsertJoinRequest(ctx context.Context, r JoinRequest) error
+	// UpdateJoinRequest replaces the request with the same ID; the
+	// uniqueness rules of InsertJoinRequest hold (ErrConflict).
+	UpdateJoinRequest(ctx context.Context, r JoinRequest) error
+}

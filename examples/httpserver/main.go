@@ -1,152 +1,150 @@
-// Command httpserver serves teamkit as a small JSON API on the in-memory
-// store: teams, invitations, members, ownership, usage, billing and the audit
-// log, with the standard library's ServeMux patterns, one function that
-// maps the service's errors to HTTP statuses, and a demonstration session
-// that carries the session epochs of ROLE-5.
+// Command httpserver serves teamkit's HTTP API (package teamhttp) and its
+// Team Settings page (/settings/, UI-1) on the in-memory store, with a
+// demonstration sign-in whose sessions carry the session epochs of ROLE-5.
 //
-// The session endpoint trusts the user ID and email it is given: it stands
-// in for the host's real sign-in. Invitation links are "emailed" to the
-// server log.
+// DEMO ONLY: POST /session trusts the user ID and email it is given. It
+// stands in for the host's real sign-in (passwords, OAuth, magic links).
+// In a browser, sign in at /signin: the token then travels in a cookie.
 //
-// Try it (jq extracts the fields):
-//
-//	go run ./examples/httpserver &
-//	H=localhost:8080
-//	ANA=$(curl -s -X POST $H/session -d '{"user_id":"ana","email":"ana@example.com"}')
-//	TA="Authorization: Bearer $(echo $ANA | jq -r .token)"; P=$(echo $ANA | jq -r .personal_team_id)
-//	curl -s -X PUT  $H/teams/$P/billing/plan  -H "$TA" -d '{"plan":"TEAM"}'
-//	curl -s -X POST $H/teams/$P/billing/topup -H "$TA" -d '{"amount":1000}'
-//	T=$(curl -s -X POST $H/teams -H "$TA" -d '{"name":"Acme"}' | jq -r .id)
-//	curl -s -X POST $H/teams/$T/invitations -H "$TA" -d '{"email":"bo@example.com","role":"admin"}'
-//	# the server log shows bo's link token:
-//	TB="Authorization: Bearer $(curl -s -X POST $H/session -d '{"user_id":"bo","email":"bo@example.com"}' | jq -r .token)"
-//	curl -s -X POST $H/invitations/accept -H "$TB" -d '{"token":"<token from the log>"}'
-//	curl -s $H/teams/$T/members -H "$TB"
-//	curl -s -X POST $H/teams/$T/usage -H "$TB" -d '{"amount":25,"idempotency_key":"run-1","metadata":{"agent":"a1"}}'
-//	curl -s "$H/teams/$T/usage" -H "$TA"
-//	curl -s "$H/teams/$T/audit?limit=2" -H "$TA"
-//	curl -s -X PATCH $H/teams/$T/members/bo -H "$TA" -d '{"role":"member"}'
-//	curl -s $H/teams/$T/members -H "$TB"   # 401: session expired: sign in again
+// README.md walks through both, with curl and in a browser. The whole API
+// is described at GET /openapi.json.
 package main
 
 import (
-	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"flag"
 	"log"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
+	"strings"
 	"time"
 
 	"github.com/teamkit/teamkit/store"
 	"github.com/teamkit/teamkit/team"
+	"github.com/teamkit/teamkit/teamhttp"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	flag.Parse()
-	logger := log.New(os.Stderr, "httpserver: ", log.LstdFlags)
-	if err := serve(*addr, logger); err != nil {
-		logger.Fatal(err)
-	}
-}
-
-// serve runs the API on addr until the process is interrupted or terminated.
-func serve(addr string, logger *log.Logger) error {
-	key := make([]byte, 32) // a new session key on every start: old tokens die with the process
-	if _, err := rand.Read(key); err != nil {
-		return err
-	}
-	a, err := newApp(key, logger, logMailer{logger})
+	h, err := newServer()
 	if err != nil {
-		return err
+		log.Fatal(err)
 	}
-	srv := &http.Server{
-		Addr:              addr,
-		Handler:           a.routes(),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      10 * time.Second,
-		IdleTimeout:       time.Minute,
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdown)
-	}()
-	logger.Printf("listening on http://%s; try: curl -s -X POST http://%s/session -d '{\"user_id\":\"ana\",\"email\":\"ana@example.com\"}' (more in the comment at the top of examples/httpserver/main.go)", addr, addr)
-	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	srv := &http.Server{Addr: *addr, Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
+	log.Printf("listening on http://%s: sign in at /signin, or try the curl lines of README.md", *addr)
+	log.Fatal(srv.ListenAndServe())
 }
 
-// app holds the service and what the HTTP layer needs around it.
-type app struct {
-	svc *team.Service
-	key []byte // HMAC-SHA256 key of session tokens
-	log *log.Logger
-	now func() time.Time
-}
-
-// newApp returns the API over a new in-memory store. opts go to team.New
-// after the app's own (the notifier).
-func newApp(key []byte, logger *log.Logger, mailer team.Notifier, opts ...team.Option) (*app, error) {
-	svc, err := team.New(store.NewMemory(), append([]team.Option{team.WithNotifier(mailer)}, opts...)...)
+// newServer returns the demo's handler: the sign-in, the settings page under /settings/ and,
+// everywhere else, teamhttp's API, sharing a rate limiter, with a session key that dies with the process.
+func newServer(opts ...team.Option) (http.Handler, error) {
+	svc, err := team.New(store.NewMemory(), opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &app{svc: svc, key: key, log: logger, now: time.Now}, nil
-}
-
-// routes returns the API's handler. Every route but POST /session needs a
-// session; the routes under /teams/{teamID} also check its epoch.
-func (a *app) routes() http.Handler {
+	d := &demo{svc: svc, key: make([]byte, 32)}
+	_, _ = rand.Read(d.key)
+	o := []teamhttp.Option{teamhttp.WithAuthenticate(d.authenticate), teamhttp.WithSessionEpoch(d.epoch),
+		teamhttp.WithLimiter(teamhttp.NewMemoryLimiter(teamhttp.MemoryLimiterConfig{}))}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /session", a.createSession)
-
-	mux.Handle("POST /teams", a.signedIn(a.createTeam))
-	mux.Handle("GET /teams", a.signedIn(a.listTeams))
-	mux.Handle("GET /teams/{teamID}", a.inTeam(a.getTeam))
-	mux.Handle("PATCH /teams/{teamID}", a.inTeam(a.updateTeam))
-	mux.Handle("DELETE /teams/{teamID}", a.inTeam(a.deleteTeam))
-
-	mux.Handle("GET /teams/{teamID}/invitations", a.inTeam(a.listInvitations))
-	mux.Handle("POST /teams/{teamID}/invitations", a.inTeam(a.invite))
-	mux.Handle("POST /teams/{teamID}/invitations/{invitationID}/resend", a.inTeam(a.resendInvitation))
-	mux.Handle("DELETE /teams/{teamID}/invitations/{invitationID}", a.inTeam(a.cancelInvitation))
-	mux.Handle("GET /invitations", a.signedIn(a.myInvitations))
-	mux.Handle("POST /invitations/accept", a.signedIn(a.acceptInvitation))
-	mux.Handle("POST /invitations/{invitationID}/decline", a.signedIn(a.declineInvitation))
-
-	mux.Handle("GET /teams/{teamID}/members", a.inTeam(a.listMembers))
-	mux.Handle("PATCH /teams/{teamID}/members/{userID}", a.inTeam(a.changeRole))
-	mux.Handle("DELETE /teams/{teamID}/members/{userID}", a.inTeam(a.removeMember))
-	mux.Handle("POST /teams/{teamID}/leave", a.inTeam(a.leave))
-	mux.Handle("POST /teams/{teamID}/transfer", a.inTeam(a.transfer))
-
-	mux.Handle("POST /teams/{teamID}/usage", a.inTeam(a.recordUsage))
-	mux.Handle("GET /teams/{teamID}/usage", a.inTeam(a.usageSummary))
-	mux.Handle("GET /teams/{teamID}/billing", a.inTeam(a.billingAccount))
-	mux.Handle("POST /teams/{teamID}/billing/topup", a.inTeam(a.topUp))
-	mux.Handle("PUT /teams/{teamID}/billing/plan", a.inTeam(a.changePlan))
-
-	mux.Handle("GET /teams/{teamID}/audit", a.inTeam(a.auditLog))
-	return mux
+	mux.HandleFunc("POST /session", d.signIn)
+	mux.HandleFunc("GET /signin", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(signInForm)) })
+	mux.Handle("/settings/", http.StripPrefix("/settings", teamhttp.NewSettingsPage(svc, o...)))
+	mux.Handle("/", teamhttp.New(svc, o...))
+	return http.NewCrossOriginProtection().Handler(mux), nil // the sign-in form's posts too
 }
 
-// logMailer is the demo's Notifier: it "emails" invitation links to the
-// server log. A real host sends them by email and never logs tokens.
-type logMailer struct{ log *log.Logger }
+const signInForm = `<!doctype html><title>Demo sign-in</title><form method="post" action="/session"><label>User ID <input name="user_id" required></label>
+<label>Email <input name="email" type="email" required></label> <label>Name <input name="name"></label> <button>Sign in (DEMO: no password)</button></form>`
 
-func (m logMailer) NotifyInvitation(_ context.Context, msg team.InvitationMessage) error {
-	m.log.Printf("mail to %s: join %q as %s: POST /invitations/accept {\"token\":%q}",
-		msg.Invitation.Email, msg.TeamName, msg.Invitation.Role, msg.Token)
-	return nil
+type demo struct {
+	svc *team.Service
+	key []byte // HMAC-SHA256 key of the session tokens
+}
+
+// session is what a demo token carries: the user, the session epoch of each
+// team at sign-in (ROLE-5) and the expiry.
+type session struct {
+	User    team.User         `json:"user"`
+	Epochs  map[string]uint64 `json:"epochs"`
+	Expires int64             `json:"exp"`
+}
+
+// signIn is the DEMO sign-in stand-in: POST /session {user_id, email, name}
+// registers the user (their personal team) and returns a signed token with
+// the epochs of every team they belong to; the form of /signin gets it as a
+// cookie and goes on to the settings page.
+func (d *demo) signIn(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		UserID string `json:"user_id"`
+		Email  string `json:"email"`
+		Name   string `json:"name"`
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 4096)
+	form := r.Header.Get("Content-Type") == "application/x-www-form-urlencoded"
+	if form {
+		req.UserID, req.Email, req.Name = r.PostFormValue("user_id"), r.PostFormValue("email"), r.PostFormValue("name")
+	} else if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		http.Error(w, "send {\"user_id\":…,\"email\":…}", http.StatusBadRequest)
+		return
+	}
+	email, err := team.NormalizeEmail(req.Email) // as the service stores it, so invitations match
+	u := team.User{ID: req.UserID, Email: email, Name: req.Name}
+	personal, err2 := d.svc.EnsurePersonalTeam(r.Context(), u)
+	ms, err3 := d.svc.Memberships(r.Context(), u.ID)
+	if err = errors.Join(err, err2, err3); err != nil {
+		http.Error(w, team.PublicMessage(err), http.StatusBadRequest)
+		return
+	}
+	s := session{User: u, Epochs: map[string]uint64{}, Expires: time.Now().Add(12 * time.Hour).Unix()}
+	for _, m := range ms {
+		s.Epochs[m.Team.ID] = m.Member.Epoch
+	}
+	payload, _ := json.Marshal(s)
+	p := base64.RawURLEncoding.EncodeToString(payload)
+	if form {
+		http.SetCookie(w, &http.Cookie{Name: "session", Value: p + "." + d.mac(p), Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		http.Redirect(w, r, "/settings/", http.StatusSeeOther)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"token": p + "." + d.mac(p), "user_id": u.ID, "personal_team_id": personal.ID})
+}
+
+// authenticate is teamhttp's Authenticate: a valid, unexpired bearer token.
+func (d *demo) authenticate(r *http.Request) (team.User, error) {
+	s, err := d.session(r)
+	return s.User, err
+}
+
+// epoch is teamhttp's WithSessionEpoch: the epoch the token stamped for teamID.
+func (d *demo) epoch(r *http.Request, teamID string) (uint64, bool) {
+	s, err := d.session(r)
+	e, ok := s.Epochs[teamID]
+	return e, err == nil && ok
+}
+
+func (d *demo) session(r *http.Request) (session, error) {
+	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if c, err := r.Cookie("session"); token == "" && err == nil {
+		token = c.Value
+	}
+	p, sig, _ := strings.Cut(token, ".")
+	var s session
+	payload, err := base64.RawURLEncoding.DecodeString(p)
+	if err != nil || !hmac.Equal([]byte(sig), []byte(d.mac(p))) || json.Unmarshal(payload, &s) != nil || time.Now().Unix() >= s.Expires {
+		return session{}, errors.New("invalid or expired session token: POST /session again")
+	}
+	return s, nil
+}
+
+func (d *demo) mac(s string) string {
+	h := hmac.New(sha256.New, d.key)
+	h.Write([]byte(s))
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
 }

@@ -38,3 +38,11 @@ func TestBatcherConformance(t *testing.T) {
 	testPool(t)
 	storetest.RunBatcher(t, func(t *testing.T) storetest.BatchingStore { return newStore(t) })
 }
+
+// TestJoinScenarios runs the LINK and JOIN scenarios of the service
+// (LINK-1..4, JOIN-1..3, including the concurrency cases) on PostgreSQL,
+// one fresh schema per scenario.
+func TestJoinScenarios(t *testing.T) {
+	testPool(t)
+	storetest.RunJoin(t, func(t *testing.T) team.Store { return newStore(t) })
+}

@@ -33,11 +33,15 @@ type queries struct {
 
 	// User lifecycle (ROLE-8, USER-2).
 	membershipsOfUser, deleteInvitationsByEmail string
+
+	// Invite links, domain claims, join requests (join.go).
+	join joinQueries
 }
 
 func buildQueries(schema string) queries {
 	t := func(s string) string { return strings.ReplaceAll(s, "§", schema+".") }
 	return queries{
+		join:          buildJoinQueries(t),
 		team:          t("SELECT " + teamCols + " FROM §teams WHERE id = $1"),
 		teamForUpdate: t("SELECT " + teamCols + " FROM §teams WHERE id = $1 FOR UPDATE"),
 		personalTeam:  t("SELECT " + teamCols + " FROM §teams WHERE owner_id = $1 AND kind = 'personal'"),
