@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"maps"
 	"slices"
 	"sort"
@@ -352,7 +353,7 @@ func (m *Memory) Snapshot() Snapshot {
 		Members:     make([]team.Member, 0, len(s.members)),
 		Invitations: make([]team.Invitation, 0, len(s.invitations)),
 		Accounts:    make([]billing.Account, 0, len(s.accounts)),
-		Usage:       make([]billing.UsageRecord, 0, len(s.usageIDs)),
+		Usage:       make([]billing.UsageRecord, 0, s.usageIDs.len()),
 		TopUps:      make([]billing.TopUp, 0, len(s.topUps)),
 		AuditEvents: make(map[string][]audit.Event, len(s.audit)),
 	}
@@ -425,8 +426,9 @@ type state struct {
 	accounts      map[string]billing.Account // by ID
 	accountByUser map[string]string          // user ID -> account ID
 
-	usageIDs    set                  // IDs of the usage records
+	usageIDs    usageIndex           // by ID
 	usageByTeam map[string]*usageLog // team ID -> its usage
+	usageSlots  usageArena           // holds the records usageLogs point to
 
 	topUps map[string]billing.TopUp
 
@@ -451,7 +453,7 @@ func newState() state {
 		pending:       map[pendingKey]string{},
 		accounts:      map[string]billing.Account{},
 		accountByUser: map[string]string{},
-		usageIDs:      set{},
+		usageIDs:      newUsageIndex(maphash.MakeSeed(), usageID),
 		usageByTeam:   map[string]*usageLog{},
 		topUps:        map[string]billing.TopUp{},
 		audit:         map[string][]audit.Event{},
@@ -604,7 +606,7 @@ func (s *state) account(userID string) (billing.Account, error) {
 func (s *state) usageByKey(teamID, key string) (billing.UsageRecord, error) {
 	var r *billing.UsageRecord
 	if l := s.usageByTeam[teamID]; l != nil {
-		r = l.byKey[key]
+		r = l.byKey.get(key)
 	}
 	if r == nil {
 		return billing.UsageRecord{}, errUsageNotFound
@@ -616,7 +618,92 @@ func (s *state) usageByKey(teamID, key string) (billing.UsageRecord, error) {
 // insertion, and by idempotency key.
 type usageLog struct {
 	recs  []*billing.UsageRecord
-	byKey map[string]*billing.UsageRecord
+	byKey usageIndex
+}
+
+func usageID(r *billing.UsageRecord) string  { return r.ID }
+func usageKey(r *billing.UsageRecord) string { return r.IdempotencyKey }
+
+// usageIndex maps a string of each record (as key says) to the record.
+// The ledger only grows, to millions of records: a map keyed by the
+// strings would reread every key, scattered in memory, each time it grows.
+// So records are found by a 64-bit hash of their key instead, and the rare
+// key whose hash another key holds already goes to spill.
+type usageIndex struct {
+	seed   maphash.Seed
+	key    func(*billing.UsageRecord) string
+	byHash map[uint64]*billing.UsageRecord
+	spill  map[string]*billing.UsageRecord
+}
+
+func newUsageIndex(seed maphash.Seed, key func(*billing.UsageRecord) string) usageIndex {
+	return usageIndex{seed: seed, key: key, byHash: map[uint64]*billing.UsageRecord{}}
+}
+
+func (x *usageIndex) len() int { return len(x.byHash) + len(x.spill) }
+
+// get returns the record with key k, or nil.
+func (x *usageIndex) get(k string) *billing.UsageRecord {
+	if r := x.byHash[maphash.String(x.seed, k)]; r != nil && x.key(r) == k {
+		return r
+	}
+	return x.spill[k] // nil map: nil
+}
+
+// add indexes r under its key unless a record holds it already; it reports
+// whether it did.
+func (x *usageIndex) add(r *billing.UsageRecord) bool {
+	k := x.key(r)
+	h := maphash.String(x.seed, k)
+	other := x.byHash[h]
+	if other == nil {
+		x.byHash[h] = r
+		return true
+	}
+	if x.key(other) == k || x.spill[k] != nil {
+		return false
+	}
+	if x.spill == nil {
+		x.spill = map[string]*billing.UsageRecord{}
+	}
+	x.spill[k] = r
+	return true
+}
+
+// remove unindexes r, which add indexed.
+func (x *usageIndex) remove(r *billing.UsageRecord) {
+	h := maphash.String(x.seed, x.key(r))
+	if x.byHash[h] == r {
+		delete(x.byHash, h)
+	} else {
+		delete(x.spill, x.key(r))
+	}
+}
+
+// usageArena allocates usage records in chunks: records are never deleted
+// but by a rollback, which frees the latest first. Pointers to them stay
+// valid, so the indexes hold pointers, not copies.
+type usageArena struct {
+	chunks []*[usageChunk]billing.UsageRecord
+	n      int // records held
+}
+
+const usageChunk = 128
+
+// alloc returns a fresh zero slot.
+func (a *usageArena) alloc() *billing.UsageRecord {
+	c, i := a.n/usageChunk, a.n%usageChunk
+	if c == len(a.chunks) {
+		a.chunks = append(a.chunks, new([usageChunk]billing.UsageRecord))
+	}
+	a.n++
+	return &a.chunks[c][i]
+}
+
+// free zeroes and releases the slot alloc returned last.
+func (a *usageArena) free() {
+	a.n--
+	a.chunks[a.n/usageChunk][a.n%usageChunk] = billing.UsageRecord{}
 }
 
 // usageAfter returns the index of the first record of rs with Time after t.

@@ -153,13 +153,14 @@ func (t *memTx) rollback() {
 		case undoUsage:
 			l := s.usageByTeam[u.key]
 			r := l.recs[u.n]
-			delete(s.usageIDs, r.ID)
-			delete(l.byKey, r.IdempotencyKey)
+			s.usageIDs.remove(r)
+			l.byKey.remove(r)
 			if len(l.recs) == 1 {
 				delete(s.usageByTeam, u.key)
 			} else {
 				l.recs = slices.Delete(l.recs, u.n, u.n+1)
 			}
+			s.usageSlots.free() // r: the latest record, its inserts being undone last first
 		}
 	}
 	t.undo.reset()
@@ -686,21 +687,21 @@ func (t *memTx) InsertUsage(ctx context.Context, r billing.UsageRecord) error {
 	}
 	s := t.s
 	l := s.usageByTeam[r.TeamID]
-	if l != nil && l.byKey[r.IdempotencyKey] != nil {
+	if l != nil && l.byKey.get(r.IdempotencyKey) != nil {
 		return conflict("team %q already has a usage record with idempotency key %q", r.TeamID, r.IdempotencyKey)
 	}
-	if _, ok := s.usageIDs[r.ID]; ok {
+	p := s.usageSlots.alloc()
+	*p = r
+	if !s.usageIDs.add(p) {
+		s.usageSlots.free()
 		return conflict("usage record %q already exists", r.ID)
 	}
-	p := new(billing.UsageRecord)
-	*p = r
 	p.Metadata = maps.Clone(r.Metadata) // nil stays nil, without allocating
 	if l == nil {
-		l = &usageLog{byKey: map[string]*billing.UsageRecord{}}
+		l = &usageLog{byKey: newUsageIndex(s.usageIDs.seed, usageKey)}
 		s.usageByTeam[r.TeamID] = l
 	}
-	s.usageIDs[r.ID] = struct{}{}
-	l.byKey[r.IdempotencyKey] = p
+	l.byKey.add(p)
 	i := len(l.recs)
 	if i > 0 && r.Time.Before(l.recs[i-1].Time) {
 		i = usageAfter(l.recs, r.Time) // after records of the same time: stable
