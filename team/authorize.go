@@ -17,9 +17,10 @@ import (
 // Authorize answers from the service's membership index when it can (see
 // WithMembershipCache: what it guarantees about changes) and otherwise
 // reads the committed membership from the store, without a unit of work.
-// It does not allocate on any outcome: its refusals are built once, when
-// the service is made, and name the role and action but not the IDs (the
-// caller has them, for its logs).
+// It does not allocate on any outcome when the index answers (or the
+// store's Member does not allocate, as store.Memory's): its refusals are
+// built once, when the service is made, and name the role and action but
+// not the IDs (the caller has them, for its logs).
 //
 // Errors match ErrInvalidInput (empty or over-long IDs, unknown action),
 // ErrNotMember or ErrPermissionDenied.
