@@ -15,13 +15,15 @@ import (
 // Layout. A table of buckets of indexWays slots each; a key goes to one
 // bucket. A full bucket makes the table grow (twice the buckets, entries
 // copied) until it reaches the size asked for; from then on a full bucket
-// evicts round robin, so the index is bounded by
-// its table and never grows a heap of small objects. A key is two 64-bit
-// hashes, of the team ID and of the user ID, under random per-index seeds
-// (hash/maphash): two memberships share a key only if both their team and
-// their user hashes collide, which the seeds put out of an attacker's
-// reach and chance puts at about one in 2^63 per pair of teams. A slot is
-// three words (the two hashes and the value: role and epoch), 24 bytes.
+// evicts round robin, so the index is bounded by its table and never grows
+// a heap of small objects. A key is two 64-bit hashes, of the team ID and
+// of the user ID, under random per-index seeds (hash/maphash): two
+// different (team, user) pairs share a key only if their user hashes
+// collide and their team hashes collide too (or the team is the same),
+// about one chance in 2^64 per pair of pairs, and the seeds keep it out of
+// an attacker's hands. A slot is three words (the two hashes and the
+// value: role and epoch), 24 bytes; with the table's slack about 52 bytes
+// per membership held (TestRES1_IndexMemoryPerMembership).
 //
 // Concurrency. Readers take no lock: each bucket has a sequence number,
 // odd while a writer changes the bucket, and a reader retries when it
