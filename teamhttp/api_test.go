@@ -28,6 +28,26 @@ func runStory(t *testing.T) teamhttptest.Result {
 	return teamhttptest.RunSeedStory(t, store.NewMemory())
 }
 
+// runJoinStory runs the join story on a new memory store.
+func runJoinStory(t *testing.T) teamhttptest.Result {
+	t.Helper()
+	return teamhttptest.RunJoinStory(t, store.NewMemory())
+}
+
+// Rules HTTP-1, LINK-1..3 and JOIN-1..3: invite links (create, join, use
+// up, list, revoke), domain claims (claim, verify through the host's
+// DomainVerifier, policy, remove) and join requests (request, approve,
+// reject, automatic join) end to end over a loopback listener.
+func TestHTTP1LINK1to3JOIN1to3JoinStoryMemory(t *testing.T) {
+	res := runJoinStory(t)
+	require.Greater(t, len(res.Exchanges), 60)
+	require.Len(t, res.Tokens, 2)
+	require.Len(t, res.Secrets, 1)
+	for _, ex := range res.Exchanges {
+		require.NotContains(t, string(ex.Body), "no such route", "%s %s hit no route", ex.Method, ex.Path)
+	}
+}
+
 // Rule HTTP-1: the whole seed story over a loopback listener, the handler
 // mounted under a prefix with http.StripPrefix.
 func TestHTTP1SeedStoryMemory(t *testing.T) {
@@ -72,26 +92,64 @@ func TestHTTP3RoutesMatchOpenAPI(t *testing.T) {
 	require.Equal(t, "3.1.0", served2["openapi"])
 }
 
-// Rule HTTP-3: every response of the seed story and of the hygiene cases
-// matches the document's schema for its route and status.
+// Rules HTTP-3, LINK-1..3 and JOIN-1..3: every response of the seed story,
+// the join story and the hygiene cases matches the document's schema for
+// its route and status, and every route of links, domains and join requests
+// was checked with a success response.
 func TestHTTP3ResponsesMatchOpenAPI(t *testing.T) {
 	v := newValidator(t)
-	exchanges := append(runStory(t).Exchanges, hygieneExchanges(t)...)
+	exchanges := append(runStory(t).Exchanges, runJoinStory(t).Exchanges...)
+	exchanges = append(exchanges, hygieneExchanges(t)...)
 	checked := map[string]bool{}
+	succeeded := map[string]bool{}
 	for _, ex := range exchanges {
 		op, err := v.check(ex)
 		require.NoError(t, err)
 		checked[op] = true
+		if ex.Status < 300 {
+			succeeded[v.pattern(ex)] = true
+		}
+	}
+	for _, p := range teamhttp.Routes() {
+		if strings.Contains(p, "/links") || strings.Contains(p, "/domains") || strings.Contains(p, "/join") || strings.HasSuffix(p, "/open-teams") {
+			require.True(t, succeeded[p], "no success response of %s was checked", p)
+		}
 	}
 	t.Logf("checked %d responses over %d route/status pairs", len(exchanges), len(checked))
 }
 
-// Rules HTTP-4 and SEC-4: no response of the story holds an invitation
-// token's hash, a token_hash field, or a token anywhere but in the answer to
-// the inviter who created or re-sent it.
+// Rules HTTP-4, SEC-4, INV-9 and LINK-1: no response of the seed story or
+// the join story holds an invitation's or invite link's token hash, a
+// token_hash field, or a token anywhere but in the answer to the inviter who
+// created or re-sent the invitation, or to the link's creator; a domain
+// claim's challenge only in answers to members with the settings
+// permission (ana, in the join story).
 func TestHTTP4NoSecretsInResponses(t *testing.T) {
 	res := runStory(t)
 	require.NotEmpty(t, res.Tokens)
+	joins := runJoinStory(t)
+	require.NotEmpty(t, joins.Tokens)
+	require.NotEmpty(t, joins.Secrets)
+	shown := 0
+	for _, ex := range joins.Exchanges {
+		body := string(ex.Body)
+		require.NotContains(t, body, "token_hash", "%s %s", ex.Method, ex.Path)
+		for _, tok := range joins.Tokens {
+			sum := sha256.Sum256([]byte(tok))
+			require.NotContains(t, strings.ToLower(body), hex.EncodeToString(sum[:]), "%s %s leaks a link token hash", ex.Method, ex.Path)
+			creator := ex.Method == "POST" && strings.HasPrefix(ex.Path, "/teams/") && strings.HasSuffix(ex.Path, "/links")
+			if !creator {
+				require.NotContains(t, body, tok, "%s %s shows a link token to someone who did not create it", ex.Method, ex.Path)
+			}
+		}
+		for _, challenge := range joins.Secrets {
+			if strings.Contains(body, challenge) {
+				require.Equal(t, "ana", ex.User, "%s %s shows the domain challenge to %q, who lacks the settings permission", ex.Method, ex.Path, ex.User)
+				shown++
+			}
+		}
+	}
+	require.Positive(t, shown, "the owner saw the challenge to publish")
 	for _, ex := range res.Exchanges {
 		body := string(ex.Body)
 		require.NotContains(t, body, "token_hash", "%s %s", ex.Method, ex.Path)
@@ -128,6 +186,12 @@ func newValidator(t *testing.T) *validator {
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(raw, &m))
 	return &validator{doc: m, compiler: c, mux: mux}
+}
+
+// pattern is the route pattern ex matched, as in Routes ("" for none).
+func (v *validator) pattern(ex teamhttptest.Exchange) string {
+	_, p := v.mux.Handler(httptest.NewRequest(ex.Method, "http://x"+ex.Path, nil))
+	return p
 }
 
 // check validates ex against the document and returns "METHOD path status".

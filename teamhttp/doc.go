@@ -1,9 +1,13 @@
 // Package teamhttp serves team.Service as a JSON API: one http.Handler a
 // host mounts under any prefix, for every use case of a signed-in user
 // (HTTP-1): teams, upgrade, members and roles, invitations (with preview,
-// accept and decline by the link's token), leaving, ownership transfer,
-// deletion preflight and deletion, permissions, usage, billing, the audit
-// log and the host's own audit events. It uses only the standard library.
+// accept and decline by the link's token), invite links (create, list,
+// revoke, join by token), email domain claims (claim, verify through the
+// host's team.DomainVerifier, join policy, remove), joining through a
+// verified domain and join requests (file, list, approve, reject),
+// leaving, ownership transfer, deletion preflight and deletion,
+// permissions, usage, billing, the audit log and the host's own audit
+// events. It uses only the standard library.
 //
 // The host supplies one thing, its sign-in, as a function from a request to
 // the signed-in team.User:
@@ -31,6 +35,11 @@
 // answer to the inviter's own POST (create or resend) and nowhere else: a
 // host without email shows the link to copy (INV-9); the token is a
 // credential, so listings, previews and every other response leave it out.
+// An invite link's token is likewise only in its creator's POST
+// /teams/{teamID}/links answer (LINK-1). A domain claim's challenge and TXT
+// record (txt_record_name, txt_record_value) are public once published in
+// DNS, but only members with the settings permission, who claim and verify
+// domains, see them; other members list claims without them.
 //
 // # Errors
 //
@@ -98,12 +107,13 @@
 //
 // Bodies are JSON (415 otherwise), at most WithMaxBodyBytes (413), a single
 // object with no unknown fields and nothing after it (400) (HTTP-4).
-// Invitation tokens travel in bodies, never in URLs, so access logs do not
-// keep them.
+// Invitation and invite link tokens travel in bodies, never in URLs, so
+// access logs do not keep them.
 //
 // # Limits
 //
-// Sending invitations and presenting tokens are rate-limited per actor and
+// Sending invitations and creating invite links (one bucket) and presenting
+// tokens, joining by link included (another), are rate-limited per actor and
 // per client address (HTTP-6, RateLimits, DefaultRateLimits), answered with
 // 429 and Retry-After; no other route is limited.
 //

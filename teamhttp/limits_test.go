@@ -164,3 +164,58 @@ func TestHTTP6OnlyLimitedRoutesConsultTheLimiter(t *testing.T) {
 	status, _, _ = f.do(t, "", "POST", "/invitations/preview", "application/json", []byte(`{"token":"t"}`))
 	require.Equal(t, 500, status)
 }
+
+// Rules HTTP-6 and LINK-1: creating invite links shares the bucket of
+// sending invitations, per actor; joining through a link presents a token
+// and shares the token bucket; listing and revoking links are management
+// and never limited.
+func TestHTTP6LinksLimitedLikeInvitationsAndTokens(t *testing.T) {
+	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	limits := teamhttp.RateLimits{
+		InvitesPerActor: teamhttp.Limit{Burst: 2, Per: time.Hour},
+		TokensPerActor:  teamhttp.Limit{Burst: 2, Per: time.Minute},
+	}
+	f := newFixture(t, teamhttp.WithRateLimits(limits), teamhttp.WithLimiter(teamhttp.NewMemoryLimiter(teamhttp.MemoryLimiterConfig{Now: c.now})))
+	T := "/teams/" + f.acme.ID
+	createLink := func() (int, string) {
+		status, h, body := f.do(t, "ana", "POST", T+"/links", "application/json", []byte(`{}`))
+		if status == 429 {
+			require.Equal(t, "rate_limited", decodeProblem(t, body).Code)
+			require.NotEmpty(t, h.Get("Retry-After"))
+			return status, ""
+		}
+		var out struct {
+			Link  struct{ ID string } `json:"link"`
+			Token string              `json:"token"`
+		}
+		require.NoError(t, json.Unmarshal(body, &out), "%s", body)
+		return status, out.Link.ID
+	}
+	s, linkID := createLink()
+	require.Equal(t, 201, s)
+	status, _, _ := f.do(t, "ana", "POST", T+"/invitations", "application/json", []byte(`{"email":"u1@example.com"}`))
+	require.Equal(t, 201, status)
+	s, _ = createLink()
+	require.Equal(t, 429, s, "the invitation and the link drew on one bucket")
+	links, err := f.svc.InviteLinks(context.Background(), "ana", f.acme.ID)
+	require.NoError(t, err)
+	require.Len(t, links, 1, "the refused link was not created")
+	for range 10 {
+		status, _, body := f.do(t, "ana", "GET", T+"/links", "", nil)
+		require.Equal(t, 200, status, "%s", body)
+	}
+	status, _, body := f.do(t, "ana", "POST", T+"/links/"+linkID+"/revoke", "", nil)
+	require.Equal(t, 204, status, "%s", body)
+
+	join := func(user string) int {
+		status, _, _ := f.do(t, user, "POST", "/links/join", "application/json", []byte(`{"token":"no-such-token"}`))
+		return status
+	}
+	require.Equal(t, 404, join("bo"))
+	status, _, _ = f.do(t, "bo", "POST", "/invitations/accept", "application/json", []byte(`{"token":"no-such-token"}`))
+	require.Equal(t, 404, status)
+	require.Equal(t, 429, join("bo"), "joining by link and accepting drew on one token bucket")
+	require.Equal(t, 404, join("cy"))
+	c.add(time.Minute)
+	require.Equal(t, 404, join("bo"))
+}

@@ -22,15 +22,19 @@ type Limit struct {
 func (l Limit) off() bool { return l.Burst <= 0 || l.Per <= 0 }
 
 // RateLimits are the abuse limits of the handler (HTTP-6). Only two kinds of
-// routes are limited: sending invitations (create and resend, which mail a
-// stranger) and presenting an invitation token (preview, accept, decline,
-// where a guesser would try tokens). Every other route, the ordinary
-// management of owners and admins included, is never limited.
+// routes are limited: sending invitations and creating invite links (create
+// and resend an invitation, which mail a stranger, and create a link, which
+// hands out a credential; they share one bucket) and presenting a token
+// (preview, accept and decline an invitation, join through an invite link,
+// where a guesser would try tokens; one bucket). Every other route, the
+// ordinary management of owners and admins included (listing and revoking
+// links, domains, deciding join requests), is never limited.
 type RateLimits struct {
-	// InvitesPerActor limits the invitations one signed-in user sends.
+	// InvitesPerActor limits the invitations one signed-in user sends and
+	// the invite links they create, together.
 	InvitesPerActor Limit
-	// InvitesPerAddress limits the invitations sent from one client
-	// address, whoever is signed in.
+	// InvitesPerAddress limits the invitations sent and links created from
+	// one client address, whoever is signed in.
 	InvitesPerAddress Limit
 	// TokensPerActor limits the tokens one signed-in user presents.
 	TokensPerActor Limit
@@ -159,8 +163,8 @@ type limitKind int
 
 const (
 	limitNone   limitKind = iota
-	limitInvite           // sending an invitation
-	limitToken            // presenting an invitation token
+	limitInvite           // sending an invitation or creating an invite link
+	limitToken            // presenting an invitation or invite link token
 )
 
 // checkLimit takes one request from the buckets of kind for the actor (if

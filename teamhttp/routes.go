@@ -23,10 +23,12 @@ var routes = []route{
 	{"GET", "/me/memberships", signedIn, limitNone, (*api).myMemberships},
 	{"GET", "/me/invitations", signedIn, limitNone, (*api).myInvitations},
 	{"POST", "/me/invitations/{invitationID}/decline", signedIn, limitNone, (*api).declineByID},
+	{"GET", "/me/open-teams", signedIn, limitNone, (*api).openTeams},
 
 	{"POST", "/invitations/preview", public, limitToken, (*api).previewInvitation},
 	{"POST", "/invitations/accept", signedIn, limitToken, (*api).acceptInvitation},
 	{"POST", "/invitations/decline", signedIn, limitToken, (*api).declineByToken},
+	{"POST", "/links/join", signedIn, limitToken, (*api).joinByLink},
 
 	{"POST", "/teams", signedIn, limitNone, (*api).createTeam},
 	{"GET", "/teams/{teamID}", inTeam, limitNone, (*api).getTeam},
@@ -46,6 +48,23 @@ var routes = []route{
 	{"POST", "/teams/{teamID}/invitations", inTeam, limitInvite, (*api).invite},
 	{"POST", "/teams/{teamID}/invitations/{invitationID}/resend", inTeam, limitInvite, (*api).resend},
 	{"DELETE", "/teams/{teamID}/invitations/{invitationID}", inTeam, limitNone, (*api).cancelInvitation},
+
+	{"GET", "/teams/{teamID}/links", inTeam, limitNone, (*api).inviteLinks},
+	{"POST", "/teams/{teamID}/links", inTeam, limitInvite, (*api).createInviteLink},
+	{"POST", "/teams/{teamID}/links/{linkID}/revoke", inTeam, limitNone, (*api).revokeInviteLink},
+
+	{"GET", "/teams/{teamID}/domains", inTeam, limitNone, (*api).domainClaims},
+	{"POST", "/teams/{teamID}/domains", inTeam, limitNone, (*api).claimDomain},
+	{"POST", "/teams/{teamID}/domains/{domain}/verify", inTeam, limitNone, (*api).verifyDomain},
+	{"PUT", "/teams/{teamID}/domains/{domain}/policy", inTeam, limitNone, (*api).setJoinPolicy},
+	{"DELETE", "/teams/{teamID}/domains/{domain}", inTeam, limitNone, (*api).removeDomainClaim},
+
+	// The caller of join and of filing a join request is not a member yet.
+	{"POST", "/teams/{teamID}/join", signedIn, limitNone, (*api).joinByDomain},
+	{"POST", "/teams/{teamID}/join-requests", signedIn, limitNone, (*api).requestToJoin},
+	{"GET", "/teams/{teamID}/join-requests", inTeam, limitNone, (*api).joinRequests},
+	{"POST", "/teams/{teamID}/join-requests/{requestID}/approve", inTeam, limitNone, (*api).approveJoinRequest},
+	{"POST", "/teams/{teamID}/join-requests/{requestID}/reject", inTeam, limitNone, (*api).rejectJoinRequest},
 
 	{"GET", "/teams/{teamID}/usage", inTeam, limitNone, (*api).usageSummary},
 	{"POST", "/teams/{teamID}/usage", inTeam, limitNone, (*api).recordUsage},

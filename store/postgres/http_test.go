@@ -12,3 +12,9 @@ import (
 func TestHTTP1SeedStoryPostgres(t *testing.T) {
 	teamhttptest.RunSeedStory(t, newStore(t))
 }
+
+// Rules HTTP-1, LINK-1..3 and JOIN-1..3: invite links, domain claims and
+// join requests through the HTTP API, on PostgreSQL.
+func TestHTTP1LINK1to3JOIN1to3JoinStoryPostgres(t *testing.T) {
+	teamhttptest.RunJoinStory(t, newStore(t))
+}

@@ -25,6 +25,7 @@ import (
 
 // Exchange is one request of the story and the response it got.
 type Exchange struct {
+	User        string // who was signed in ("" for nobody)
 	Method      string
 	Path        string // the request path, without the mount prefix
 	RequestBody []byte
@@ -34,13 +35,17 @@ type Exchange struct {
 	Body        []byte
 }
 
-// Result is what RunSeedStory saw: every exchange in order and every
-// invitation token handed out, so callers can check responses against the
-// OpenAPI document and grep them for secrets (HTTP-3, HTTP-4).
+// Result is what RunSeedStory or RunJoinStory saw: every exchange in order
+// and every invitation or invite link token handed out, so callers can check
+// responses against the OpenAPI document and grep them for secrets (HTTP-3,
+// HTTP-4).
 type Result struct {
 	Exchanges []Exchange
 	Tokens    []string
-	Prefix    string // where the handler was mounted
+	// Secrets are values only some callers may see: the domain challenge
+	// of RunJoinStory, shown only to members with the settings permission.
+	Secrets []string
+	Prefix  string // where the handler was mounted
 }
 
 // Prefix is where RunSeedStory mounts the handler, with http.StripPrefix.
@@ -52,6 +57,10 @@ var users = map[string]team.User{
 	"ana": {ID: "ana", Email: "ana@example.com", Name: "Ana"},
 	"bo":  {ID: "bo", Email: "bo@example.com", Name: "Bo"},
 	"cy":  {ID: "cy", Email: "cy@example.com"},
+	// People at acme.test, the domain the join story claims.
+	"dee": {ID: "dee", Email: "dee@acme.test", Name: "Dee"},
+	"eve": {ID: "eve", Email: "eve@acme.test"},
+	"fay": {ID: "fay", Email: "fay@acme.test", Name: "Fay"},
 }
 
 // RunSeedStory builds a Service over st (plus opts), mounts teamhttp's
@@ -378,7 +387,7 @@ func (s *story) call(user, method, path string, body any, status int, out any) {
 	if err != nil {
 		s.t.Fatalf("%s %s: reading the body: %v", method, path, err)
 	}
-	s.log = append(s.log, Exchange{Method: method, Path: path, RequestBody: reqBody, Status: resp.StatusCode,
+	s.log = append(s.log, Exchange{User: user, Method: method, Path: path, RequestBody: reqBody, Status: resp.StatusCode,
 		ContentType: resp.Header.Get("Content-Type"), Header: resp.Header, Body: data})
 	if resp.StatusCode != status {
 		s.t.Fatalf("%s %s as %q: status %d, want %d: %s", method, path, user, resp.StatusCode, status, data)
