@@ -80,6 +80,8 @@ type Memory struct {
 
 	watchMu  sync.Mutex
 	watchers map[*watch]struct{} // team.ChangeNotifier
+
+	consumers map[string]team.ConsumerState // FEED-2, guarded by mu; not part of units
 }
 
 // NewMemory returns an empty in-memory store.
@@ -126,7 +128,7 @@ func (m *Memory) InTx(ctx context.Context, fn func(ctx context.Context, tx team.
 	m.mu.Lock()
 	// One allocation per unit: tx is also the context fn gets, which
 	// carries the unit so that calls on m made with it fail fast (runs).
-	tx := &memTx{parent: ctx, m: m, s: &m.s, undo: &m.undo}
+	tx := &memTx{parent: ctx, m: m, s: &m.s, undo: &m.undo, feedStart: len(m.s.feed)}
 	committed := false
 	defer func() {
 		// Runs on return, on panic (which then goes on) and on Goexit.
@@ -434,6 +436,8 @@ type state struct {
 
 	audit    map[string][]audit.Event // team ID -> events in ascending Seq
 	auditIDs set
+
+	feed []audit.Event // every team's events in commit order (FEED-1)
 
 	join joinState // invite links, domain claims, join requests (join.go)
 }

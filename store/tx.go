@@ -30,6 +30,10 @@ type memTx struct {
 	undo   *undoLog
 	ended  atomic.Bool
 
+	// feedStart is the length of the feed when the unit started: rollback
+	// cuts the feed back to it (FEED-1).
+	feedStart int
+
 	// The teams and billing accounts (by account ID) the unit has locked
 	// or inserted: those it may write to (see team.Tx and ErrNotLocked).
 	teams, accounts held
@@ -163,6 +167,8 @@ func (t *memTx) rollback() {
 			s.usageSlots.free() // r: the latest record, its inserts being undone last first
 		}
 	}
+	clear(s.feed[t.feedStart:])
+	s.feed = s.feed[:t.feedStart]
 	t.undo.reset()
 }
 
@@ -746,6 +752,7 @@ func (t *memTx) AppendAuditEvent(ctx context.Context, e audit.Event) error {
 	}
 	e = copyEvent(e)
 	t.s.auditIDs[e.ID] = struct{}{}
+	t.s.feed = append(t.s.feed, e) // rollback cuts it (feedStart)
 	if i == len(es) {
 		// The usual case: append at the end. Consecutive appends to one
 		// team share one undo entry.

@@ -18,6 +18,11 @@ func TestRunChangeNotifierOnMemory(t *testing.T) {
 	storetest.RunChangeNotifier(t, func(t *testing.T) team.Store { return store.NewMemory() }, nil, 0)
 }
 
+// TestRunFeedOnMemory runs the feed suite against the reference store.
+func TestRunFeedOnMemory(t *testing.T) {
+	storetest.RunFeed(t, func(t *testing.T) storetest.FeedingStore { return store.NewMemory() })
+}
+
 // TestRunJoinOnMemory runs the LINK and JOIN scenarios on the reference
 // store.
 func TestRunJoinOnMemory(t *testing.T) {

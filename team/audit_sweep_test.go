@@ -589,6 +589,29 @@ func sweepTable() map[string]sweepCase {
 			fail: []func(f *sweepFixture) error{
 				func(f *sweepFixture) error { return ignore(f.svc.HostAuditLog(f.ctx, "team-nobody", audit.Query{})) },
 			}},
+		// The change feed (FEED-1, FEED-2) and the hooks' counters
+		// (FEED-4): host reads, no events of their own.
+		"Feed": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.Feed(f.ctx, team.FeedParams{}))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return ignore(f.svc.Feed(f.ctx, team.FeedParams{Cursor: "bad"})) },
+				func(f *sweepFixture) error { return ignore(f.svc.Feed(f.ctx, team.FeedParams{Limit: -1})) },
+			}},
+		"Consumer": {readOnly: true,
+			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+				return nil, ignore(f.svc.Consumer(team.ConsumerParams{Name: "sweep"}))
+			},
+			fail: []func(f *sweepFixture) error{
+				func(f *sweepFixture) error { return ignore(f.svc.Consumer(team.ConsumerParams{})) },
+			}},
+		"HookStats": {readOnly: true, ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+			if s := f.svc.HookStats(); s != (team.HookStats{}) {
+				return nil, fmt.Errorf("hook stats %+v without hooks", s)
+			}
+			return nil, nil
+		}},
 		"VerifyAuditChain": {readOnly: true,
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
 				return nil, f.svc.VerifyAuditChain(f.ctx, f.tm.ID)

@@ -61,7 +61,7 @@ func errNoJoinStore(st any) error {
 
 // joinReader returns the service's store as a JoinReader.
 func (s *Service) joinReader() (JoinReader, error) {
-	jr, ok := s.store.(JoinReader)
+	jr, ok := s.raw.(JoinReader) // raw: s.store may be wrapped for hooks (FEED-4)
 	if !ok {
 		return nil, errNoJoinStore(s.store)
 	}

@@ -72,6 +72,9 @@ var publicTable = []publicEntry{
 	{"ErrBrokenChain", ErrBrokenChain, "broken_chain", "The team's audit log failed its integrity check; report this to the service operator."},
 	{"ErrNotFound", ErrNotFound, "not_found", "Not found: it does not exist or was replaced; check the link or ID, or ask for a new one."},
 	{"ErrConflict", ErrConflict, "conflict", "The request conflicts with a change made at the same time; try again."},
+	{"ErrFeedUnsupported", ErrFeedUnsupported, "feed_unsupported", "The change feed is not available on this service."},
+	{"ErrConsumerBusy", ErrConsumerBusy, "consumer_busy", "Another process is reading this feed consumer; try again later."},
+	{"ErrLeaseLost", ErrLeaseLost, "lease_lost", "This feed consumer was taken over by another process; start it again."},
 	{"context.Canceled", context.Canceled, "canceled", "The request was cancelled before it finished."},
 	{"context.DeadlineExceeded", context.DeadlineExceeded, "deadline_exceeded", "The request took too long and was stopped; try again."},
 }
@@ -157,6 +160,9 @@ func PublicMessage(err error) string {
 //	broken_chain           ErrBrokenChain
 //	not_found              ErrNotFound
 //	conflict               ErrConflict
+//	feed_unsupported       ErrFeedUnsupported
+//	consumer_busy          ErrConsumerBusy
+//	lease_lost             ErrLeaseLost
 //	canceled               context.Canceled
 //	deadline_exceeded      context.DeadlineExceeded
 //	internal               anything else

@@ -33,6 +33,8 @@ type Entitlement func(ctx context.Context, account billing.Account, owned int) e
 // with its audit event written in it. A Service is safe for concurrent use.
 type Service struct {
 	store                   Store
+	raw                     Store     // the Store New was given; store may wrap it (FEED-4), so find optional interfaces on raw
+	feed                    FeedStore // raw's, or nil (FEED-1)
 	policy                  *rbac.Policy
 	notifier                Notifier
 	counter                 ResourceCounter
@@ -44,6 +46,7 @@ type Service struct {
 	entitlement             Entitlement
 	upgradeNeedsEntitlement bool
 	formerOwnerRole         string // OWN-3; "" means the policy's regular role
+	hooks                   hooks  // FEED-4
 
 	// Authorization (RES-1, ROLE-5, ROLE-8): the policy's roles in order,
 	// the refusal of each (role, action) pair, and the membership index
@@ -158,13 +161,14 @@ func planEntitlement(p billing.Plans) Entitlement {
 // New returns a Service over store. It fails, with an error matching
 // ErrInvalidInput, when an option is out of range (a non-positive seat
 // limit or invitation lifetime, a former-owner role the policy lacks or that
-// is the owner role).
+// is the owner role, a hook queue below 1 with hooks).
 func New(store Store, opts ...Option) (*Service, error) {
 	if store == nil {
 		return nil, invalid("store", "is nil; pass a Store such as store.NewMemory()")
 	}
 	s := &Service{
 		store:                   store,
+		raw:                     store,
 		policy:                  rbac.Standard(),
 		now:                     time.Now,
 		newID:                   uuid.NewString,
@@ -195,6 +199,11 @@ func New(store Store, opts ...Option) (*Service, error) {
 	// read back exactly as written from any store.
 	clock := s.now
 	s.now = func() time.Time { return clock().UTC().Truncate(time.Microsecond) }
+	s.feed, _ = store.(FeedStore)
+	if err := s.hooks.init(); err != nil {
+		return nil, err
+	}
+	s.store = s.hooks.wrap(store)
 	if s.formerOwnerRole != "" {
 		r, err := s.policy.Role(s.formerOwnerRole)
 		if err != nil {
@@ -274,6 +283,7 @@ func (s *Service) record(ctx context.Context, tx Tx, actorID, teamID string, act
 	if err := tx.AppendAuditEvent(ctx, e); err != nil {
 		return audit.Event{}, err
 	}
+	collect(ctx, e) // for the after-commit hooks (FEED-4)
 	return e, nil
 }
 

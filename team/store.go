@@ -202,6 +202,96 @@ type Batcher interface {
 	InBatch(ctx context.Context, key string, fn func(ctx context.Context, tx Tx) error) error
 }
 
+// ---- Change feed and consumers (FEED-1, FEED-2) ----
+//
+// FeedStore is optional: the service finds it by type assertion, so a store
+// without it still passes storetest.Run; Service.Feed and Service.Consumer
+// then fail with ErrFeedUnsupported. storetest.RunFeed checks it.
+
+// FeedEvent is one audit event in the change feed (FEED-1) with Cursor, the
+// feed position just after it: read on from Cursor to get the events that
+// follow it.
+type FeedEvent struct {
+	Event  audit.Event `json:"event"`
+	Cursor string      `json:"cursor"`
+}
+
+// ConsumerState is what a FeedStore keeps of a named consumer (FEED-2): the
+// cursor it acknowledged last ("" for the start of the feed) and who holds
+// its lease until when (Holder "" and a zero LeaseUntil when nobody has
+// claimed it or it was released).
+type ConsumerState struct {
+	Name       string
+	Cursor     string
+	Holder     string
+	LeaseUntil time.Time
+}
+
+// ClaimConsumerParams are the arguments of FeedStore.ClaimConsumer.
+type ClaimConsumerParams struct {
+	Name   string    // the consumer's name
+	Holder string    // who claims it: a random ID per Consumer value
+	Now    time.Time // the claimer's clock
+	Until  time.Time // the lease ends then, unless renewed
+}
+
+// AckConsumerParams are the arguments of FeedStore.AckConsumer.
+type AckConsumerParams struct {
+	Name   string    // the consumer's name
+	Holder string    // who acknowledges: must hold the lease
+	Cursor string    // a FeedEvent.Cursor of this store
+	Now    time.Time // the acknowledger's clock
+}
+
+// Errors of the change feed.
+var (
+	// ErrFeedUnsupported: the Store does not implement FeedStore.
+	ErrFeedUnsupported = errors.New("teamkit: the store keeps no change feed; use a store that implements team.FeedStore (store.Memory, store/postgres)")
+	// ErrConsumerBusy: another holder's lease on the named consumer has not
+	// expired. Wait for it to end, or use another name.
+	ErrConsumerBusy = errors.New("teamkit: the consumer is held by another process")
+	// ErrLeaseLost: the caller no longer holds the consumer's lease (it
+	// expired and another holder may have claimed it). Nothing was
+	// acknowledged; claim again and redo what was not acknowledged.
+	ErrLeaseLost = errors.New("teamkit: the consumer's lease was lost")
+)
+
+// FeedStore is an optional interface of a Store: the change feed (FEED-1)
+// and the cursors of named consumers (FEED-2). Its methods act on committed
+// data, each as one atomic step; they are not part of any unit of work.
+type FeedStore interface {
+	// FeedEvents returns at most limit (at least 1) events of every team
+	// that come after cursor ("" for the start) in the feed order. Every
+	// committed audit event has one place in that order, and the order
+	// never changes: a reader that follows the cursors (passing the Cursor
+	// of the last event it read) sees every committed event exactly once,
+	// even when units of work commit in another order than they started.
+	// An implementation may hold back events committed recently (while an
+	// earlier unit could still commit an event before them); it returns
+	// them later. Events of one team come in ascending Seq. A cursor this
+	// store did not make gives an error matching audit.ErrInvalidCursor.
+	FeedEvents(ctx context.Context, cursor string, limit int) ([]FeedEvent, error)
+
+	// ClaimConsumer gives p.Holder the lease of consumer p.Name until
+	// p.Until when nobody holds it, its lease ended (LeaseUntil not after
+	// p.Now) or p.Holder holds it already (a renewal), creating the
+	// consumer with cursor "" when it is new, and returns its state. A
+	// live lease of another holder gives an error matching
+	// ErrConsumerBusy.
+	ClaimConsumer(ctx context.Context, p ClaimConsumerParams) (ConsumerState, error)
+	// AckConsumer moves consumer p.Name's cursor to p.Cursor when
+	// p.Holder holds its lease at p.Now. It never moves the cursor back:
+	// acknowledging a cursor at or before the stored one changes nothing,
+	// so acknowledging twice is harmless. Without the lease it returns an
+	// error matching ErrLeaseLost (also for a consumer never claimed); a
+	// malformed cursor one matching audit.ErrInvalidCursor.
+	AckConsumer(ctx context.Context, p AckConsumerParams) error
+	// ReleaseConsumer ends holder's lease of consumer name, so another
+	// holder may claim it at once. It is a no-op when holder does not hold
+	// it.
+	ReleaseConsumer(ctx context.Context, name, holder string) error
+}
+
 // ---- Invite links, domain claims and join requests (LINK, JOIN): an
 // optional part of the contract, so stores written before it keep working.
 

@@ -68,11 +68,13 @@
 //	409  already_member
 //	409  already_requested
 //	409  conflict
+//	409  consumer_busy
 //	409  domain_claimed
 //	409  domain_not_verified
 //	409  idempotency_conflict
 //	409  invalid_account
 //	409  join_request_closed
+//	409  lease_lost
 //	409  owner_cannot_leave
 //	409  owns_teams
 //	409  personal_team
@@ -95,6 +97,7 @@
 //	499  canceled
 //	500  broken_chain
 //	500  internal
+//	501  feed_unsupported
 //	502  notify_failed
 //	503  deadline_exceeded
 //

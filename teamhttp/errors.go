@@ -110,6 +110,9 @@ var statusByCode = map[string]int{
 	"invalid_account":        http.StatusConflict,
 	"idempotency_conflict":   http.StatusConflict,
 	"conflict":               http.StatusConflict,
+	"consumer_busy":          http.StatusConflict,       // FEED-2: host-only, never from the handler
+	"lease_lost":             http.StatusConflict,       // FEED-2: host-only, never from the handler
+	"feed_unsupported":       http.StatusNotImplemented, // FEED-1: host-only, never from the handler
 	"invitation_expired":     http.StatusGone,
 	"invitation_cancelled":   http.StatusGone,
 	"invitation_declined":    http.StatusGone,

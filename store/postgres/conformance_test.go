@@ -39,6 +39,13 @@ func TestBatcherConformance(t *testing.T) {
 	storetest.RunBatcher(t, func(t *testing.T) storetest.BatchingStore { return newStore(t) })
 }
 
+// TestFeedConformance runs the FeedStore contract suite (FEED-1, FEED-2),
+// one fresh schema per subtest.
+func TestFeedConformance(t *testing.T) {
+	testPool(t)
+	storetest.RunFeed(t, func(t *testing.T) storetest.FeedingStore { return newStore(t) })
+}
+
 // TestJoinScenarios runs the LINK and JOIN scenarios of the service
 // (LINK-1..4, JOIN-1..3, including the concurrency cases) on PostgreSQL,
 // one fresh schema per scenario.

@@ -29,6 +29,7 @@ type Store struct {
 	pool     *pgxpool.Pool
 	schema   string // as given
 	qs       queries
+	fq       feedQueries // FEED-1, FEED-2
 	batching bool
 	maxBatch int
 	batches  batches
@@ -72,6 +73,7 @@ func New(pool *pgxpool.Pool, opts ...Option) (*Store, error) {
 		return nil, errors.New("postgres: schema name is empty; pass a name to WithSchema or leave the default")
 	}
 	s.qs = buildQueries(pgx.Identifier{s.schema}.Sanitize())
+	s.fq = buildFeedQueries(pgx.Identifier{s.schema}.Sanitize())
 	s.reader = reader{q: &s.qs, db: pool}
 	s.batches.queues = make(map[string]*batchQueue)
 	return s, nil
