@@ -7,57 +7,22 @@ import (
 	"embed"
 	"fmt"
 	"hash/fnv"
-	"io/fs"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/teamkit/teamkit/migratefs"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one embedded schema migration: migrations/NNNN_name.sql,
-// split at its goose annotations (see migrations.go).
-type migration struct {
-	version   int
-	name      string
-	sql       string // the Up part, which Migrate runs
-	down      string // the Down part, for golang-migrate; "" when absent
-	annotated bool   // whether the file has its "-- +goose Up" line
-}
-
-func loadMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+// loadMigrations reads the embedded migrations, split at their goose
+// annotations (see migrations.go).
+func loadMigrations() ([]migratefs.Migration, error) {
+	ms, err := migratefs.Load(migrationFiles, "migrations")
 	if err != nil {
-		return nil, fmt.Errorf("mysql: reading embedded migrations: %w", err)
-	}
-	var ms []migration
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || path.Ext(name) != ".sql" {
-			continue
-		}
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v < 1 {
-			return nil, fmt.Errorf("mysql: migration file %q must be named NNNN_name.sql", name)
-		}
-		body, err := migrationFiles.ReadFile("migrations/" + name)
-		if err != nil {
-			return nil, fmt.Errorf("mysql: reading migration %q: %w", name, err)
-		}
-		up, down, annotated, err := splitMigration(string(body))
-		if err != nil {
-			return nil, fmt.Errorf("mysql: migration %q: %w; see migrations/README.md", name, err)
-		}
-		ms = append(ms, migration{version: v, name: strings.TrimSuffix(name, ".sql"), sql: up, down: down, annotated: annotated})
-	}
-	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
-	for i := 1; i < len(ms); i++ {
-		if ms[i].version == ms[i-1].version {
-			return nil, fmt.Errorf("mysql: two migrations have version %d", ms[i].version)
-		}
+		return nil, fmt.Errorf("mysql: %w; see migrations/README.md", err)
 	}
 	return ms, nil
 }
@@ -164,21 +129,21 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 		return fmt.Errorf("mysql: migrate: reading applied versions: %w", err)
 	}
 	for _, m := range ms {
-		if slices.Contains(applied, m.version) {
+		if slices.Contains(applied, m.Version) {
 			continue
 		}
-		stmts, err := statements(m.sql)
+		stmts, err := statements(m.Up)
 		if err != nil {
-			return fmt.Errorf("mysql: migrate: %s: %w; see migrations/README.md", m.name, err)
+			return fmt.Errorf("mysql: migrate: %s: %w; see migrations/README.md", m.Name, err)
 		}
 		for i, st := range stmts {
 			if _, err := conn.ExecContext(ctx, st); err != nil {
 				return fmt.Errorf("mysql: migrate: applying %s, statement %d of %d (the ones before it are applied; repair by hand): %w",
-					m.name, i+1, len(stmts), err)
+					m.Name, i+1, len(stmts), err)
 			}
 		}
-		if _, err := conn.ExecContext(ctx, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", m.version, m.name); err != nil {
-			return fmt.Errorf("mysql: migrate: recording %s: %w", m.name, err)
+		if _, err := conn.ExecContext(ctx, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", m.Version, m.Name); err != nil {
+			return fmt.Errorf("mysql: migrate: recording %s: %w", m.Name, err)
 		}
 	}
 	return nil

@@ -5,59 +5,22 @@ import (
 	"embed"
 	"fmt"
 	"hash/fnv"
-	"io/fs"
-	"path"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/teamkit/teamkit/migratefs"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one embedded schema migration: migrations/NNNN_name.sql,
-// split at its goose annotations (see migrations.go).
-type migration struct {
-	version   int
-	name      string
-	sql       string // the Up part, which Migrate runs
-	down      string // the Down part, for golang-migrate; "" when absent
-	annotated bool   // whether the file has its "-- +goose Up" line
-}
-
-func loadMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+// loadMigrations reads the embedded migrations, split at their goose
+// annotations (see migrations.go).
+func loadMigrations() ([]migratefs.Migration, error) {
+	ms, err := migratefs.Load(migrationFiles, "migrations")
 	if err != nil {
-		return nil, fmt.Errorf("postgres: reading embedded migrations: %w", err)
-	}
-	var ms []migration
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || path.Ext(name) != ".sql" {
-			continue
-		}
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v < 1 {
-			return nil, fmt.Errorf("postgres: migration file %q must be named NNNN_name.sql", name)
-		}
-		body, err := migrationFiles.ReadFile("migrations/" + name)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: reading migration %q: %w", name, err)
-		}
-		up, down, annotated, err := splitMigration(string(body))
-		if err != nil {
-			return nil, fmt.Errorf("postgres: migration %q: %w; see migrations/README.md", name, err)
-		}
-		ms = append(ms, migration{version: v, name: strings.TrimSuffix(name, ".sql"), sql: up, down: down, annotated: annotated})
-	}
-	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
-	for i := 1; i < len(ms); i++ {
-		if ms[i].version == ms[i-1].version {
-			return nil, fmt.Errorf("postgres: two migrations have version %d", ms[i].version)
-		}
+		return nil, fmt.Errorf("postgres: %w; see migrations/README.md", err)
 	}
 	return ms, nil
 }
@@ -107,14 +70,14 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return fmt.Errorf("postgres: migrate: setting search_path: %w", err)
 		}
 		for _, m := range ms {
-			if slices.Contains(applied, int32(m.version)) {
+			if slices.Contains(applied, int32(m.Version)) {
 				continue
 			}
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
-				return fmt.Errorf("postgres: migrate: applying %s: %w", m.name, err)
+			if _, err := tx.Exec(ctx, m.Up); err != nil {
+				return fmt.Errorf("postgres: migrate: applying %s: %w", m.Name, err)
 			}
-			if _, err := tx.Exec(ctx, "INSERT INTO "+schema+".schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name); err != nil {
-				return fmt.Errorf("postgres: migrate: recording %s: %w", m.name, err)
+			if _, err := tx.Exec(ctx, "INSERT INTO "+schema+".schema_migrations (version, name) VALUES ($1, $2)", m.Version, m.Name); err != nil {
+				return fmt.Errorf("postgres: migrate: recording %s: %w", m.Name, err)
 			}
 		}
 		return nil

@@ -175,9 +175,8 @@ func TestServiceConcurrentOwnershipChangesKeepOneOwner(t *testing.T) {
 // team while top-ups come in. The balance never goes negative and ends
 // equal to top-ups minus accepted charges; the ledger holds exactly the
 // accepted charges. A retried key counts once: as the charge its first
-// successful call made (the store/postgres copy counts only the first
-// try's, which is off when the first try was refused and the retry
-// charged).
+// successful call made (which is the retry's when the first try was
+// refused).
 func TestServiceConcurrentChargesKeepBalance(t *testing.T) {
 	e := newSvcEnv(t)
 	owner := userNamed("owner")
