@@ -78,6 +78,9 @@ type Memory struct {
 	undo  undoLog // the running unit's, reused from one unit to the next
 	fault func(op string) error
 
+	watchMu  sync.Mutex
+	watchers map[*watch]struct{} // team.ChangeNotifier
+
 	consumers map[string]team.ConsumerState // FEED-2, guarded by mu; not part of units
 }
 
@@ -131,6 +134,9 @@ func (m *Memory) InTx(ctx context.Context, fn func(ctx context.Context, tx team.
 		// Runs on return, on panic (which then goes on) and on Goexit.
 		if !committed {
 			tx.rollback()
+		} else if len(tx.changed) > 0 {
+			// Before other units or reads see the commit (ChangeNotifier).
+			m.notify(tx.changed)
 		}
 		m.undo.reset()
 		tx.ended.Store(true)

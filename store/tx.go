@@ -37,6 +37,10 @@ type memTx struct {
 	// The teams and billing accounts (by account ID) the unit has locked
 	// or inserted: those it may write to (see team.Tx and ErrNotLocked).
 	teams, accounts held
+
+	// The memberships the unit inserted, updated or deleted, reported to
+	// the watchers when it commits (team.ChangeNotifier).
+	changed []memberKey
 }
 
 // held is a set of IDs. A unit of work holds a handful at most, so a slice
@@ -535,6 +539,7 @@ func (t *memTx) InsertMember(ctx context.Context, m team.Member) error {
 	}
 	setKey(t, t.s.members, k, m)
 	t.raiseEpochMark(m)
+	t.changed = append(t.changed, k)
 	addToSet(t, t.s.membersByTeam, m.TeamID, m.UserID)
 	addToSet(t, t.s.membersByUser, m.UserID, m.TeamID)
 	return nil
@@ -553,6 +558,7 @@ func (t *memTx) UpdateMember(ctx context.Context, m team.Member) error {
 	}
 	setKey(t, t.s.members, k, m)
 	t.raiseEpochMark(m)
+	t.changed = append(t.changed, k)
 	return nil
 }
 
@@ -572,6 +578,7 @@ func (t *memTx) DeleteMember(ctx context.Context, teamID, userID string) error {
 
 func (t *memTx) deleteMember(teamID, userID string) {
 	delKey(t, t.s.members, memberKey{teamID, userID})
+	t.changed = append(t.changed, memberKey{teamID, userID})
 	removeFromSet(t, t.s.membersByTeam, teamID, userID)
 	removeFromSet(t, t.s.membersByUser, userID, teamID)
 }

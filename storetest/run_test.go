@@ -13,6 +13,11 @@ func TestRunOnMemory(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) team.Store { return store.NewMemory() })
 }
 
+// TestRunChangeNotifierOnMemory: the memory store reports its commits.
+func TestRunChangeNotifierOnMemory(t *testing.T) {
+	storetest.RunChangeNotifier(t, func(t *testing.T) team.Store { return store.NewMemory() }, nil, 0)
+}
+
 // TestRunFeedOnMemory runs the feed suite against the reference store.
 func TestRunFeedOnMemory(t *testing.T) {
 	storetest.RunFeed(t, func(t *testing.T) storetest.FeedingStore { return store.NewMemory() })

@@ -43,6 +43,10 @@ type StormOptions struct {
 	// Ledger, when set, returns the store's top-ups and usage records for an
 	// exact per-account balance check (see InvariantScope.Ledger).
 	Ledger func(ctx context.Context, s team.Store) (Ledger, error)
+	// Report, when set, receives the scope Storm checked at its end, so a
+	// caller can check it again later (say, after other processes ran
+	// their storms on the same database).
+	Report func(InvariantScope)
 }
 
 // Storm runs a concurrency storm against a service over the store newStore
@@ -93,6 +97,7 @@ func Storm(t *testing.T, newStore func(t *testing.T) team.Store, opts StormOptio
 	if err != nil {
 		t.Fatalf("team.New: %v", err)
 	}
+	defer svc.Close()
 	w.svc = svc
 	ctx := context.Background()
 	w.setup(ctx, t)
@@ -130,6 +135,9 @@ func Storm(t *testing.T, newStore func(t *testing.T) team.Store, opts StormOptio
 	}
 	if err := CheckInvariants(ctx, st, scope); err != nil {
 		t.Errorf("invariants broken after the storm (SEC-3):\n%v", err)
+	}
+	if opts.Report != nil {
+		opts.Report(scope)
 	}
 }
 

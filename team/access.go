@@ -61,7 +61,8 @@ func (p Permissions) MarshalJSON() ([]byte, error) {
 }
 
 // Permissions returns the role, permission set and session epoch of
-// userID's membership of teamID (ROLE-8), read from committed data.
+// userID's membership of teamID (ROLE-8), from committed data: the
+// membership index or the store, as for Authorize.
 //
 // Errors match ErrInvalidInput or ErrNotMember (also for a team that does
 // not exist or was deleted).
@@ -69,11 +70,12 @@ func (s *Service) Permissions(ctx context.Context, userID, teamID string) (Permi
 	if err := checkIDs("user_id", userID, "team_id", teamID); err != nil {
 		return Permissions{}, err
 	}
-	_, m, role, err := s.readAs(ctx, s.store, userID, teamID, membersOnly, "")
+	r, epoch, err := s.membership(ctx, teamID, userID)
 	if err != nil {
 		return Permissions{}, err
 	}
-	return Permissions{TeamID: teamID, Role: role.Name, Set: role.Permissions, Epoch: m.Epoch}, nil
+	role := s.roles[r]
+	return Permissions{TeamID: teamID, Role: role.Name, Set: role.Permissions, Epoch: epoch}, nil
 }
 
 // Memberships returns every live team userID belongs to, with their

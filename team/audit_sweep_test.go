@@ -495,6 +495,9 @@ func sweepTable() map[string]sweepCase {
 			}
 			return nil, nil
 		}},
+		"Close": {readOnly: true, ok: func(f *sweepFixture) (map[string]wantEvent, error) {
+			return nil, f.svc.Close()
+		}},
 		"Team": {readOnly: true,
 			ok: func(f *sweepFixture) (map[string]wantEvent, error) {
 				return nil, ignore(f.svc.Team(f.ctx, f.dan.ID, f.tm.ID))

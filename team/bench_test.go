@@ -9,6 +9,7 @@ import (
 
 	"github.com/teamkit/teamkit/rbac"
 	"github.com/teamkit/teamkit/store"
+	"github.com/teamkit/teamkit/storetest"
 	"github.com/teamkit/teamkit/team"
 )
 
@@ -137,5 +138,48 @@ func BenchmarkAuthorizeServiceOnly(b *testing.B) {
 		if err := svc.Authorize(ctx, "u1", "t1", rbac.View, res); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+var (
+	mixOnce  sync.Once
+	mixStore *store.Memory
+	mixLoad  *storetest.AuthMix
+	mixErr   error
+)
+
+// BenchmarkAuthorizeMix measures Authorize on the realistic mix (RES-1,
+// RES-3): 1000 teams × 50 members from 20,000 users, 4096 requests, 90%
+// from real members, every action, the caller the resource's creator half
+// of the time, about 38% refused. Each variant runs next to the bare
+// map[team]map[user]role baseline on the same requests, single-threaded
+// and under b.RunParallel. "index" answers from the membership index
+// (warmed by one pass), "strict" reads the store on every check. Targets:
+// index ≤ 1.5× bare-map, 0 allocs/op on every outcome; parallel ≥ 1.7×
+// single-core throughput.
+func BenchmarkAuthorizeMix(b *testing.B) {
+	ctx := context.Background()
+	mixOnce.Do(func() {
+		mixStore = store.NewMemory()
+		mixLoad, mixErr = storetest.LoadAuthMix(ctx, mixStore, storetest.AuthMixOptions{})
+	})
+	if mixErr != nil {
+		b.Fatal(mixErr)
+	}
+	for _, v := range []struct {
+		name string
+		opts []team.Option
+	}{{"index", nil}, {"strict", []team.Option{team.WithStrictAuthorization()}}} {
+		b.Run(v.name, func(b *testing.B) {
+			svc, err := team.New(mixStore, v.opts...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer svc.Close()
+			if err := mixLoad.Check(ctx, svc); err != nil { // and warms the index
+				b.Fatal(err)
+			}
+			mixLoad.Bench(b, svc)
+		})
 	}
 }

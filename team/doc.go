@@ -16,6 +16,12 @@
 //	res, err := svc.Invite(ctx, team.InviteParams{ActorID: "ana", TeamID: acme.ID, Email: "bo@example.com", Role: rbac.RoleAdmin})
 //	err = svc.Authorize(ctx, "bo", acme.ID, rbac.Edit, team.Resource{Type: "agent", ID: "a1", CreatorID: "ana"})
 //
+// Authorize, Permissions and SessionEpoch answer from an in-process
+// membership index when the Store reports its changes (ChangeNotifier:
+// store.Memory and store/postgres do), without a query and without
+// allocating; WithMembershipCache says what that guarantees across
+// processes, and WithStrictAuthorization turns it off.
+//
 // The Store interface is the persistence contract, defined here where it is
 // used: records and queries only, no business rules. storetest.Run checks an
 // implementation against every sentence of it.

@@ -51,6 +51,14 @@ type Service struct {
 	formerOwnerRole          string // OWN-3; "" means the policy's regular role
 	hooks                    hooks  // FEED-4
 
+	// Authorization (RES-1, ROLE-5, ROLE-8): the policy's roles in order,
+	// the refusal of each (role, action) pair, and the membership index
+	// (nil: every check reads the store).
+	roles     []rbac.Role
+	denied    [][rbac.Delete + 1]error
+	cacheSize int // memberships; 0 turns the index off
+	index     *memberIndex
+
 	// Domain claims (JOIN-1).
 	domainVerifier DomainVerifier
 	publicDomains  map[string]bool // nil: DefaultPublicEmailDomains
@@ -119,6 +127,42 @@ func WithTransferRequiresEntitlement(required bool) Option {
 	return func(s *Service) { s.transferNeedsEntitlement = required }
 }
 
+// DefaultMembershipCache is the number of memberships the service's index
+// holds by default (about 55 bytes each when full; see WithMembershipCache).
+const DefaultMembershipCache = 1 << 17
+
+// WithMembershipCache sets how many memberships the service's in-process
+// membership index holds (default DefaultMembershipCache; 0 turns it off,
+// as WithStrictAuthorization does). The index answers Authorize,
+// Permissions and SessionEpoch without a store query; a full index evicts.
+// Its table takes about 55 bytes per membership at its full size, which it
+// grows to as it fills.
+//
+// The index exists only over a Store that implements ChangeNotifier
+// (store.Memory and store/postgres do); over any other Store every check
+// reads the store. What it guarantees ("removal takes effect
+// immediately", ROLE-5):
+//
+//   - A change committed through the same Store value (by this service,
+//     another service over that value, or the host) is seen by every
+//     check that starts after the committing call returned.
+//   - A change committed elsewhere (another process on the same database)
+//     is seen once the store's notification arrives: with store/postgres,
+//     within milliseconds (LISTEN/NOTIFY; see its README for figures). While
+//     the store cannot receive notifications (a lost connection), the index
+//     answers nothing and every check reads the store, and it is emptied
+//     before it answers again.
+//
+// Hosts that need every check to read the database, across processes
+// too, use WithStrictAuthorization.
+func WithMembershipCache(n int) Option { return func(s *Service) { s.cacheSize = n } }
+
+// WithStrictAuthorization makes Authorize, Permissions and SessionEpoch
+// read the store on every call (no membership index), so a change
+// committed by any process is seen by the next check that starts after its
+// commit, at the price of a store query per check.
+func WithStrictAuthorization() Option { return func(s *Service) { s.cacheSize = 0 } }
+
 // WithFormerOwnerRole sets the role the old owner gets after an ownership
 // transfer (OWN-3; default: the policy's regular role).
 func WithFormerOwnerRole(role string) Option { return func(s *Service) { s.formerOwnerRole = role } }
@@ -151,6 +195,7 @@ func New(store Store, opts ...Option) (*Service, error) {
 		lowBalance:               lowBalanceGate{interval: DefaultLowBalanceInterval},
 		upgradeNeedsEntitlement:  true,
 		transferNeedsEntitlement: true,
+		cacheSize:                DefaultMembershipCache,
 	}
 	for _, opt := range opts {
 		opt(s)
@@ -164,6 +209,8 @@ func New(store Store, opts ...Option) (*Service, error) {
 		return nil, invalid("invitation_ttl", "must be positive, got %s", s.invitationTTL)
 	case s.now == nil || s.newID == nil || s.random == nil || s.entitlement == nil:
 		return nil, invalid("options", "clock, ID source, random source and entitlement must not be nil")
+	case s.cacheSize < 0:
+		return nil, invalid("membership_cache", "must be 0 (off) or more, got %d", s.cacheSize)
 	case s.lowBalance.interval <= 0:
 		return nil, invalid("low_balance_interval", "must be positive, got %s", s.lowBalance.interval)
 	}
@@ -189,7 +236,24 @@ func New(store Store, opts ...Option) (*Service, error) {
 			return nil, invalid("former_owner_role", "cannot be the owner role")
 		}
 	}
+	s.roles = s.policy.Roles()
+	s.denied = deniedErrors(s.roles)
+	if n, ok := store.(ChangeNotifier); ok && s.cacheSize > 0 {
+		s.index = newMemberIndex(s.cacheSize)
+		s.index.stop = n.WatchMembers(s.index)
+	}
 	return s, nil
+}
+
+// Close stops the service's membership index from watching its store
+// (ChangeNotifier); the service then reads the store on every check. Call
+// it when discarding a Service over a Store that lives on. It is safe to
+// call more than once and always returns nil.
+func (s *Service) Close() error {
+	if ix := s.index; ix != nil {
+		ix.close()
+	}
+	return nil
 }
 
 // Policy returns the service's role policy.

@@ -320,6 +320,7 @@ func (s *Store) tryBatch(run *batchRun, calls *[]*batchCall, take func() *batchC
 	// BEGIN goes with the batch's first statements (LockTeam's).
 	pgtx := &lazyTx{conn: conn.Conn()}
 	bt := newBatchTx(ctx, s, pgtx)
+	defer func() { s.reportChanged(bt.tx.changed) }() // before any caller gets its result
 	bt.optimistic = optimistic
 	err = func() error {
 		for i := 0; ; i++ {

@@ -75,6 +75,18 @@
 // writes are in the COMMIT waits for the COMMIT's answer, at most 500 ms
 // more.
 //
+// # Change notifications
+//
+// Store implements team.ChangeNotifier, so the service keeps its
+// membership index over it (team.WithMembershipCache). Migration 0003's
+// trigger NOTIFYs every committed change to a membership; a Store with
+// watchers LISTENs on one dedicated connection, reports its own commits
+// before InTx and InBatch return, and while that connection is lost (or
+// silent for 2 s despite a heartbeat every 500 ms) tells the index to
+// answer nothing, emptying it before it answers again. README.md ("Many
+// application processes") has the guarantees, the measured cross-process
+// delay and what changes on CockroachDB and YugabyteDB.
+//
 // # Commit and cancellation
 //
 // In InTx and in a batch alike, COMMIT runs on a context detached from the

@@ -18,3 +18,10 @@ func Migrations() int {
 	}
 	return len(ms)
 }
+
+// ListenerName is the application_name of the store's listening
+// connection (tests).
+func (s *Store) ListenerName() string { return listenerName(s.schema) }
+
+// ChannelName is the store's NOTIFY channel (tests).
+func (s *Store) ChannelName() string { return channelName(s.schema) }

@@ -94,11 +94,12 @@ func buildQueries(schema string) queries {
 		updateTeam: t("UPDATE §teams SET kind = $2, name = $3, owner_id = $4, settings = $5, created_at = $6," +
 			" updated_at = $7, deleted_at = $8 WHERE id = $1"),
 		// deleteTeamMembers removes memberships and pending invitations of
-		// an existing team in one statement and counts the team (0: none).
+		// an existing team in one statement, counts the team (0: none) and
+		// returns the users whose memberships it removed.
 		deleteTeamMembers: t("WITH t AS (SELECT id FROM §teams WHERE id = $1)," +
-			" dm AS (DELETE FROM §members WHERE team_id IN (SELECT id FROM t))," +
+			" dm AS (DELETE FROM §members WHERE team_id IN (SELECT id FROM t) RETURNING user_id)," +
 			" di AS (DELETE FROM §invitations WHERE team_id IN (SELECT id FROM t) AND status = 'pending')" +
-			" SELECT count(*) FROM t"),
+			" SELECT (SELECT count(*) FROM t), coalesce((SELECT array_agg(user_id) FROM dm), '{}')"),
 
 		member:       t("SELECT " + memberCols + " FROM §members WHERE team_id = $1 AND user_id = $2"),
 		members:      t("SELECT " + memberCols + " FROM §members WHERE team_id = $1 ORDER BY joined_at, user_id"),

@@ -46,6 +46,7 @@ func newSvcEnv(t *testing.T, opts ...postgres.Option) *svcEnv {
 	e := &svcEnv{t: t, st: newStore(t, opts...), out: &tokens{byID: map[string]string{}}}
 	svc, err := team.New(e.st, team.WithNotifier(e.out))
 	noErr(t, "team.New", err)
+	t.Cleanup(func() { _ = svc.Close() })
 	e.svc = svc
 	return e
 }

@@ -33,6 +33,7 @@ type Store struct {
 	batching bool
 	maxBatch int
 	batches  batches
+	changes  changeHub // team.ChangeNotifier
 }
 
 var (

@@ -44,7 +44,12 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx team.T
 	if err != nil {
 		return fmt.Errorf("postgres: beginning a unit of work: %w", err)
 	}
-	return runTx(ctx, pgtx, &tx{reader: reader{q: &s.qs, db: pgtx}, pg: pgtx}, fn)
+	t := &tx{reader: reader{q: &s.qs, db: pgtx}, pg: pgtx}
+	err = runTx(ctx, pgtx, t, fn)
+	if hostTx(ctx) == nil { // a host's transaction reports when it commits (LISTEN)
+		s.reportChanged(t.changed)
+	}
+	return err
 }
 
 // runTx runs fn on t and then commits or rolls back pgtx.
@@ -125,6 +130,10 @@ func (g *graceCtx) stop() {
 type tx struct {
 	reader
 	pg pgx.Tx
+
+	// The memberships written, reported to the Store's watchers when the
+	// unit of work ends (team.ChangeNotifier).
+	changed []memberKey
 }
 
 var _ team.Tx = (*tx)(nil)
@@ -185,9 +194,15 @@ func (t *tx) UpdateTeam(ctx context.Context, tm team.Team) error {
 
 // DeleteTeamMembers implements team.Tx.
 func (t *tx) DeleteTeamMembers(ctx context.Context, teamID string) error {
-	var n int
-	if err := t.pg.QueryRow(ctx, t.q.deleteTeamMembers, teamID).Scan(&n); err != nil {
+	var (
+		n     int
+		users []string
+	)
+	if err := t.pg.QueryRow(ctx, t.q.deleteTeamMembers, teamID).Scan(&n, &users); err != nil {
 		return mapErr("deleting members of "+teamID, err)
+	}
+	for _, u := range users {
+		t.changed = append(t.changed, memberKey{teamID, u})
 	}
 	if n == 0 {
 		return notFound("team " + teamID)
@@ -201,16 +216,19 @@ func memberArgs(m team.Member) []any {
 
 // InsertMember implements team.Tx.
 func (t *tx) InsertMember(ctx context.Context, m team.Member) error {
+	t.changed = append(t.changed, memberKey{m.TeamID, m.UserID})
 	return t.exec(ctx, "inserting member", conflict("user "+m.UserID+" is a member of "+m.TeamID), t.q.insertMember, memberArgs(m)...)
 }
 
 // UpdateMember implements team.Tx.
 func (t *tx) UpdateMember(ctx context.Context, m team.Member) error {
+	t.changed = append(t.changed, memberKey{m.TeamID, m.UserID})
 	return t.exec(ctx, "updating member", notFound("membership of "+m.UserID+" in "+m.TeamID), t.q.updateMember, memberArgs(m)...)
 }
 
 // DeleteMember implements team.Tx.
 func (t *tx) DeleteMember(ctx context.Context, teamID, userID string) error {
+	t.changed = append(t.changed, memberKey{teamID, userID})
 	return t.exec(ctx, "deleting member", notFound("membership of "+userID+" in "+teamID), t.q.deleteMember, teamID, userID)
 }
 
