@@ -24,7 +24,8 @@ func TestRunFeedOnMemory(t *testing.T) {
 }
 
 // TestRunJoinOnMemory runs the LINK and JOIN scenarios on the reference
-// store.
+// store: rules LINK-1, LINK-2, LINK-3, LINK-4 (100 joiners through one link
+// with 10 uses left), JOIN-1, JOIN-2, JOIN-3 (approve while the team fills up).
 func TestRunJoinOnMemory(t *testing.T) {
 	storetest.RunJoin(t, func(t *testing.T) team.Store { return store.NewMemory() })
 }

@@ -47,7 +47,8 @@ func TestFeedConformance(t *testing.T) {
 }
 
 // TestJoinScenarios runs the LINK and JOIN scenarios of the service
-// (LINK-1..4, JOIN-1..3, including the concurrency cases) on PostgreSQL,
+// (rules LINK-1, LINK-2, LINK-3, LINK-4, JOIN-1, JOIN-2, JOIN-3, including
+// the concurrency cases) on PostgreSQL,
 // one fresh schema per scenario.
 func TestJoinScenarios(t *testing.T) {
 	testPool(t)
