@@ -34,6 +34,20 @@ func TestMemoryConformanceShared(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) team.Store { return shared })
 }
 
+// TestMemoryService runs the service-level scenarios of
+// storetest.RunService (SEC-3 with INV-3, OWN-1, BILL-2..4; USER-1; USER-2)
+// on the reference store, a fresh Memory per scenario.
+func TestMemoryService(t *testing.T) {
+	storetest.RunService(t, func(t *testing.T) team.Store { return store.NewMemory() })
+}
+
+// TestMemoryServiceShared runs the scenarios on one store shared by every
+// scenario, as a database would be.
+func TestMemoryServiceShared(t *testing.T) {
+	shared := store.NewMemory()
+	storetest.RunService(t, func(t *testing.T) team.Store { return shared })
+}
+
 var t0 = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func mustTx(t testing.TB, s team.Store, fn func(ctx context.Context, tx team.Tx) error) {

@@ -19,7 +19,7 @@ func newBenchService(b testing.TB, opts ...mysql.Option) (*team.Service, team.Te
 	if err != nil {
 		b.Fatal(err)
 	}
-	owner := userNamed("owner")
+	owner := team.User{ID: "user-owner", Email: "owner@example.com", Name: "owner"}
 	personal, err := svc.EnsurePersonalTeam(ctx, owner)
 	if err != nil {
 		b.Fatal(err)
