@@ -3,50 +3,20 @@ package team_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/teamkit/teamkit/internal/golden"
 	"time"
 
 	"github.com/teamkit/teamkit/billing"
 	"github.com/teamkit/teamkit/team"
 )
 
-var update = flag.Bool("update", false, "rewrite the testdata/*.json golden files from the values the tests marshal")
-
-// checkGolden marshals v, compares the result with testdata/name (or
-// rewrites it with -update), and unmarshals the file back into a new value
-// of v's type, which must equal want.
+// checkGolden is golden.JSON: the shape of v against testdata/name.
 func checkGolden(t *testing.T, name string, v, want any) {
 	t.Helper()
-	got, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatalf("json.Marshal(%T): %v", v, err)
-	}
-	got = append(got, '\n')
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	golden, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run %s -update to create it)", err, t.Name())
-	}
-	if !bytes.Equal(got, golden) {
-		t.Fatalf("%T marshals to\n%s\nbut %s holds\n%s\n(if the change is intended, run go test -run %s -update and review the diff)", v, got, path, golden, t.Name())
-	}
-	back := reflect.New(reflect.TypeOf(want))
-	if err := json.Unmarshal(golden, back.Interface()); err != nil {
-		t.Fatalf("unmarshalling %s: %v", path, err)
-	}
-	if !reflect.DeepEqual(back.Elem().Interface(), want) {
-		t.Fatalf("%s reads back as\n%+v\nwant\n%+v", path, back.Elem().Interface(), want)
-	}
+	golden.JSON(t, name, v, want)
 }
 
 var (
