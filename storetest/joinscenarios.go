@@ -204,6 +204,64 @@ func joinScenarios() []testCase {
 		{"JOIN-2/AutomaticRequestAndOff", domainPolicies},
 		{"JOIN-3/ListApproveReject", joinRequests},
 		{"JOIN-3/ApproveWhileTeamFillsUp", joinApproveRace},
+		{"JOIN-1/DeletedTeamReleasesItsDomains", domainReleasedOnDelete},
+		{"USER-2/OffboardingClosesJoinRequests", offboardJoinRequests},
+	}
+}
+
+// Rule JOIN-1 (with DEL-1): deleting a team releases its domain claims in
+// the same unit of work, so another team can claim and verify the domain;
+// a claim of a deleted team never keeps it.
+func domainReleasedOnDelete(t *testing.T, st team.Store) {
+	w := newJoinWorld(t, st)
+	w.verifiedClaim(team.JoinAutomatic, rbac.RoleMember)
+	w.must("DeleteTeam", w.svc.DeleteTeam(w.ctx, w.ana.ID, w.tm.ID))
+	if _, err := w.jr.VerifiedDomainClaim(w.ctx, w.domain); !errors.Is(err, team.ErrNotFound) {
+		t.Fatalf("after DeleteTeam the deleted team still holds %s: %v", w.domain, err)
+	}
+	claims, err := w.jr.DomainClaims(w.ctx, w.tm.ID)
+	w.must("DomainClaims", err)
+	if len(claims) != 0 {
+		t.Fatalf("the deleted team keeps claims %+v", claims)
+	}
+	if e := w.lastEvent(w.tm.ID); e.Action != audit.TeamDeleted || e.Details["domains_released"] != w.domain {
+		t.Fatalf("team.deleted event %+v does not name the released domain", e)
+	}
+	next, err := w.svc.CreateTeam(w.ctx, team.CreateTeamParams{Owner: w.bob, Name: "Next " + w.tag})
+	w.must("CreateTeam", err)
+	c, err := w.svc.ClaimDomain(w.ctx, team.ClaimDomainParams{ActorID: w.bob.ID, TeamID: next.ID, Domain: w.domain})
+	w.must("another team claims the released domain", err)
+	w.dns.publish(c)
+	_, err = w.svc.VerifyDomain(w.ctx, team.VerifyDomainParams{ActorID: w.bob.ID, TeamID: next.ID, Domain: w.domain})
+	w.must("another team verifies the released domain", err)
+}
+
+// Rule USER-2 (with JOIN-3): offboarding a user closes their join
+// requests in the same unit of work: none stays pending, none keeps the
+// user's email or name, and each team's user.offboarded event says so.
+func offboardJoinRequests(t *testing.T, st team.Store) {
+	w := newJoinWorld(t, st)
+	w.verifiedClaim(team.JoinByRequest, "")
+	dora := w.domainUser("dora")
+	_, err := w.svc.EnsurePersonalTeam(w.ctx, dora)
+	w.must("EnsurePersonalTeam", err)
+	r, err := w.svc.RequestToJoin(w.ctx, dora, w.tm.ID)
+	w.must("RequestToJoin", err)
+	w.must("OffboardUser", w.svc.OffboardUser(w.ctx, dora.ID))
+	list, err := w.svc.JoinRequests(w.ctx, w.ana.ID, w.tm.ID)
+	w.must("JoinRequests", err)
+	if len(list) != 0 {
+		t.Fatalf("an offboarded user's request is still pending: %+v", list)
+	}
+	got, err := w.jr.JoinRequest(w.ctx, r.ID)
+	w.must("JoinRequest", err)
+	if got.Status != team.JoinRequestRejected || got.Email != "" || got.Name != "" {
+		t.Fatalf("the offboarded user's request is %+v; want rejected, without email and name", got)
+	}
+	_, err = w.svc.ApproveJoinRequest(w.ctx, team.ApproveJoinRequestParams{ActorID: w.ana.ID, TeamID: w.tm.ID, RequestID: r.ID, Role: rbac.RoleMember})
+	w.refused("approve an offboarded user's request", err, team.ErrJoinRequestClosed)
+	if e := w.lastEvent(w.tm.ID); e.Action != audit.UserOffboarded || e.Target != dora.ID || e.Details["join_request"] != r.ID {
+		t.Fatalf("last event of the team %+v; want user.offboarded naming the request", e)
 	}
 }
 

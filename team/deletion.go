@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
+	"strings"
 
 	"github.com/teamkit/teamkit/audit"
 	"github.com/teamkit/teamkit/rbac"
@@ -34,7 +36,9 @@ func (s *Service) DeletionPreflight(ctx context.Context, actorID, teamID string)
 // with a deletion must serialize that itself.
 //
 // In one unit of work the team is marked deleted, every membership and
-// pending invitation is removed, and TeamDeleted is recorded. The team
+// pending invitation is removed, its email domain claims are released (on a
+// JoinStore; the event's "domains_released" lists them), and TeamDeleted is
+// recorded. The team
 // record and its audit trail stay (HostAuditLog reads them).
 //
 // Errors match ErrInvalidInput, ErrNotMember, ErrPersonalTeam,
@@ -72,10 +76,41 @@ func (s *Service) DeleteTeam(ctx context.Context, actorID, teamID string) error 
 		if err := tx.DeleteTeamMembers(ctx, teamID); err != nil {
 			return err
 		}
-		_, err = s.record(ctx, tx, actorID, teamID, audit.TeamDeleted, teamID,
-			map[string]string{"name": t.Name})
+		details := map[string]string{"name": t.Name}
+		released, err := releaseDomains(ctx, tx, teamID)
+		if err != nil {
+			return err
+		}
+		if len(released) > 0 {
+			details["domains_released"] = strings.Join(released, ",")
+		}
+		_, err = s.record(ctx, tx, actorID, teamID, audit.TeamDeleted, teamID, details)
 		return err
 	})
+}
+
+// releaseDomains removes every domain claim of teamID, whose lock the
+// caller holds, and returns the domains, sorted: a deleted team must not
+// keep a verified domain from the team that claims it next (JOIN-1). On a
+// store without JoinStore there is nothing to release.
+func releaseDomains(ctx context.Context, tx Tx, teamID string) ([]string, error) {
+	jt, err := joinTx(tx)
+	if err != nil {
+		return nil, nil
+	}
+	claims, err := jt.DomainClaims(ctx, teamID)
+	if err != nil {
+		return nil, err
+	}
+	domains := make([]string, 0, len(claims))
+	for _, c := range claims {
+		if err := jt.DeleteDomainClaim(ctx, teamID, c.Domain); err != nil {
+			return nil, err
+		}
+		domains = append(domains, c.Domain)
+	}
+	slices.Sort(domains)
+	return domains, nil
 }
 
 // checkDeletable checks, reading through r, that actorID may delete teamID.

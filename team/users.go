@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/teamkit/teamkit/audit"
 	"github.com/teamkit/teamkit/billing"
@@ -122,12 +123,16 @@ func (s *Service) UpdateUser(ctx context.Context, p UpdateUserParams) error {
 //   - every invitation addressed to the user's email, whatever its status,
 //     is removed in every team, so no membership or invitation record holds
 //     the email afterwards (audit events written before keep theirs; the
-//     log is append-only).
+//     log is append-only);
+//   - on a JoinStore, their join requests to the teams that hold a verified
+//     claim to one of their email domains (JOIN-2), or that they belong to,
+//     keep neither email nor name, and a pending one is rejected (decided by
+//     SystemActor), so it can no longer be approved.
 //
 // Each team changed records one audit.UserOffboarded, with no actor and
 // details holding the user ID and what changed ("role" they held,
-// "invitations_removed", "team": "deleted" and "account": "closed" in the
-// personal team), never the email or name.
+// "invitations_removed", "join_request" IDs, "team": "deleted" and
+// "account": "closed" in the personal team), never the email or name.
 //
 // Offboarding a user already offboarded changes and records nothing.
 //
@@ -238,6 +243,13 @@ func (s *Service) OffboardUser(ctx context.Context, userID string) error {
 				detail(teamID)["invitations_removed"] = fmt.Sprint(n)
 			}
 		}
+		closed, err := closeJoinRequests(ctx, tx, userID, locked, now)
+		if err != nil {
+			return err
+		}
+		for teamID, ids := range closed {
+			detail(teamID)["join_request"] = strings.Join(ids, ",")
+		}
 		for _, teamID := range slices.Sorted(maps.Keys(details)) {
 			if _, err := s.record(ctx, tx, "", teamID, audit.UserOffboarded, userID, details[teamID]); err != nil {
 				return err
@@ -245,6 +257,39 @@ func (s *Service) OffboardUser(ctx context.Context, userID string) error {
 		}
 		return nil
 	})
+}
+
+// closeJoinRequests rejects userID's pending join requests in the teams of
+// locked, whose locks the caller holds, and removes the user's email and
+// name from every join request there (USER-2: no record keeps the email of
+// an offboarded user). It returns the requests it changed by team. On a
+// store without JoinStore there are none.
+func closeJoinRequests(ctx context.Context, tx Tx, userID string, locked map[string]Team, now time.Time) (map[string][]string, error) {
+	jt, err := joinTx(tx)
+	if err != nil {
+		return nil, nil
+	}
+	closed := map[string][]string{}
+	for _, teamID := range slices.Sorted(maps.Keys(locked)) {
+		reqs, err := jt.JoinRequests(ctx, teamID, "")
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range reqs {
+			if r.UserID != userID || (r.Status != JoinRequestPending && r.Email == "" && r.Name == "") {
+				continue
+			}
+			if r.Status == JoinRequestPending {
+				r.Status, r.DecidedBy = JoinRequestRejected, SystemActor
+			}
+			r.Email, r.Name, r.UpdatedAt = "", "", now
+			if err := jt.UpdateJoinRequest(ctx, r); err != nil {
+				return nil, err
+			}
+			closed[teamID] = append(closed[teamID], r.ID)
+		}
+	}
+	return closed, nil
 }
 
 // ownsTeams returns an *OwnsTeamsError when ms holds a live collaboration
@@ -265,7 +310,8 @@ func ownsTeams(userID string, ms []Membership) error {
 
 // lockUserTeams locks, in ascending team ID order, every team userID is a
 // member of and, when withInvitations, every team holding an invitation to
-// one of the emails of those memberships. It returns the locked teams by
+// one of the emails of those memberships or a verified claim to one of
+// their domains (where the user may have filed a join request). It returns the locked teams by
 // ID, the memberships with their teams as locked, and those invitations,
 // all read once every team they name is locked. Should a concurrent unit
 // of work add a membership or invitation in a team not yet locked, that
@@ -294,6 +340,20 @@ func lockUserTeams(ctx context.Context, tx Tx, userID string, withInvitations bo
 					need[inv.TeamID] = true
 				}
 				invs = append(invs, found...)
+			}
+		}
+		if withInvitations {
+			// The teams the user may have asked to join (JOIN-2): those
+			// holding a verified claim to the domain of one of the emails.
+			if jt, err := joinTx(tx); err == nil {
+				for _, email := range slices.Sorted(maps.Keys(emails)) {
+					c, err := jt.VerifiedDomainClaim(ctx, emailDomain(email))
+					if err == nil {
+						need[c.TeamID] = true
+					} else if !errors.Is(err, ErrNotFound) {
+						return nil, nil, nil, err
+					}
+				}
 			}
 		}
 		var missing []string
