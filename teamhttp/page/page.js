@@ -34,6 +34,9 @@ document.addEventListener("DOMContentLoaded", function () {
     });
     document.getElementById("confirm-cancel").addEventListener("click", function () { dialog.close(); });
     dialog.addEventListener("close", function () {
+      // The event comes a task after close(): if the dialog was opened
+      // again meanwhile, it belongs to a request that is over.
+      if (dialog.open) return;
       if (pending && pending.dataset.confirmed !== "yes" && opener && opener.focus) opener.focus();
       pending = null;
     });

@@ -17,11 +17,4 @@ if [ -n "$gofmt_out" ]; then
 	exit 1
 fi
 go vet ./...
-# One retry: a step of the browser story has been seen, rarely, to wait in
-# vain for the next page (2 of about 12 runs); the retry is printed loudly and
-# the failure's screenshots/failure.png is kept for diagnosis.
-if ! go test -race -count=1 ./...; then
-	echo "ci.sh: the browser test failed once; retrying (see screenshots/failure.png)" >&2
-	cp screenshots/failure.png screenshots/failure-first.png 2>/dev/null || true
-	go test -race -count=1 ./...
-fi
+go test -race -count=1 ./...
