@@ -3,42 +3,27 @@ package mysql_test
 import (
 	"database/sql/driver"
 	"io/fs"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/teamkit/teamkit/migratefs/migratefstest"
 	"github.com/teamkit/teamkit/store/mysql"
 )
 
-var (
-	// goose: a positive version number, an underscore, a name, ".sql".
-	gooseName = regexp.MustCompile(`^[0-9]+_[^.]+\.sql$`)
-	// golang-migrate: {version}_{title}.up.sql and {version}_{title}.down.sql.
-	golangMigrateName = regexp.MustCompile(`^([0-9]+_[^.]+)\.(up|down)\.sql$`)
-)
-
-// TestGooseFSLayout checks each file against goose's rules: its name and
-// one "-- +goose Up" line before one "-- +goose Down" line.
-func TestGooseFSLayout(t *testing.T) {
-	fsys, err := mysql.GooseFS()
+// TestMigrationsLayout checks both views of the migrations against the
+// rules of goose and golang-migrate (migratefstest: names, annotations,
+// every compound BEGIN … END body (a trigger's) inside a
+// StatementBegin/StatementEnd pair, up and down files holding just their
+// part). A one-statement trigger needs no block.
+func TestMigrationsLayout(t *testing.T) {
+	goose, err := mysql.GooseFS()
 	noErr(t, "GooseFS", err)
-	entries, err := fs.ReadDir(fsys, ".")
-	noErr(t, "ReadDir", err)
-	if len(entries) == 0 {
-		t.Fatal("no migrations")
-	}
-	for _, e := range entries {
-		if !gooseName.MatchString(e.Name()) {
-			t.Errorf("%s: goose reads files named NNNN_name.sql", e.Name())
-		}
-		body, err := fs.ReadFile(fsys, e.Name())
-		noErr(t, "ReadFile", err)
-		up, down := strings.Index(string(body), "\n-- +goose Up\n"), strings.Index(string(body), "\n-- +goose Down\n")
-		if up < 0 || down < up || strings.Count(string(body), "-- +goose Up") != 1 || strings.Count(string(body), "-- +goose Down") != 1 {
-			t.Errorf("%s: want one -- +goose Up line, then one -- +goose Down line", e.Name())
-		}
-	}
+	gm, err := mysql.GolangMigrateFS()
+	noErr(t, "GolangMigrateFS", err)
+	migratefstest.Check(t, migratefstest.Layout{Goose: goose, GolangMigrate: gm,
+		NeedsBlock: func(line string) bool { return strings.EqualFold(strings.TrimSpace(line), "BEGIN") },
+		BlockWhat:  "a BEGIN … END body"})
 }
 
 // gooseParts returns the statements of the Up and the Down part of the
@@ -62,40 +47,6 @@ func gooseParts(t *testing.T, name string) (up, down string) {
 		t.Fatalf("%s: empty Up or Down part", name)
 	}
 	return up, down
-}
-
-// TestGolangMigrateFSLayout checks that every version has its up and down
-// file, named as golang-migrate reads them, and that they hold the two
-// parts of the goose file.
-func TestGolangMigrateFSLayout(t *testing.T) {
-	fsys, err := mysql.GolangMigrateFS()
-	noErr(t, "GolangMigrateFS", err)
-	entries, err := fs.ReadDir(fsys, ".")
-	noErr(t, "ReadDir", err)
-	parts := map[string][]string{}
-	for _, e := range entries {
-		m := golangMigrateName.FindStringSubmatch(e.Name())
-		if m == nil {
-			t.Errorf("%s: golang-migrate reads NNNN_name.up.sql and NNNN_name.down.sql", e.Name())
-			continue
-		}
-		parts[m[1]] = append(parts[m[1]], m[2])
-		body, err := fs.ReadFile(fsys, e.Name())
-		noErr(t, "ReadFile", err)
-		upPart, downPart := gooseParts(t, m[1]+".sql")
-		if m[2] == "up" && (!strings.Contains(string(body), upPart) || strings.Contains(string(body), downPart)) {
-			t.Errorf("%s does not hold just the Up part", e.Name())
-		}
-		if m[2] == "down" && (!strings.Contains(string(body), downPart) || strings.Contains(string(body), upPart)) {
-			t.Errorf("%s does not hold just the Down part", e.Name())
-		}
-	}
-	for name, p := range parts {
-		slices.Sort(p)
-		if !slices.Equal(p, []string{"down", "up"}) {
-			t.Errorf("%s has %v, want down and up", name, p)
-		}
-	}
 }
 
 // TestStatements checks the splitter Migrate uses instead of
@@ -177,17 +128,7 @@ func TestGolangMigrateFilesApplyAndRevert(t *testing.T) {
 		}
 	}
 	// empty already has the tables from its own Migrate: revert first.
-	entries, err := fs.ReadDir(fsys, ".")
-	noErr(t, "ReadDir", err)
-	var ups, downs []string
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".up.sql") {
-			ups = append(ups, e.Name())
-		} else {
-			downs = append(downs, e.Name())
-		}
-	}
-	slices.Reverse(downs)
+	ups, downs := migratefstest.UpsAndDowns(t, fsys)
 	for _, f := range downs {
 		run(f)
 	}
