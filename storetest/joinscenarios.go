@@ -263,6 +263,14 @@ func offboardJoinRequests(t *testing.T, st team.Store) {
 	if e := w.lastEvent(w.tm.ID); e.Action != audit.UserOffboarded || e.Target != dora.ID || e.Details["join_request"] != r.ID {
 		t.Fatalf("last event of the team %+v; want user.offboarded naming the request", e)
 	}
+	// An offboarded user cannot file a new one (nor be registered again).
+	_, err = w.svc.RequestToJoin(w.ctx, dora, w.tm.ID)
+	w.refused("an offboarded user asks to join", err, billing.ErrInvalidAccount)
+	list, err = w.svc.JoinRequests(w.ctx, w.ana.ID, w.tm.ID)
+	w.must("JoinRequests", err)
+	if len(list) != 0 {
+		t.Fatalf("an offboarded user filed %+v", list)
+	}
 }
 
 // Rule LINK-1: invite links need the invite permission, obey the ROLE-7

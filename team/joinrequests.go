@@ -123,10 +123,14 @@ func (s *Service) JoinByDomain(ctx context.Context, u User, teamID string) (Memb
 //
 // Errors match ErrInvalidInput, ErrJoinNotAllowed (no verified claim of
 // teamID to u's domain, or its policy is not JoinByRequest: under
-// JoinAutomatic use JoinByDomain), ErrAlreadyMember or ErrAlreadyRequested.
+// JoinAutomatic use JoinByDomain), ErrAlreadyMember, ErrAlreadyRequested
+// or billing.ErrInvalidAccount (u was offboarded, USER-2).
 func (s *Service) RequestToJoin(ctx context.Context, u User, teamID string) (JoinRequest, error) {
 	var r JoinRequest
 	err := s.domainJoin(ctx, u, teamID, JoinByRequest, func(ctx context.Context, tx JoinTx, t Team, c DomainClaim, u User, _ string) error {
+		if err := refuseOffboarded(ctx, tx, u.ID); err != nil {
+			return err
+		}
 		if p, err := tx.PendingJoinRequest(ctx, t.ID, u.ID); err == nil {
 			return fmt.Errorf("%w: request %s of user %s to team %s is pending", ErrAlreadyRequested, p.ID, u.ID, t.ID)
 		} else if !errors.Is(err, ErrNotFound) {

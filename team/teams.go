@@ -126,7 +126,7 @@ func (s *Service) ensurePersonal(ctx context.Context, tx Tx, u User, name string
 	t, err := tx.PersonalTeam(ctx, u.ID)
 	if err == nil {
 		if t.Deleted() {
-			return Team{}, fmt.Errorf("%w: the personal team of user %s was deleted when the user was offboarded", billing.ErrInvalidAccount, u.ID)
+			return Team{}, errOffboarded(u.ID)
 		}
 		return t, nil
 	}
@@ -134,6 +134,25 @@ func (s *Service) ensurePersonal(ctx context.Context, tx Tx, u User, name string
 		return Team{}, err
 	}
 	return s.insertPersonal(ctx, tx, u, name)
+}
+
+// errOffboarded is the refusal of a user that OffboardUser removed (USER-2)
+// by the calls that would register them again or store their email.
+func errOffboarded(userID string) error {
+	return fmt.Errorf("%w: user %s was offboarded; the user ID cannot be used again", billing.ErrInvalidAccount, userID)
+}
+
+// refuseOffboarded returns errOffboarded when userID's personal team was
+// deleted by OffboardUser (a personal team is deleted no other way).
+func refuseOffboarded(ctx context.Context, r Reader, userID string) error {
+	t, err := r.PersonalTeam(ctx, userID)
+	switch {
+	case err == nil && t.Deleted():
+		return errOffboarded(userID)
+	case err == nil || errors.Is(err, ErrNotFound):
+		return nil
+	}
+	return err
 }
 
 // insertPersonal creates a new personal team owned by u with u as its only
