@@ -260,6 +260,9 @@ type replayed struct {
 	members map[string]team.Member // Role, and in Epoch the changes since joining
 	invs    map[string]team.Invitation
 	owners  []string
+	// invite links (LINK-1..4): created by an event, and the joins each had
+	links     map[string]bool
+	linkJoins map[string]int
 }
 
 // checkTrail verifies the team's audit chain and compares the state its
@@ -288,7 +291,8 @@ func (c *checker) checkTrail(t team.Team, members map[string]team.Member, invs [
 		return
 	}
 
-	rp := replayed{members: map[string]team.Member{}, invs: map[string]team.Invitation{}}
+	rp := replayed{members: map[string]team.Member{}, invs: map[string]team.Invitation{},
+		links: map[string]bool{}, linkJoins: map[string]int{}}
 	bad := func(e audit.Event, format string, args ...any) {
 		c.fail("team %s: audit event %d (%s): %s (AUD-1)", id, e.Seq, e.Action, fmt.Sprintf(format, args...))
 	}
@@ -359,6 +363,20 @@ func (c *checker) checkTrail(t team.Team, members map[string]team.Member, invs [
 				rp.members[d["user_id"]] = team.Member{Role: inv.Role}
 			}
 			rp.invs[e.Target] = inv
+		case audit.InviteLinkCreated:
+			rp.links[e.Target] = true
+		case audit.InviteLinkJoined, audit.DomainJoined, audit.JoinRequestApproved:
+			// A join that no invitation carries (LINK-2, JOIN-2, JOIN-3).
+			if e.Action == audit.InviteLinkJoined {
+				if !rp.links[e.Target] {
+					bad(e, "a join through link %s, which no invite_link.created event made", e.Target)
+				}
+				rp.linkJoins[e.Target]++
+			}
+			if _, dup := rp.members[d["user_id"]]; dup {
+				bad(e, "user %s joined but is a member already", d["user_id"])
+			}
+			rp.members[d["user_id"]] = team.Member{Role: d["role"]}
 		case audit.MemberRoleChanged:
 			m, ok := rp.members[e.Target]
 			if !ok || m.Role != d["from"] {
@@ -421,6 +439,31 @@ func (c *checker) checkTrail(t team.Team, members map[string]team.Member, invs [
 	for _, k := range slices.Sorted(maps.Keys(rp.invs)) {
 		if !stored[k] {
 			c.fail("team %s: the audit trail names invitation %s, which the store lacks (AUD-1)", id, k)
+		}
+	}
+	c.checkLinks(id, rp)
+}
+
+// checkLinks checks the team's invite links, on a store that keeps them:
+// no link is used more often than it allows (LINK-4), and each counts the
+// joins its team's trail records through it (AUD-1).
+func (c *checker) checkLinks(id string, rp replayed) {
+	jr, ok := c.r.(team.JoinReader)
+	if !ok {
+		return
+	}
+	links, err := jr.InviteLinks(c.ctx, id)
+	if !c.read(err, "invite links of team "+id) {
+		return
+	}
+	for _, l := range links {
+		switch {
+		case !rp.links[l.ID]:
+			c.fail("team %s: invite link %s has no invite_link.created event (AUD-1)", id, l.ID)
+		case l.MaxUses > 0 && l.Uses > l.MaxUses:
+			c.fail("team %s: invite link %s was used %d times, more than its %d (LINK-4)", id, l.ID, l.Uses, l.MaxUses)
+		case l.Uses != rp.linkJoins[l.ID]:
+			c.fail("team %s: invite link %s counts %d uses; the audit trail records %d joins through it (AUD-1)", id, l.ID, l.Uses, rp.linkJoins[l.ID])
 		}
 	}
 }

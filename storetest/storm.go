@@ -89,6 +89,7 @@ func Storm(t *testing.T, newStore func(t *testing.T) team.Store, opts StormOptio
 
 	st := newStore(t)
 	w := &stormWorld{opts: opts, tokens: map[string]string{}, emails: map[string]string{}}
+	_, w.joins = st.(team.JoinStore)
 	svc, err := team.New(st,
 		team.WithPolicy(opts.Policy),
 		team.WithSeatLimit(opts.SeatLimit),
@@ -152,10 +153,12 @@ type stormWorld struct {
 	tokens   map[string]string // invitation ID -> newest token
 	emails   map[string]string // invitation ID -> invited email
 	invIDs   []string
-	extra    []string // teams made during the storm (upgrades)
+	links    []stormLink // invite links made (on a JoinStore)
+	extra    []string    // teams made during the storm (upgrades)
 	outcomes map[string]int
 
-	ops atomic.Int64
+	ops   atomic.Int64
+	joins bool // the store is a team.JoinStore: invite links join the mix
 }
 
 func (w *stormWorld) notify(_ context.Context, msg team.InvitationMessage) error {
@@ -282,6 +285,19 @@ func (w *stormWorld) summary() string {
 	return sb.String()
 }
 
+// stormLink is an invite link the storm made.
+type stormLink struct{ teamID, id, token string }
+
+// randomLink returns a link the storm made, or one that names nothing.
+func (w *stormWorld) randomLink(rng *mrand.Rand) stormLink {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.links) == 0 || rng.IntN(20) == 0 {
+		return stormLink{teamID: "storm-no-such-team", id: "no-such-link", token: "no-such-token"}
+	}
+	return w.links[rng.IntN(len(w.links))]
+}
+
 // randomInvitation returns a known invitation ID and its newest token.
 func (w *stormWorld) randomInvitation(rng *mrand.Rand) (string, string) {
 	w.mu.Lock()
@@ -323,7 +339,11 @@ func (w *stormWorld) step(ctx context.Context, rng *mrand.Rand) (string, error) 
 			other = members[rng.IntN(len(members))]
 		}
 	}
-	switch rng.IntN(22) {
+	op := rng.IntN(24)
+	if op >= 21 && !w.joins {
+		op = 23 // no invite links on this store: a read instead
+	}
+	switch op {
 	case 0, 1, 2:
 		email := other.Email
 		if rng.IntN(8) == 0 {
@@ -413,6 +433,23 @@ func (w *stormWorld) step(ctx context.Context, rng *mrand.Rand) (string, error) 
 			_, err := w.svc.RecordEvent(ctx, team.RecordEventParams{ActorID: u.ID, TeamID: tm, Action: "storm.event", Target: other.ID})
 			return "RecordEvent", err
 		}
+	case 21:
+		// Invite links (LINK-1..4), racing with invitations and removals
+		// for the same seats.
+		if rng.IntN(3) == 0 {
+			l := w.randomLink(rng)
+			return "RevokeInviteLink", w.svc.RevokeInviteLink(ctx, team.RevokeInviteLinkParams{ActorID: u.ID, TeamID: l.teamID, LinkID: l.id})
+		}
+		res, err := w.svc.CreateInviteLink(ctx, team.CreateInviteLinkParams{ActorID: u.ID, TeamID: tm, Role: w.roleName(rng), MaxUses: rng.IntN(4)})
+		if err == nil {
+			w.mu.Lock()
+			w.links = append(w.links, stormLink{teamID: tm, id: res.Link.ID, token: res.Token})
+			w.mu.Unlock()
+		}
+		return "CreateInviteLink", err
+	case 22:
+		_, err := w.svc.JoinByLink(ctx, other, w.randomLink(rng).token)
+		return "JoinByLink", err
 	default:
 		// Reads that must agree with themselves under writes.
 		if err := w.svc.Authorize(ctx, u.ID, tm, rbac.Use, team.Resource{Type: "doc", ID: "d1", CreatorID: other.ID}); err != nil {
@@ -466,6 +503,10 @@ var refusals = []struct {
 	{"ErrIdempotencyConflict", team.ErrIdempotencyConflict},
 	{"ErrBrokenChain", team.ErrBrokenChain},
 	{"ErrUnknownRole", team.ErrUnknownRole},
+	{"ErrLinkRevoked", team.ErrLinkRevoked},
+	{"ErrLinkExpired", team.ErrLinkExpired},
+	{"ErrLinkUsedUp", team.ErrLinkUsedUp},
+	{"ErrLinkAuthorityLost", team.ErrLinkAuthorityLost},
 	{"ErrNotFound", team.ErrNotFound},
 	{"ErrConflict", team.ErrConflict},
 }
