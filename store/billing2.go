@@ -387,17 +387,14 @@ func (s *state) usageSeries(q billing.SeriesQuery) ([]billing.SeriesPoint, error
 	if err != nil {
 		return nil, fmt.Errorf("store: usage series: %w", err)
 	}
-	type key struct {
-		bucket int
-		user   string
-	}
-	sums := map[key]*billing.SeriesPoint{}
-	// Records of one team come in time order: the bucket [start, next) of
-	// the last record is kept, and the next one found by binary search
-	// over the bounds only when a record leaves it.
+	// The points of each bucket by member. Records of one team come in time
+	// order: the bucket [start, next) of the last record is kept, and the
+	// next one found by binary search over the bounds only when a record
+	// leaves it; within it, a member's point is one string-keyed lookup.
+	buckets := map[int]map[string]*billing.SeriesPoint{}
 	var start, next time.Time
 	bucket := -1
-	var last *billing.SeriesPoint
+	var points map[string]*billing.SeriesPoint
 	s.scanUsage(q.TeamID, q.AccountID, q.From, q.To, func(r *billing.UsageRecord) {
 		if err != nil || (q.UserID != "" && r.UserID != q.UserID) {
 			return
@@ -405,17 +402,16 @@ func (s *state) usageSeries(q billing.SeriesQuery) ([]billing.SeriesPoint, error
 		if bucket < 0 || r.Time.Before(start) || !r.Time.Before(next) {
 			bucket = sort.Search(len(bounds), func(i int) bool { return bounds[i].After(r.Time) }) - 1
 			start, next = bounds[bucket], bounds[bucket+1]
-			last = nil
-		}
-		p := last
-		if p == nil || p.UserID != r.UserID {
-			k := key{bucket, r.UserID}
-			p = sums[k]
-			if p == nil {
-				p = &billing.SeriesPoint{Start: start, UserID: r.UserID}
-				sums[k] = p
+			points = buckets[bucket]
+			if points == nil {
+				points = map[string]*billing.SeriesPoint{}
+				buckets[bucket] = points
 			}
-			last = p
+		}
+		p := points[r.UserID]
+		if p == nil {
+			p = &billing.SeriesPoint{Start: start, UserID: r.UserID}
+			points[r.UserID] = p
 		}
 		if e := addExact(&p.Amount, r.Amount, func() string { return "a bucket of member " + r.UserID + " used more than that" }); e != nil {
 			err = e
@@ -426,9 +422,11 @@ func (s *state) usageSeries(q billing.SeriesQuery) ([]billing.SeriesPoint, error
 	if err != nil {
 		return nil, err
 	}
-	out := make([]billing.SeriesPoint, 0, len(sums))
-	for _, p := range sums {
-		out = append(out, *p)
+	var out []billing.SeriesPoint
+	for _, points := range buckets {
+		for _, p := range points {
+			out = append(out, *p)
+		}
 	}
 	slices.SortFunc(out, func(a, b billing.SeriesPoint) int {
 		return cmp.Or(a.Start.Compare(b.Start), strings.Compare(a.UserID, b.UserID))
