@@ -116,7 +116,37 @@ func newJoinWorld(t *testing.T, st team.Store, opts ...team.Option) *joinWorld {
 	w.invite(w.bob, rbac.RoleAdmin)
 	w.invite(w.carl, rbac.RoleMember)
 	w.invite(w.vic, rbac.RoleViewer)
+	t.Cleanup(w.checkInvariants)
 	return w
+}
+
+// checkInvariants runs CheckInvariants, once the scenario is over, on its
+// team and the teams of the users who end up in it: their audit trails
+// must tell the joins through links, domains and requests (AUD-1) and no
+// link may be used beyond its limit (LINK-4). Seats are the scenarios' own
+// business (their seat limits differ), so the check's is left high.
+func (w *joinWorld) checkInvariants() {
+	if w.t.Failed() {
+		return
+	}
+	users := []string{w.ana.ID, w.bob.ID, w.carl.ID, w.vic.ID}
+	if ms, err := w.st.Members(w.ctx, w.tm.ID); err == nil {
+		for _, m := range ms {
+			users = append(users, m.UserID)
+		}
+	}
+	teams := []string{w.tm.ID}
+	for _, u := range users {
+		if ts, err := w.st.TeamsOfUser(w.ctx, u); err == nil {
+			for _, t := range ts {
+				teams = append(teams, t.ID)
+			}
+		}
+	}
+	scope := InvariantScope{TeamIDs: teams, UserIDs: users, SeatLimit: 1 << 20}
+	if err := CheckInvariants(w.ctx, w.st, scope); err != nil {
+		w.t.Errorf("invariants broken after the scenario:\n%v", err)
+	}
 }
 
 // user returns a user whose email is at another domain than w.domain.
