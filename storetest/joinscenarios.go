@@ -236,7 +236,47 @@ func joinScenarios() []testCase {
 		{"JOIN-3/ApproveWhileTeamFillsUp", joinApproveRace},
 		{"JOIN-1/DeletedTeamReleasesItsDomains", domainReleasedOnDelete},
 		{"USER-2/OffboardingClosesJoinRequests", offboardJoinRequests},
+		{"JOIN-2/AutomaticPolicyCarriesItsSettersAuthority_INV-8", domainPolicyAuthority},
 	}
+}
+
+// Rule JOIN-2 (with INV-8 and ROLE-7): an automatic join policy carries the
+// authority of the member who set it. Once they are demoted below what the
+// policy grants, or removed, automatic joins are refused and nothing
+// changes, until a member who holds the authority sets the policy again.
+func domainPolicyAuthority(t *testing.T, st team.Store) {
+	w := newJoinWorld(t, st)
+	w.verifiedClaim(team.JoinOff, "")
+	_, err := w.svc.SetJoinPolicy(w.ctx, team.SetJoinPolicyParams{ActorID: w.bob.ID, TeamID: w.tm.ID, Domain: w.domain, Policy: team.JoinAutomatic, DefaultRole: rbac.RoleAdmin})
+	w.must("bob sets automatic admin", err)
+	_, err = w.svc.ChangeRole(w.ctx, team.ChangeRoleParams{ActorID: w.ana.ID, TeamID: w.tm.ID, UserID: w.bob.ID, Role: rbac.RoleViewer})
+	w.must("ana demotes bob", err)
+	before := w.members()
+	_, err = w.svc.JoinByDomain(w.ctx, w.domainUser("d1"), w.tm.ID)
+	w.refused("join under a demoted setter's policy", err, team.ErrJoinNotAllowed)
+	open, err := w.svc.OpenTeams(w.ctx, w.domainUser("d1"))
+	w.must("OpenTeams", err)
+	if len(open) != 0 {
+		t.Fatalf("OpenTeams offers %+v, which JoinByDomain refuses", open)
+	}
+	if w.members() != before {
+		t.Fatalf("a refused join changed the members: %d, want %d", w.members(), before)
+	}
+	_, err = w.svc.SetJoinPolicy(w.ctx, team.SetJoinPolicyParams{ActorID: w.ana.ID, TeamID: w.tm.ID, Domain: w.domain, Policy: team.JoinAutomatic, DefaultRole: rbac.RoleMember})
+	w.must("ana sets the policy again", err)
+	m, err := w.svc.JoinByDomain(w.ctx, w.domainUser("d1"), w.tm.ID)
+	w.must("join under ana's policy", err)
+	if m.Role != rbac.RoleMember {
+		t.Fatalf("joined as %q, want member", m.Role)
+	}
+	// The setter removed: refused too.
+	_, err = w.svc.ChangeRole(w.ctx, team.ChangeRoleParams{ActorID: w.ana.ID, TeamID: w.tm.ID, UserID: w.bob.ID, Role: rbac.RoleAdmin})
+	w.must("ana promotes bob again", err)
+	_, err = w.svc.SetJoinPolicy(w.ctx, team.SetJoinPolicyParams{ActorID: w.bob.ID, TeamID: w.tm.ID, Domain: w.domain, Policy: team.JoinAutomatic, DefaultRole: rbac.RoleViewer})
+	w.must("bob sets automatic viewer", err)
+	w.must("ana removes bob", w.svc.RemoveMember(w.ctx, team.RemoveMemberParams{ActorID: w.ana.ID, TeamID: w.tm.ID, UserID: w.bob.ID}))
+	_, err = w.svc.JoinByDomain(w.ctx, w.domainUser("d2"), w.tm.ID)
+	w.refused("join under a removed setter's policy", err, team.ErrJoinNotAllowed)
 }
 
 // Rule JOIN-1 (with DEL-1): deleting a team releases its domain claims in

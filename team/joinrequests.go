@@ -44,7 +44,8 @@ type RejectJoinRequestParams struct {
 
 // OpenTeams returns the teams u may join through the domain of u's verified
 // email (JOIN-2): the team whose verified claim is that domain, when its
-// policy is JoinByRequest or JoinAutomatic, the team is live and u is not a
+// policy is JoinByRequest or JoinAutomatic (whose setter still holds the
+// authority it grants, see JoinByDomain), the team is live and u is not a
 // member. Among verified claims a domain belongs to one team, so the list
 // has at most one entry.
 //
@@ -85,6 +86,13 @@ func (s *Service) OpenTeams(ctx context.Context, u User) ([]OpenTeam, error) {
 	} else if !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
+	if c.Policy == JoinAutomatic {
+		if err := s.policyAuthority(ctx, s.store, c); errors.Is(err, ErrJoinNotAllowed) {
+			return out, nil // JoinByDomain would refuse it
+		} else if err != nil {
+			return nil, err
+		}
+	}
 	return append(out, OpenTeam{TeamID: t.ID, TeamName: t.Name, Domain: domain, Policy: c.Policy, Role: c.DefaultRole}), nil
 }
 
@@ -96,11 +104,16 @@ func (s *Service) OpenTeams(ctx context.Context, u User) ([]OpenTeam, error) {
 //
 // Errors match ErrInvalidInput, ErrJoinNotAllowed (no verified claim of
 // teamID to u's domain, or its policy is not JoinAutomatic: under
-// JoinByRequest use RequestToJoin), ErrAlreadyMember, ErrSeatLimit (a
-// *SeatLimitError) or ErrInvalidAccount (u was offboarded, USER-2).
+// JoinByRequest use RequestToJoin; or the member who set the policy is
+// no longer one whose role could set it, as INV-8 has it for invitations),
+// ErrAlreadyMember, ErrSeatLimit (a *SeatLimitError) or ErrInvalidAccount
+// (u was offboarded, USER-2).
 func (s *Service) JoinByDomain(ctx context.Context, u User, teamID string) (Member, error) {
 	var m Member
 	err := s.domainJoin(ctx, u, teamID, JoinAutomatic, func(ctx context.Context, tx JoinTx, t Team, c DomainClaim, u User, personal string) error {
+		if err := s.policyAuthority(ctx, tx, c); err != nil {
+			return err
+		}
 		var err error
 		if m, err = s.admit(ctx, tx, t, u, personal, c.DefaultRole, s.now().UTC()); err != nil {
 			return err
@@ -113,6 +126,32 @@ func (s *Service) JoinByDomain(ctx context.Context, u User, teamID string) (Memb
 		return Member{}, err
 	}
 	return m, nil
+}
+
+// policyAuthority refuses an automatic join under claim c once the member
+// who set its policy is no longer one whose current role could set it: the
+// settings permission and the ROLE-7 ceiling over the default role, as
+// SetJoinPolicy checked them (JOIN-2, like INV-8 for invitations).
+func (s *Service) policyAuthority(ctx context.Context, r Reader, c DomainClaim) error {
+	lost := func(why string) error {
+		return fmt.Errorf("%w: the join policy of %s was set by %s, who %s; ask a team admin to set the policy again",
+			ErrJoinNotAllowed, c.Domain, c.PolicySetBy, why)
+	}
+	_, setterRole, err := s.memberRole(ctx, r, c.PolicySetBy, c.TeamID)
+	if errors.Is(err, ErrNotMember) {
+		return lost("is no longer a member of team " + c.TeamID)
+	}
+	if err != nil {
+		return err
+	}
+	role, err := s.policy.Role(c.DefaultRole)
+	if err != nil {
+		return fmt.Errorf("teamkit: the join policy of %s names role %q that the policy does not define; set the policy again: %w", c.Domain, c.DefaultRole, err)
+	}
+	if !setterRole.Can(rbac.Settings) || s.requireInvite(setterRole, role) != nil {
+		return lost(fmt.Sprintf("now holds role %q, which cannot grant role %q", setterRole.Name, role.Name))
+	}
+	return nil
 }
 
 // RequestToJoin files u's request to join teamID, whose verified claim to
