@@ -41,6 +41,9 @@ type InvariantScope struct {
 	SeatLimit int
 	// Policy is the service's policy (nil: rbac.Standard()).
 	Policy *rbac.Policy
+	// Plans are the service's plans (zero: billing.DefaultPlans()): every
+	// account must be on one of them.
+	Plans billing.Plans
 	// Now is the time at which pending invitations are judged expired when
 	// seats are counted. The zero time counts every pending invitation as a
 	// seat, which is exact as long as no invitation has expired.
@@ -505,7 +508,13 @@ func (c *checker) checkUser(id string) {
 	if !c.read(err, "account of "+id) {
 		return
 	}
-	if a.UserID != id || a.Balance < 0 || !a.Plan.Valid() || (a.Status != billing.StatusActive && a.Status != billing.StatusSuspended) {
+	plans := c.scope.Plans
+	if len(plans.Names()) == 0 {
+		plans = billing.DefaultPlans()
+	}
+	_, planErr := plans.Lookup(a.Plan)
+	if a.UserID != id || a.Balance < 0 || planErr != nil ||
+		(a.Status != billing.StatusActive && a.Status != billing.StatusSuspended && a.Status != billing.StatusClosed) {
 		c.fail("user %s: account %s of %s has balance %d, plan %q, status %q (BILL-1, BILL-3)", id, a.ID, a.UserID, a.Balance, a.Plan, a.Status)
 	}
 }

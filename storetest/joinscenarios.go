@@ -91,6 +91,7 @@ type joinWorld struct {
 
 	ana, bob, carl, vic team.User
 	domain              string
+	plans               billing.Plans // the service's, when a scenario sets them
 }
 
 func newJoinWorld(t *testing.T, st team.Store, opts ...team.Option) *joinWorld {
@@ -143,7 +144,7 @@ func (w *joinWorld) checkInvariants() {
 			}
 		}
 	}
-	scope := InvariantScope{TeamIDs: teams, UserIDs: users, SeatLimit: 1 << 20}
+	scope := InvariantScope{TeamIDs: teams, UserIDs: users, SeatLimit: 1 << 20, Plans: w.plans}
 	if err := CheckInvariants(w.ctx, w.st, scope); err != nil {
 		w.t.Errorf("invariants broken after the scenario:\n%v", err)
 	}
@@ -237,7 +238,54 @@ func joinScenarios() []testCase {
 		{"JOIN-1/DeletedTeamReleasesItsDomains", domainReleasedOnDelete},
 		{"USER-2/OffboardingClosesJoinRequests", offboardJoinRequests},
 		{"JOIN-2/AutomaticPolicyCarriesItsSettersAuthority_INV-8", domainPolicyAuthority},
+		{"LINK-2/JoinTakesTheSeatOfTheJoinersInvitation_INV-3", linkJoinClosesInvitation},
+		{"LINK-2/SeatsFollowTheOwnersPlan_BILL-7", linkSeatsFollowPlan},
 	}
+}
+
+// Rule LINK-2 (with INV-2, INV-3): a user who joins through a link while an
+// invitation to their email is pending takes that invitation's seat: the
+// join fits in a team whose seats the invitation fills, and the invitation
+// is closed (cancelled, audited) rather than left holding a second seat.
+func linkJoinClosesInvitation(t *testing.T, st team.Store) {
+	w := newJoinWorld(t, st, team.WithSeatLimit(5)) // ana, bob, carl, vic + dan's invitation
+	dan := w.user("dan")
+	res, err := w.svc.Invite(w.ctx, team.InviteParams{ActorID: w.ana.ID, TeamID: w.tm.ID, Email: dan.Email, Role: rbac.RoleViewer})
+	w.must("Invite", err)
+	l := w.link(w.ana, rbac.RoleMember, 0, time.Time{})
+	m, err := w.svc.JoinByLink(w.ctx, dan, l.Token)
+	w.must("dan joins through the link, in his invitation's seat", err)
+	if m.Role != rbac.RoleMember {
+		t.Fatalf("joined as %q, want the link's member", m.Role)
+	}
+	inv, err := w.st.Invitation(w.ctx, res.Invitation.ID)
+	w.must("Invitation", err)
+	if inv.Status != team.InvitationCancelled {
+		t.Fatalf("dan's invitation is %s after he joined; want cancelled", inv.Status)
+	}
+	if _, err := w.svc.AcceptInvitation(w.ctx, dan, res.Token); !errors.Is(err, team.ErrInvitationCancelled) {
+		t.Fatalf("accepting the closed invitation: %v, want ErrInvitationCancelled", err)
+	}
+	_, err = w.svc.JoinByLink(w.ctx, w.user("eve"), l.Token)
+	w.refused("a sixth member", err, team.ErrSeatLimit)
+}
+
+// Rule LINK-2 with BILL-7: joins through a link count the seats of the
+// owner's plan, not only the service default.
+func linkSeatsFollowPlan(t *testing.T, st team.Store) {
+	plans, err := billing.NewPlans(billing.PlanSpec{Name: billing.PlanFree, TeamLimit: 5}, billing.PlanSpec{Name: "SMALL", TeamLimit: 5, SeatLimit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newJoinWorld(t, st, team.WithPlans(plans), team.WithSeatLimit(50))
+	w.plans = plans
+	_, err = w.svc.ChangePlan(w.ctx, team.ChangePlanParams{ActorID: team.SystemActor, AccountUserID: w.ana.ID, Plan: "SMALL"})
+	w.must("ChangePlan", err)
+	l := w.link(w.ana, rbac.RoleMember, 0, time.Time{})
+	_, err = w.svc.JoinByLink(w.ctx, w.user("dan"), l.Token)
+	w.must("the fifth member", err)
+	_, err = w.svc.JoinByLink(w.ctx, w.user("eve"), l.Token)
+	w.refused("a sixth member on a 5-seat plan", err, team.ErrSeatLimit)
 }
 
 // Rule JOIN-2 (with INV-8 and ROLE-7): an automatic join policy carries the

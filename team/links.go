@@ -354,10 +354,12 @@ func linkLookupError(err error, linkID string) error {
 
 // admit makes u, a checked user who is not a member, a member of t, a
 // live team locked by tx, with role, at now: it refuses a personal team
-// and a full team (INV-3), registers u as EnsurePersonalTeam does when the
-// library does not know them (INV-5: personal team named personal, FREE
-// account) and inserts the membership. The caller records the team's
-// event.
+// and a full team (INV-3: the seats of the owner's plan, or the service's),
+// registers u as EnsurePersonalTeam does when the library does not know
+// them (INV-5: personal team named personal, FREE account) and inserts the
+// membership. A pending invitation to u's email is cancelled, since u
+// takes its seat (recorded as InvitationCancelled with reason "joined").
+// The caller records the team's event.
 func (s *Service) admit(ctx context.Context, tx Tx, t Team, u User, personal, role string, now time.Time) (Member, error) {
 	if t.Kind == Personal {
 		return Member{}, fmt.Errorf("%w: team %s accepts no new members", ErrPersonalTeam, t.ID)
@@ -369,8 +371,23 @@ func (s *Service) admit(ctx context.Context, tx Tx, t Team, u User, personal, ro
 	if err != nil {
 		return Member{}, err
 	}
-	if used >= s.seatLimit {
-		return Member{}, &SeatLimitError{TeamID: t.ID, Limit: s.seatLimit, Used: used}
+	// A pending invitation to u's email holds the seat u now takes: it is
+	// not counted twice, and it is closed below (INV-2, INV-3).
+	pending, err := tx.Invitations(ctx, t.ID, InvitationPending)
+	if err != nil {
+		return Member{}, err
+	}
+	var own []Invitation
+	for _, inv := range pending {
+		if inv.Email == u.Email {
+			own = append(own, inv)
+			if inv.State(now) != InvitationExpired {
+				used--
+			}
+		}
+	}
+	if limit := s.seatLimitOf(ctx, tx, t); used >= limit {
+		return Member{}, &SeatLimitError{TeamID: t.ID, Limit: limit, Used: used}
 	}
 	if _, err := s.ensurePersonal(ctx, tx, u, personal); err != nil {
 		return Member{}, err
@@ -390,6 +407,16 @@ func (s *Service) admit(ctx context.Context, tx Tx, t Team, u User, personal, ro
 	}
 	if err := tx.InsertMember(ctx, m); err != nil {
 		return Member{}, err
+	}
+	for _, inv := range own {
+		inv.Status, inv.UpdatedAt = InvitationCancelled, now
+		if err := tx.UpdateInvitation(ctx, inv); err != nil {
+			return Member{}, err
+		}
+		if _, err := s.record(ctx, tx, u.ID, t.ID, audit.InvitationCancelled, inv.ID,
+			map[string]string{"email": inv.Email, "reason": "joined"}); err != nil {
+			return Member{}, err
+		}
 	}
 	return m, nil
 }
