@@ -447,9 +447,10 @@ func (c *checker) checkTrail(t team.Team, members map[string]team.Member, invs [
 	c.checkLinks(id, rp)
 }
 
-// checkLinks checks the team's invite links, on a store that keeps them:
-// no link is used more often than it allows (LINK-4), and each counts the
-// joins its team's trail records through it (AUD-1).
+// checkLinks checks the team's invite links and join requests, on a store
+// that keeps them: no link is used more often than it allows (LINK-4), each
+// counts the joins its team's trail records through it (AUD-1), and a user
+// has at most one pending request, none once a member (JOIN-3).
 func (c *checker) checkLinks(id string, rp replayed) {
 	jr, ok := c.r.(team.JoinReader)
 	if !ok {
@@ -458,6 +459,20 @@ func (c *checker) checkLinks(id string, rp replayed) {
 	links, err := jr.InviteLinks(c.ctx, id)
 	if !c.read(err, "invite links of team "+id) {
 		return
+	}
+	reqs, err := jr.JoinRequests(c.ctx, id, team.JoinRequestPending)
+	if !c.read(err, "pending join requests of team "+id) {
+		return
+	}
+	asked := map[string]bool{}
+	for _, r := range reqs {
+		if asked[r.UserID] {
+			c.fail("team %s: user %s has two pending join requests (JOIN-3)", id, r.UserID)
+		}
+		asked[r.UserID] = true
+		if _, member := c.members[id][r.UserID]; member {
+			c.fail("team %s: member %s still has pending join request %s (JOIN-3)", id, r.UserID, r.ID)
+		}
 	}
 	for _, l := range links {
 		switch {

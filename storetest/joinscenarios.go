@@ -240,6 +240,40 @@ func joinScenarios() []testCase {
 		{"JOIN-2/AutomaticPolicyCarriesItsSettersAuthority_INV-8", domainPolicyAuthority},
 		{"LINK-2/JoinTakesTheSeatOfTheJoinersInvitation_INV-3", linkJoinClosesInvitation},
 		{"LINK-2/SeatsFollowTheOwnersPlan_BILL-7", linkSeatsFollowPlan},
+		{"JOIN-3/JoiningAnotherWayClosesThePendingRequest", joinClosesRequest},
+	}
+}
+
+// Rule JOIN-3: a user whose join request is pending and who then joins
+// another way (an invitation, a link) has the request closed in the same
+// unit of work (rejected by SystemActor, reason "joined"), so no admin is
+// asked to admit a member.
+func joinClosesRequest(t *testing.T, st team.Store) {
+	w := newJoinWorld(t, st)
+	w.verifiedClaim(team.JoinByRequest, "")
+	for _, how := range []string{"invitation", "link"} {
+		u := w.domainUser("asker-" + how)
+		r, err := w.svc.RequestToJoin(w.ctx, u, w.tm.ID)
+		w.must("RequestToJoin", err)
+		if how == "invitation" {
+			res, err := w.svc.Invite(w.ctx, team.InviteParams{ActorID: w.ana.ID, TeamID: w.tm.ID, Email: u.Email, Role: rbac.RoleViewer})
+			w.must("Invite", err)
+			_, err = w.svc.AcceptInvitation(w.ctx, u, res.Token)
+			w.must("AcceptInvitation", err)
+		} else {
+			_, err = w.svc.JoinByLink(w.ctx, u, w.link(w.ana, rbac.RoleViewer, 1, time.Time{}).Token)
+			w.must("JoinByLink", err)
+		}
+		got, err := w.jr.JoinRequest(w.ctx, r.ID)
+		w.must("JoinRequest", err)
+		if got.Status != team.JoinRequestRejected || got.DecidedBy != team.SystemActor {
+			t.Fatalf("after joining by %s the request is %+v; want rejected by the system", how, got)
+		}
+	}
+	list, err := w.svc.JoinRequests(w.ctx, w.ana.ID, w.tm.ID)
+	w.must("JoinRequests", err)
+	if len(list) != 0 {
+		t.Fatalf("members' requests still pending: %+v", list)
 	}
 }
 

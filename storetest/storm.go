@@ -94,6 +94,7 @@ func Storm(t *testing.T, newStore func(t *testing.T) team.Store, opts StormOptio
 		team.WithPolicy(opts.Policy),
 		team.WithSeatLimit(opts.SeatLimit),
 		team.WithNotifier(team.NotifierFunc(w.notify)),
+		team.WithDomainVerifier(verifyAll{}),
 	)
 	if err != nil {
 		t.Fatalf("team.New: %v", err)
@@ -154,7 +155,9 @@ type stormWorld struct {
 	emails   map[string]string // invitation ID -> invited email
 	invIDs   []string
 	links    []stormLink // invite links made (on a JoinStore)
-	extra    []string    // teams made during the storm (upgrades)
+	domains  []stormDomain
+	requests []stormRequest // join requests filed
+	extra    []string       // teams made during the storm (upgrades)
 	outcomes map[string]int
 
 	ops   atomic.Int64
@@ -228,6 +231,29 @@ func (w *stormWorld) setup(ctx context.Context, t *testing.T) {
 		}
 		w.teams = append(w.teams, tm.ID)
 	}
+	if w.joins {
+		// The first teams verify a domain each (JOIN-1), with users at it
+		// who join automatically or ask to (JOIN-2, JOIN-3).
+		for i, tm := range w.teams[:min(3, len(w.teams))] {
+			owner := w.users[i]
+			d := stormDomain{teamID: tm, domain: fmt.Sprintf("%s-t%d.test", prefix, i)}
+			if _, err := w.svc.ClaimDomain(ctx, team.ClaimDomainParams{ActorID: owner.ID, TeamID: tm, Domain: d.domain}); err != nil {
+				t.Fatalf("ClaimDomain: %v", err)
+			}
+			if _, err := w.svc.VerifyDomain(ctx, team.VerifyDomainParams{ActorID: owner.ID, TeamID: tm, Domain: d.domain}); err != nil {
+				t.Fatalf("VerifyDomain: %v", err)
+			}
+			policy := []team.JoinPolicy{team.JoinAutomatic, team.JoinByRequest, team.JoinOff}[i]
+			if _, err := w.svc.SetJoinPolicy(ctx, team.SetJoinPolicyParams{ActorID: owner.ID, TeamID: tm, Domain: d.domain, Policy: policy, DefaultRole: w.opts.Policy.RegularRole().Name}); err != nil && policy == team.JoinAutomatic {
+				t.Fatalf("SetJoinPolicy: %v", err)
+			}
+			for k := range 4 {
+				d.users = append(d.users, team.User{ID: fmt.Sprintf("%s-d%d-%d", prefix, i, k), Email: fmt.Sprintf("d%d@%s", k, d.domain), Name: fmt.Sprintf("Domain user %d.%d", i, k)})
+			}
+			w.domains = append(w.domains, d)
+			w.users = append(w.users, d.users...) // invited, promoted and removed like the others
+		}
+	}
 	w.outcomes = map[string]int{}
 }
 
@@ -285,6 +311,21 @@ func (w *stormWorld) summary() string {
 	return sb.String()
 }
 
+// verifyAll is a DomainVerifier that confirms every claim: the storm is
+// about what happens once domains are verified.
+type verifyAll struct{}
+
+func (verifyAll) VerifyDomain(context.Context, team.DomainClaim) error { return nil }
+
+// stormDomain is a domain a storm team verified, and users at it.
+type stormDomain struct {
+	teamID, domain string
+	users          []team.User
+}
+
+// stormRequest is a join request the storm filed.
+type stormRequest struct{ teamID, id string }
+
 // stormLink is an invite link the storm made.
 type stormLink struct{ teamID, id, token string }
 
@@ -339,9 +380,9 @@ func (w *stormWorld) step(ctx context.Context, rng *mrand.Rand) (string, error) 
 			other = members[rng.IntN(len(members))]
 		}
 	}
-	op := rng.IntN(24)
-	if op >= 21 && !w.joins {
-		op = 23 // no invite links on this store: a read instead
+	op := rng.IntN(26)
+	if op >= 21 && op < 25 && (!w.joins || (op >= 23 && len(w.domains) == 0)) {
+		op = 25 // no invite links or domains on this store: a read instead
 	}
 	switch op {
 	case 0, 1, 2:
@@ -450,6 +491,47 @@ func (w *stormWorld) step(ctx context.Context, rng *mrand.Rand) (string, error) 
 	case 22:
 		_, err := w.svc.JoinByLink(ctx, other, w.randomLink(rng).token)
 		return "JoinByLink", err
+	case 23:
+		// A user at a verified domain joins at once or asks to, whatever the
+		// policy is now (JOIN-2).
+		d := w.domains[rng.IntN(len(w.domains))]
+		du := d.users[rng.IntN(len(d.users))]
+		if rng.IntN(2) == 0 {
+			_, err := w.svc.JoinByDomain(ctx, du, d.teamID)
+			return "JoinByDomain", err
+		}
+		r, err := w.svc.RequestToJoin(ctx, du, d.teamID)
+		if err == nil {
+			w.mu.Lock()
+			w.requests = append(w.requests, stormRequest{teamID: d.teamID, id: r.ID})
+			w.mu.Unlock()
+		}
+		return "RequestToJoin", err
+	case 24:
+		// Members decide requests and change policies (JOIN-2, JOIN-3).
+		d := w.domains[rng.IntN(len(w.domains))]
+		if ms := w.membersOf(ctx, d.teamID); len(ms) > 0 && rng.IntN(10) < 8 {
+			u = ms[rng.IntN(len(ms))]
+		}
+		switch rng.IntN(3) {
+		case 0:
+			policies := []team.JoinPolicy{team.JoinOff, team.JoinByRequest, team.JoinAutomatic}
+			_, err := w.svc.SetJoinPolicy(ctx, team.SetJoinPolicyParams{ActorID: u.ID, TeamID: d.teamID, Domain: d.domain,
+				Policy: policies[rng.IntN(len(policies))], DefaultRole: w.roleName(rng)})
+			return "SetJoinPolicy", err
+		default:
+			w.mu.Lock()
+			r := stormRequest{teamID: d.teamID, id: "no-such-request"}
+			if len(w.requests) > 0 {
+				r = w.requests[rng.IntN(len(w.requests))]
+			}
+			w.mu.Unlock()
+			if rng.IntN(3) == 0 {
+				return "RejectJoinRequest", w.svc.RejectJoinRequest(ctx, team.RejectJoinRequestParams{ActorID: u.ID, TeamID: r.teamID, RequestID: r.id})
+			}
+			_, err := w.svc.ApproveJoinRequest(ctx, team.ApproveJoinRequestParams{ActorID: u.ID, TeamID: r.teamID, RequestID: r.id, Role: w.roleName(rng)})
+			return "ApproveJoinRequest", err
+		}
 	default:
 		// Reads that must agree with themselves under writes.
 		if err := w.svc.Authorize(ctx, u.ID, tm, rbac.Use, team.Resource{Type: "doc", ID: "d1", CreatorID: other.ID}); err != nil {
@@ -507,6 +589,11 @@ var refusals = []struct {
 	{"ErrLinkExpired", team.ErrLinkExpired},
 	{"ErrLinkUsedUp", team.ErrLinkUsedUp},
 	{"ErrLinkAuthorityLost", team.ErrLinkAuthorityLost},
+	{"ErrJoinNotAllowed", team.ErrJoinNotAllowed},
+	{"ErrAlreadyRequested", team.ErrAlreadyRequested},
+	{"ErrJoinRequestClosed", team.ErrJoinRequestClosed},
+	{"ErrDomainClaimed", team.ErrDomainClaimed},
+	{"ErrDomainNotVerified", team.ErrDomainNotVerified},
 	{"ErrNotFound", team.ErrNotFound},
 	{"ErrConflict", team.ErrConflict},
 }

@@ -463,6 +463,9 @@ func (s *Service) accept(ctx context.Context, tx Tx, u User, found Invitation, h
 	if err := tx.InsertMember(ctx, m); err != nil {
 		return Member{}, err
 	}
+	if err := s.closeJoinRequestOf(ctx, tx, inv.TeamID, u.ID, now); err != nil {
+		return Member{}, err
+	}
 	inv.Status, inv.UpdatedAt = InvitationAccepted, now
 	if err := tx.UpdateInvitation(ctx, inv); err != nil {
 		return Member{}, err

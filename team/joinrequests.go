@@ -308,11 +308,12 @@ func (s *Service) ApproveJoinRequest(ctx context.Context, p ApproveJoinRequestPa
 			return err
 		}
 		now := s.now().UTC()
-		if m, err = s.admit(ctx, tx, t, u, personal, role.Name, now); err != nil {
-			return err
-		}
+		// Decided before admit, which closes the user's pending request.
 		r.Status, r.Role, r.DecidedBy, r.UpdatedAt = JoinRequestApproved, role.Name, p.ActorID, now
 		if err := tx.UpdateJoinRequest(ctx, r); err != nil {
+			return err
+		}
+		if m, err = s.admit(ctx, tx, t, u, personal, role.Name, now); err != nil {
 			return err
 		}
 		_, err = s.record(ctx, tx, p.ActorID, t.ID, audit.JoinRequestApproved, r.ID,

@@ -358,8 +358,9 @@ func linkLookupError(err error, linkID string) error {
 // registers u as EnsurePersonalTeam does when the library does not know
 // them (INV-5: personal team named personal, FREE account) and inserts the
 // membership. A pending invitation to u's email is cancelled, since u
-// takes its seat (recorded as InvitationCancelled with reason "joined").
-// The caller records the team's event.
+// takes its seat (recorded as InvitationCancelled with reason "joined"), and
+// so is u's pending join request (closeJoinRequestOf). The caller records
+// the team's event.
 func (s *Service) admit(ctx context.Context, tx Tx, t Team, u User, personal, role string, now time.Time) (Member, error) {
 	if t.Kind == Personal {
 		return Member{}, fmt.Errorf("%w: team %s accepts no new members", ErrPersonalTeam, t.ID)
@@ -408,6 +409,9 @@ func (s *Service) admit(ctx context.Context, tx Tx, t Team, u User, personal, ro
 	if err := tx.InsertMember(ctx, m); err != nil {
 		return Member{}, err
 	}
+	if err := s.closeJoinRequestOf(ctx, tx, t.ID, u.ID, now); err != nil {
+		return Member{}, err
+	}
 	for _, inv := range own {
 		inv.Status, inv.UpdatedAt = InvitationCancelled, now
 		if err := tx.UpdateInvitation(ctx, inv); err != nil {
@@ -419,4 +423,30 @@ func (s *Service) admit(ctx context.Context, tx Tx, t Team, u User, personal, ro
 		}
 	}
 	return m, nil
+}
+
+// closeJoinRequestOf closes userID's pending join request to teamID, whose
+// lock the caller holds, once they joined another way (JOIN-3): left
+// pending it would ask the team's admins to admit a member. It is rejected
+// by SystemActor and recorded as JoinRequestRejected with reason "joined".
+// On a store without JoinStore there are no requests.
+func (s *Service) closeJoinRequestOf(ctx context.Context, tx Tx, teamID, userID string, now time.Time) error {
+	jt, err := joinTx(tx)
+	if err != nil {
+		return nil
+	}
+	r, err := jt.PendingJoinRequest(ctx, teamID, userID)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	r.Status, r.DecidedBy, r.UpdatedAt = JoinRequestRejected, SystemActor, now
+	if err := jt.UpdateJoinRequest(ctx, r); err != nil {
+		return err
+	}
+	_, err = s.record(ctx, tx, userID, teamID, audit.JoinRequestRejected, r.ID,
+		map[string]string{"user_id": userID, "reason": "joined"})
+	return err
 }
