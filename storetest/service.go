@@ -40,6 +40,7 @@ func serviceCases() []testCase {
 		{"SEC-3/ConcurrentChargesKeepBalance", serviceConcurrentCharges},
 		{"USER-2/Offboard", serviceOffboardUser},
 		{"USER-1/UpdateUser", serviceUpdateUser},
+		{"USER-1/NewEmailTakesTheSeatOfItsInvitation_INV-2", serviceUpdateUserInvited},
 	}
 }
 
@@ -386,5 +387,39 @@ func serviceUpdateUser(t *testing.T, st team.Store) {
 		if m.Member.Email != email || m.Member.Name != name {
 			t.Fatalf("membership of %s = %+v, want the new email and name", m.Team.ID, m.Member)
 		}
+	}
+}
+
+// Rules USER-1, INV-2, INV-3: when a member's email changes to one that has
+// a pending invitation to a team they belong to, that invitation is
+// cancelled in the same unit of work: it would hold a second seat for a
+// member and could never be accepted. Invitations elsewhere are kept.
+func serviceUpdateUserInvited(t *testing.T, st team.Store) {
+	w := newServiceWorld(t, st)
+	ctx := w.ctx
+	ana, bob, cid := w.user("ana"), w.user("bob"), w.user("cid")
+	acme := w.teamOf(ana)
+	other := w.teamOf(cid)
+	w.join(acme, ana.ID, bob, rbac.RoleMember)
+	email := "robert-" + w.tag + "@example.com"
+	here, err := w.svc.Invite(ctx, team.InviteParams{ActorID: ana.ID, TeamID: acme.ID, Email: email, Role: rbac.RoleViewer})
+	noErr(t, "Invite in acme", err)
+	there, err := w.svc.Invite(ctx, team.InviteParams{ActorID: cid.ID, TeamID: other.ID, Email: email, Role: rbac.RoleViewer})
+	noErr(t, "Invite in cid's team", err)
+	noErr(t, "UpdateUser", w.svc.UpdateUser(ctx, team.UpdateUserParams{UserID: bob.ID, Email: &email}))
+	inv, err := st.Invitation(ctx, here.Invitation.ID)
+	noErr(t, "Invitation", err)
+	if inv.Status != team.InvitationCancelled {
+		t.Fatalf("the invitation to bob's new email in his own team is %s; want cancelled", inv.Status)
+	}
+	inv, err = st.Invitation(ctx, there.Invitation.ID)
+	noErr(t, "Invitation", err)
+	if inv.Status != team.InvitationPending {
+		t.Fatalf("the invitation in a team bob is not in is %s; want pending", inv.Status)
+	}
+	e, err := st.LastAuditEvent(ctx, acme.ID)
+	noErr(t, "LastAuditEvent", err)
+	if e.Action != audit.InvitationCancelled || e.Target != here.Invitation.ID {
+		t.Fatalf("last event of acme %+v; want the cancellation", e)
 	}
 }

@@ -47,8 +47,10 @@ type UpdateUserParams struct {
 // on; invitations already sent stay addressed to the email they were sent
 // to. Each team whose membership changed records audit.UserUpdated, with no
 // actor and details naming the user ID and the changed fields, never their
-// values. Setting the values the user already has changes and records
-// nothing.
+// values. A pending invitation to the new email in a team the user belongs
+// to is cancelled (audit.InvitationCancelled, reason "member's email"): it
+// would hold a second seat and could never be accepted. Setting the values
+// the user already has changes and records nothing.
 //
 // Errors match ErrInvalidInput or ErrNotFound (the user belongs to no team;
 // register them with EnsurePersonalTeam first).
@@ -99,6 +101,34 @@ func (s *Service) UpdateUser(ctx context.Context, p UpdateUserParams) error {
 			}
 			if _, err := s.record(ctx, tx, "", m.TeamID, audit.UserUpdated, p.UserID,
 				map[string]string{"user_id": p.UserID, "fields": strings.Join(changed, ",")}); err != nil {
+				return err
+			}
+		}
+		if p.Email == nil {
+			return nil
+		}
+		// A pending invitation to the new email in a team the user belongs
+		// to would hold a second seat and could never be accepted (INV-2,
+		// INV-3): cancel it. The user's teams are locked.
+		in := map[string]bool{}
+		for _, mem := range ms {
+			in[mem.Team.ID] = true
+		}
+		invs, err := tx.InvitationsByEmail(ctx, email, InvitationPending)
+		if err != nil {
+			return err
+		}
+		now := s.now().UTC()
+		for _, inv := range invs {
+			if !in[inv.TeamID] {
+				continue
+			}
+			inv.Status, inv.UpdatedAt = InvitationCancelled, now
+			if err := tx.UpdateInvitation(ctx, inv); err != nil {
+				return err
+			}
+			if _, err := s.record(ctx, tx, "", inv.TeamID, audit.InvitationCancelled, inv.ID,
+				map[string]string{"email": inv.Email, "reason": "member's email"}); err != nil {
 				return err
 			}
 		}
