@@ -361,12 +361,15 @@ func domainPolicyAuthority(t *testing.T, st team.Store) {
 	w.refused("join under a removed setter's policy", err, team.ErrJoinNotAllowed)
 }
 
-// Rule JOIN-1 (with DEL-1): deleting a team releases its domain claims in
-// the same unit of work, so another team can claim and verify the domain;
-// a claim of a deleted team never keeps it.
+// Rule JOIN-1 (with DEL-1, JOIN-3): deleting a team releases its domain
+// claims in the same unit of work, so another team can claim and verify
+// the domain, and closes its pending join requests, which keep no email,
+// as its pending invitations are removed.
 func domainReleasedOnDelete(t *testing.T, st team.Store) {
 	w := newJoinWorld(t, st)
-	w.verifiedClaim(team.JoinAutomatic, rbac.RoleMember)
+	w.verifiedClaim(team.JoinByRequest, "")
+	asked, err := w.svc.RequestToJoin(w.ctx, w.domainUser("asker"), w.tm.ID)
+	w.must("RequestToJoin", err)
 	w.must("DeleteTeam", w.svc.DeleteTeam(w.ctx, w.ana.ID, w.tm.ID))
 	if _, err := w.jr.VerifiedDomainClaim(w.ctx, w.domain); !errors.Is(err, team.ErrNotFound) {
 		t.Fatalf("after DeleteTeam the deleted team still holds %s: %v", w.domain, err)
@@ -376,8 +379,13 @@ func domainReleasedOnDelete(t *testing.T, st team.Store) {
 	if len(claims) != 0 {
 		t.Fatalf("the deleted team keeps claims %+v", claims)
 	}
-	if e := w.lastEvent(w.tm.ID); e.Action != audit.TeamDeleted || e.Details["domains_released"] != w.domain {
-		t.Fatalf("team.deleted event %+v does not name the released domain", e)
+	if e := w.lastEvent(w.tm.ID); e.Action != audit.TeamDeleted || e.Details["domains_released"] != w.domain || e.Details["join_requests_closed"] != "1" {
+		t.Fatalf("team.deleted event %+v does not name the released domain and the closed request", e)
+	}
+	got, err := w.jr.JoinRequest(w.ctx, asked.ID)
+	w.must("JoinRequest", err)
+	if got.Status != team.JoinRequestRejected || got.Email != "" || got.Name != "" {
+		t.Fatalf("a deleted team's pending request is %+v; want rejected, without email and name", got)
 	}
 	next, err := w.svc.CreateTeam(w.ctx, team.CreateTeamParams{Owner: w.bob, Name: "Next " + w.tag})
 	w.must("CreateTeam", err)

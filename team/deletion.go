@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/teamkit/teamkit/audit"
 	"github.com/teamkit/teamkit/rbac"
@@ -36,9 +38,10 @@ func (s *Service) DeletionPreflight(ctx context.Context, actorID, teamID string)
 // with a deletion must serialize that itself.
 //
 // In one unit of work the team is marked deleted, every membership and
-// pending invitation is removed, its email domain claims are released (on a
-// JoinStore; the event's "domains_released" lists them), and TeamDeleted is
-// recorded. The team
+// pending invitation is removed, its email domain claims are released and
+// its pending join requests rejected without their email (on a JoinStore;
+// the event's "domains_released" and "join_requests_closed" say so), and
+// TeamDeleted is recorded. The team
 // record and its audit trail stay (HostAuditLog reads them).
 //
 // Errors match ErrInvalidInput, ErrNotMember, ErrPersonalTeam,
@@ -84,9 +87,39 @@ func (s *Service) DeleteTeam(ctx context.Context, actorID, teamID string) error 
 		if len(released) > 0 {
 			details["domains_released"] = strings.Join(released, ",")
 		}
+		closed, err := closeTeamJoinRequests(ctx, tx, teamID, t.DeletedAt)
+		if err != nil {
+			return err
+		}
+		if closed > 0 {
+			details["join_requests_closed"] = strconv.Itoa(closed)
+		}
 		_, err = s.record(ctx, tx, actorID, teamID, audit.TeamDeleted, teamID, details)
 		return err
 	})
+}
+
+// closeTeamJoinRequests rejects every pending join request of teamID,
+// whose lock the caller holds, by SystemActor, and clears their email and
+// name: a deleted team keeps no requests to decide, nor the addresses of
+// those who asked (as its pending invitations are removed). It returns how
+// many it closed; on a store without JoinStore there are none.
+func closeTeamJoinRequests(ctx context.Context, tx Tx, teamID string, now time.Time) (int, error) {
+	jt, err := joinTx(tx)
+	if err != nil {
+		return 0, nil
+	}
+	reqs, err := jt.JoinRequests(ctx, teamID, JoinRequestPending)
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range reqs {
+		r.Status, r.DecidedBy, r.Email, r.Name, r.UpdatedAt = JoinRequestRejected, SystemActor, "", "", now
+		if err := jt.UpdateJoinRequest(ctx, r); err != nil {
+			return 0, err
+		}
+	}
+	return len(reqs), nil
 }
 
 // releaseDomains removes every domain claim of teamID, whose lock the
