@@ -41,8 +41,8 @@ func (s *Service) DeletionPreflight(ctx context.Context, actorID, teamID string)
 // pending invitation is removed, its email domain claims are released and
 // its pending join requests rejected without their email (on a JoinStore;
 // the event's "domains_released" and "join_requests_closed" say so), and
-// TeamDeleted is recorded. The team
-// record and its audit trail stay (HostAuditLog reads them).
+// TeamDeleted is recorded. The team record and its audit trail stay
+// (HostAuditLog reads them).
 //
 // Errors match ErrInvalidInput, ErrNotMember, ErrPersonalTeam,
 // ErrPermissionDenied or ErrResourcesRemain; a ResourceCounter error is
