@@ -467,6 +467,12 @@ func (w *stormWorld) step(ctx context.Context, rng *mrand.Rand) (string, error) 
 			}
 			return "UpgradeToCollaboration", err
 		case 2:
+			if rng.IntN(4) == 0 {
+				// USER-1: a member's email becomes one the storm invites,
+				// racing with invitations to it.
+				email := fmt.Sprintf("guest%d@example.org", rng.IntN(5))
+				return "UpdateUser", w.svc.UpdateUser(ctx, team.UpdateUserParams{UserID: u.ID, Email: &email})
+			}
 			plans := []billing.Plan{billing.PlanFree, billing.PlanTeam, billing.PlanEnterprise}
 			_, err := w.svc.ChangePlan(ctx, team.ChangePlanParams{ActorID: u.ID, TeamID: tm, Plan: plans[rng.IntN(len(plans))]})
 			return "ChangePlan", err
