@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode"
@@ -158,6 +159,102 @@ func FuzzInvitationToken(f *testing.F) {
 		}
 		if err == nil {
 			t.Fatalf("token %q accepted; only %q is valid", token, good)
+		}
+		if !errors.Is(err, team.ErrNotFound) && !errors.Is(err, team.ErrInvalidInput) {
+			t.Fatalf("token %q: want ErrNotFound or ErrInvalidInput, got %v", token, err)
+		}
+		after := mem.Snapshot()
+		if len(after.Members) != len(before.Members) || len(after.AuditEvents[tm.ID]) != len(before.AuditEvents[tm.ID]) {
+			t.Fatalf("token %q was refused but changed the store", token)
+		}
+	})
+}
+
+// FuzzNormalizeDomain: NormalizeDomain never panics; what it accepts is its
+// input trimmed, without one trailing dot, ASCII letters lower-cased, made
+// of at least two dot-separated labels of 1 to 63 letters, digits and inner
+// hyphens, and stable; so no lookalike (KELVIN SIGN, fullwidth letters) can
+// claim or match an ASCII domain (JOIN-1). What it refuses is an input
+// error for "domain".
+func FuzzNormalizeDomain(f *testing.F) {
+	for _, s := range []string{"example.com", " Example.COM. ", "", ".", "com", "a..b", "-a.b", "a-.b", "xn--bcher-kva.example",
+		"exa\u212Aple.com", "ｅxample.com", "example.com..", "a.b\x00", strings.Repeat("a", 64) + ".com", strings.Repeat("a.", 130) + "io"} {
+		f.Add(s)
+	}
+	label := regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	f.Fuzz(func(t *testing.T, in string) {
+		out, err := team.NormalizeDomain(in)
+		if err != nil {
+			requireInputError(t, err, "domain")
+			if out != "" {
+				t.Fatalf("refused %q but returned %q", in, out)
+			}
+			return
+		}
+		if want := asciiLower(strings.TrimSuffix(strings.TrimSpace(in), ".")); out != want {
+			t.Fatalf("NormalizeDomain(%q) = %q, want %q", in, out, want)
+		}
+		labels := strings.Split(out, ".")
+		if len(out) > team.MaxDomainLength || len(labels) < 2 {
+			t.Fatalf("accepted %q: too long or fewer than two labels", out)
+		}
+		for _, l := range labels {
+			if !label.MatchString(l) {
+				t.Fatalf("accepted %q with label %q", out, l)
+			}
+		}
+		if again, err := team.NormalizeDomain(out); err != nil || again != out {
+			t.Fatalf("normalising %q again gave %q, %v", out, again, err)
+		}
+	})
+}
+
+// FuzzInviteLinkToken: JoinByLink with any string as token never panics and
+// never admits anyone but the holder of the link's own token: every other
+// string is refused with ErrNotFound or ErrInvalidInput and changes
+// nothing (LINK-1, LINK-2, INV-4).
+func FuzzInviteLinkToken(f *testing.F) {
+	good := base64.RawURLEncoding.EncodeToString([]byte(fuzzTokenBytes))
+	for _, s := range []string{good, good[:42], good + "=", strings.ToLower(good), mdlHash(good), "", strings.Repeat("Q", 129)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, token string) {
+		ctx := context.Background()
+		mem := store.NewMemory()
+		svc, err := team.New(mem, team.WithRandom(strings.NewReader(fuzzTokenBytes)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ana := team.User{ID: "ana", Email: "ana@example.com"}
+		bo := team.User{ID: "bo", Email: "bo@example.com"}
+		p, err := svc.EnsurePersonalTeam(ctx, ana)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.ChangePlan(ctx, team.ChangePlanParams{ActorID: ana.ID, TeamID: p.ID, Plan: billing.PlanTeam}); err != nil {
+			t.Fatal(err)
+		}
+		tm, err := svc.CreateTeam(ctx, team.CreateTeamParams{Owner: ana, Name: "Fuzz"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		link, err := svc.CreateInviteLink(ctx, team.CreateInviteLinkParams{ActorID: ana.ID, TeamID: tm.ID, Role: rbac.RoleMember})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if link.Token != good {
+			t.Fatalf("the link's token is %q; the fuzz target assumes %q", link.Token, good)
+		}
+		before := mem.Snapshot()
+		m, err := svc.JoinByLink(ctx, bo, token)
+		if token == good {
+			if err != nil || m.TeamID != tm.ID || m.Role != rbac.RoleMember {
+				t.Fatalf("the valid token was refused: %v", err)
+			}
+			return
+		}
+		if err == nil {
+			t.Fatalf("token %q joined; only %q is valid", token, good)
 		}
 		if !errors.Is(err, team.ErrNotFound) && !errors.Is(err, team.ErrInvalidInput) {
 			t.Fatalf("token %q: want ErrNotFound or ErrInvalidInput, got %v", token, err)
