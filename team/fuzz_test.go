@@ -109,6 +109,42 @@ func FuzzNormalizeTeamName(f *testing.F) {
 // the one valid token is known: base64url of 32 bytes 0x42.
 var fuzzTokenBytes = strings.Repeat("\x42", 32)
 
+// newTokenFuzzWorld returns a service whose random bytes are
+// fuzzTokenBytes, over a memory store, with ana owning collaboration team
+// tm and bo, a user the token fuzzers try to admit.
+func newTokenFuzzWorld(t *testing.T) (context.Context, *store.Memory, *team.Service, team.User, team.User, team.Team) {
+	t.Helper()
+	ctx := context.Background()
+	mem := store.NewMemory()
+	svc, err := team.New(mem, team.WithRandom(strings.NewReader(fuzzTokenBytes)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ana := team.User{ID: "ana", Email: "ana@example.com"}
+	bo := team.User{ID: "bo", Email: "bo@example.com"}
+	p, err := svc.EnsurePersonalTeam(ctx, ana)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ChangePlan(ctx, team.ChangePlanParams{ActorID: ana.ID, TeamID: p.ID, Plan: billing.PlanTeam}); err != nil {
+		t.Fatal(err)
+	}
+	tm, err := svc.CreateTeam(ctx, team.CreateTeamParams{Owner: ana, Name: "Fuzz"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ctx, mem, svc, ana, bo, tm
+}
+
+// requireUnchanged fails when a refused token changed the members or the
+// audit trail of teamID.
+func requireUnchanged(t *testing.T, token string, before, after store.Snapshot, teamID string) {
+	t.Helper()
+	if len(after.Members) != len(before.Members) || len(after.AuditEvents[teamID]) != len(before.AuditEvents[teamID]) {
+		t.Fatalf("token %q was refused but changed the store", token)
+	}
+}
+
 // FuzzInvitationToken: AcceptInvitation with any string as token never
 // panics and never accepts anything but the invitation's own token: every
 // other string — its hash, a prefix, a case change, one character off — is
@@ -124,25 +160,7 @@ func FuzzInvitationToken(f *testing.F) {
 	f.Add(strings.Repeat("Q", 129))
 	f.Add("QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI\x00")
 	f.Fuzz(func(t *testing.T, token string) {
-		ctx := context.Background()
-		mem := store.NewMemory()
-		svc, err := team.New(mem, team.WithRandom(strings.NewReader(fuzzTokenBytes)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ana := team.User{ID: "ana", Email: "ana@example.com"}
-		bo := team.User{ID: "bo", Email: "bo@example.com"}
-		p, err := svc.EnsurePersonalTeam(ctx, ana)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := svc.ChangePlan(ctx, team.ChangePlanParams{ActorID: ana.ID, TeamID: p.ID, Plan: billing.PlanTeam}); err != nil {
-			t.Fatal(err)
-		}
-		tm, err := svc.CreateTeam(ctx, team.CreateTeamParams{Owner: ana, Name: "Fuzz"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		ctx, mem, svc, ana, bo, tm := newTokenFuzzWorld(t)
 		if _, err := svc.EnsurePersonalTeam(ctx, bo); err != nil {
 			t.Fatal(err)
 		}
@@ -163,10 +181,7 @@ func FuzzInvitationToken(f *testing.F) {
 		if !errors.Is(err, team.ErrNotFound) && !errors.Is(err, team.ErrInvalidInput) {
 			t.Fatalf("token %q: want ErrNotFound or ErrInvalidInput, got %v", token, err)
 		}
-		after := mem.Snapshot()
-		if len(after.Members) != len(before.Members) || len(after.AuditEvents[tm.ID]) != len(before.AuditEvents[tm.ID]) {
-			t.Fatalf("token %q was refused but changed the store", token)
-		}
+		requireUnchanged(t, token, before, mem.Snapshot(), tm.ID)
 	})
 }
 
@@ -219,25 +234,7 @@ func FuzzInviteLinkToken(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, token string) {
-		ctx := context.Background()
-		mem := store.NewMemory()
-		svc, err := team.New(mem, team.WithRandom(strings.NewReader(fuzzTokenBytes)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ana := team.User{ID: "ana", Email: "ana@example.com"}
-		bo := team.User{ID: "bo", Email: "bo@example.com"}
-		p, err := svc.EnsurePersonalTeam(ctx, ana)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := svc.ChangePlan(ctx, team.ChangePlanParams{ActorID: ana.ID, TeamID: p.ID, Plan: billing.PlanTeam}); err != nil {
-			t.Fatal(err)
-		}
-		tm, err := svc.CreateTeam(ctx, team.CreateTeamParams{Owner: ana, Name: "Fuzz"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		ctx, mem, svc, ana, bo, tm := newTokenFuzzWorld(t)
 		link, err := svc.CreateInviteLink(ctx, team.CreateInviteLinkParams{ActorID: ana.ID, TeamID: tm.ID, Role: rbac.RoleMember})
 		if err != nil {
 			t.Fatal(err)
@@ -259,9 +256,6 @@ func FuzzInviteLinkToken(f *testing.F) {
 		if !errors.Is(err, team.ErrNotFound) && !errors.Is(err, team.ErrInvalidInput) {
 			t.Fatalf("token %q: want ErrNotFound or ErrInvalidInput, got %v", token, err)
 		}
-		after := mem.Snapshot()
-		if len(after.Members) != len(before.Members) || len(after.AuditEvents[tm.ID]) != len(before.AuditEvents[tm.ID]) {
-			t.Fatalf("token %q was refused but changed the store", token)
-		}
+		requireUnchanged(t, token, before, mem.Snapshot(), tm.ID)
 	})
 }
