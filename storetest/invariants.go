@@ -266,6 +266,10 @@ type replayed struct {
 	// invite links (LINK-1..4): created by an event, and the joins each had
 	links     map[string]bool
 	linkJoins map[string]int
+	// offboarding (USER-2): invitations it removed (the events count them
+	// and keep no email), and a personal team whose name it reset
+	invsRemoved int
+	nameReset   bool
 }
 
 // checkTrail verifies the team's audit chain and compares the state its
@@ -305,7 +309,9 @@ func (c *checker) checkTrail(t team.Team, members map[string]team.Member, invs [
 				bad(e, "the first event of a team must be its team.created")
 				return
 			}
-		} else if rp.deleted && e.Action.Reserved() {
+		} else if rp.deleted && e.Action.Reserved() && e.Action != audit.UserOffboarded {
+			// Offboarding may still remove a deleted team's invitations to
+			// the user's email, and records that it did (USER-2).
 			bad(e, "a library event after team.deleted")
 		}
 		d := e.Details
@@ -334,6 +340,21 @@ func (c *checker) checkTrail(t team.Team, members map[string]team.Member, invs [
 				if inv.Status == team.InvitationPending {
 					delete(rp.invs, k)
 				}
+			}
+		case audit.UserOffboarded:
+			// USER-2: the user's membership ends; their personal team is
+			// deleted, its name reset; invitations to their email removed.
+			if d["team"] == "deleted" {
+				rp.deleted, rp.nameReset = true, true
+				clear(rp.members)
+			} else if _, ok := d["role"]; ok {
+				if _, member := rp.members[e.Target]; !member {
+					bad(e, "user %s is offboarded but is not a member", e.Target)
+				}
+				delete(rp.members, e.Target)
+			}
+			if n, err := strconv.Atoi(d["invitations_removed"]); err == nil {
+				rp.invsRemoved += n
 			}
 		case audit.InvitationSent:
 			if _, dup := rp.invs[e.Target]; dup {
@@ -409,6 +430,9 @@ func (c *checker) checkTrail(t team.Team, members map[string]team.Member, invs [
 	}
 	c.ownersOf[id] = rp.owners
 
+	if rp.nameReset {
+		rp.name = t.Name // the trail keeps no display name (USER-2)
+	}
 	if rp.kind != t.Kind || rp.name != t.Name || rp.owner != t.OwnerID || rp.deleted != t.Deleted() {
 		c.fail("team %s: stored kind %s, name %q, owner %s, deleted %v; its audit trail says %s, %q, %s, %v (AUD-1)",
 			id, t.Kind, t.Name, t.OwnerID, t.Deleted(), rp.kind, rp.name, rp.owner, rp.deleted)
@@ -439,9 +463,17 @@ func (c *checker) checkTrail(t team.Team, members map[string]team.Member, invs [
 				id, inv.ID, inv.Status, inv.Email, inv.Role, want.Status, want.Email, want.Role)
 		}
 	}
+	missing := 0
 	for _, k := range slices.Sorted(maps.Keys(rp.invs)) {
 		if !stored[k] {
-			c.fail("team %s: the audit trail names invitation %s, which the store lacks (AUD-1)", id, k)
+			missing++
+		}
+	}
+	if missing > rp.invsRemoved {
+		for _, k := range slices.Sorted(maps.Keys(rp.invs)) {
+			if !stored[k] {
+				c.fail("team %s: the audit trail names invitation %s, which the store lacks (AUD-1; offboarding removed %d)", id, k, rp.invsRemoved)
+			}
 		}
 	}
 	c.checkLinks(id, rp)
@@ -509,12 +541,22 @@ func (c *checker) checkUser(id string) {
 			c.fail("user %s: member of team %s, which TeamsOfUser does not list", id, teamID)
 		}
 	}
+	offboarded := false
 	if p, err := c.r.PersonalTeam(c.ctx, id); err == nil {
-		if p.Kind != team.Personal || p.OwnerID != id || p.Deleted() {
-			c.fail("user %s: personal team %s is %s, owned by %s, deleted %v (TEAM-1)", id, p.ID, p.Kind, p.OwnerID, p.Deleted())
+		// Only offboarding deletes a personal team (USER-2).
+		offboarded = p.Deleted()
+		if p.Kind != team.Personal || p.OwnerID != id {
+			c.fail("user %s: personal team %s is %s, owned by %s (TEAM-1)", id, p.ID, p.Kind, p.OwnerID)
 		}
 	} else if !errors.Is(err, team.ErrNotFound) {
 		c.read(err, "personal team of "+id)
+	}
+	if offboarded {
+		for _, t := range teams {
+			if !t.Deleted() {
+				c.fail("user %s: offboarded, but a member of team %s (USER-2)", id, t.ID)
+			}
+		}
 	}
 	a, err := c.r.Account(c.ctx, id)
 	if errors.Is(err, team.ErrNotFound) {
@@ -531,6 +573,9 @@ func (c *checker) checkUser(id string) {
 	if a.UserID != id || a.Balance < 0 || planErr != nil ||
 		(a.Status != billing.StatusActive && a.Status != billing.StatusSuspended && a.Status != billing.StatusClosed) {
 		c.fail("user %s: account %s of %s has balance %d, plan %q, status %q (BILL-1, BILL-3)", id, a.ID, a.UserID, a.Balance, a.Plan, a.Status)
+	}
+	if offboarded != (a.Status == billing.StatusClosed) {
+		c.fail("user %s: personal team deleted %v but account status %q; offboarding does both (USER-2)", id, offboarded, a.Status)
 	}
 }
 

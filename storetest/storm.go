@@ -157,7 +157,7 @@ type stormWorld struct {
 	links    []stormLink // invite links made (on a JoinStore)
 	domains  []stormDomain
 	requests []stormRequest // join requests filed
-	extra    []string       // teams made during the storm (upgrades)
+	extra    []string       // personal teams of the setup, teams made during the storm (upgrades)
 	outcomes map[string]int
 
 	ops   atomic.Int64
@@ -216,6 +216,9 @@ func (w *stormWorld) setup(ctx context.Context, t *testing.T) {
 		if err != nil {
 			t.Fatalf("EnsurePersonalTeam: %v", err)
 		}
+		// Checked at the end even once offboarding deleted it (TeamsOf no
+		// longer lists it, but its charges count).
+		w.extra = append(w.extra, p.ID)
 		if i >= w.opts.Teams {
 			continue
 		}
@@ -452,6 +455,11 @@ func (w *stormWorld) step(ctx context.Context, rng *mrand.Rand) (string, error) 
 			if rng.IntN(10) == 0 {
 				return "DeleteTeam", w.svc.DeleteTeam(ctx, u.ID, tm)
 			}
+			if rng.IntN(20) == 0 {
+				// USER-2, rarely: the user is gone for good, and every later
+				// call about them must be refused cleanly.
+				return "OffboardUser", w.svc.OffboardUser(ctx, u.ID)
+			}
 			_, err := w.svc.EnsurePersonalTeam(ctx, u)
 			return "EnsurePersonalTeam", err
 		case 1:
@@ -595,6 +603,7 @@ var refusals = []struct {
 	{"ErrLinkExpired", team.ErrLinkExpired},
 	{"ErrLinkUsedUp", team.ErrLinkUsedUp},
 	{"ErrLinkAuthorityLost", team.ErrLinkAuthorityLost},
+	{"ErrOwnsTeams", team.ErrOwnsTeams},
 	{"ErrJoinNotAllowed", team.ErrJoinNotAllowed},
 	{"ErrAlreadyRequested", team.ErrAlreadyRequested},
 	{"ErrJoinRequestClosed", team.ErrJoinRequestClosed},
