@@ -110,7 +110,7 @@ func (s *Service) Invite(ctx context.Context, p InviteParams) (InviteResult, err
 			return Invitation{}, Team{}, err
 		}
 		now := s.now().UTC()
-		used, err := s.seatsFor(ctx, tx, teamID, email, now, true)
+		used, _, err := s.seatsFor(ctx, tx, teamID, email, now, true)
 		if err != nil {
 			return Invitation{}, Team{}, err
 		}
@@ -161,42 +161,47 @@ func (s *Service) sendInvitation(ctx context.Context, actorID string, write func
 	return InviteResult{Invitation: inv, Token: token}, s.notify(ctx, inv, t.Name, token, actorID)
 }
 
-// seatsFor checks that email is neither a member of teamID nor invited to it
-// and returns the seats in use: members plus pending, unexpired invitations
-// (INV-3). A pending invitation of email that has expired is marked expired
-// when replaceExpired, so that a new one can take its place (INV-2).
-func (s *Service) seatsFor(ctx context.Context, tx Tx, teamID, email string, now time.Time, replaceExpired bool) (int, error) {
+// seatsFor checks that email is not a member of teamID and returns the
+// seats in use by others: members plus the pending, unexpired invitations
+// of other emails (INV-3), and email's own pending invitations, whose seat
+// is email's. With replaceExpired, an unexpired invitation of email is
+// refused (INV-2) and an expired one is marked expired, so that a new one
+// can take its place; it is then not returned.
+func (s *Service) seatsFor(ctx context.Context, tx Tx, teamID, email string, now time.Time, replaceExpired bool) (int, []Invitation, error) {
 	members, err := tx.Members(ctx, teamID)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	for _, m := range members {
 		if m.Email == email {
-			return 0, fmt.Errorf("%w: %s is already a member of team %s", ErrAlreadyMember, email, teamID)
+			return 0, nil, fmt.Errorf("%w: %s is already a member of team %s", ErrAlreadyMember, email, teamID)
 		}
 	}
 	pending, err := tx.Invitations(ctx, teamID, InvitationPending)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	used := len(members)
+	var own []Invitation
 	for _, p := range pending {
 		expired := p.State(now) == InvitationExpired
-		if p.Email == email && replaceExpired {
+		switch {
+		case p.Email != email:
 			if !expired {
-				return 0, fmt.Errorf("%w: %s has pending invitation %s to team %s; use ResendInvitation", ErrAlreadyInvited, email, p.ID, teamID)
+				used++
 			}
+		case !replaceExpired:
+			own = append(own, p)
+		case !expired:
+			return 0, nil, fmt.Errorf("%w: %s has pending invitation %s to team %s; use ResendInvitation", ErrAlreadyInvited, email, p.ID, teamID)
+		default:
 			p.Status, p.UpdatedAt = InvitationExpired, now
 			if err := tx.UpdateInvitation(ctx, p); err != nil {
-				return 0, err
+				return 0, nil, err
 			}
-			continue
-		}
-		if !expired {
-			used++
 		}
 	}
-	return used, nil
+	return used, own, nil
 }
 
 // ResendInvitation gives the pending invitation p.InvitationID of p.TeamID a
@@ -239,7 +244,7 @@ func (s *Service) ResendInvitation(ctx context.Context, p ResendInvitationParams
 			return Invitation{}, Team{}, err
 		}
 		now := s.now().UTC()
-		used, err := s.seatsFor(ctx, tx, teamID, inv.Email, now, false)
+		used, _, err := s.seatsFor(ctx, tx, teamID, inv.Email, now, false)
 		if err != nil {
 			return Invitation{}, Team{}, err
 		}
@@ -282,14 +287,24 @@ func (s *Service) CancelInvitation(ctx context.Context, p CancelInvitationParams
 		if inv.Status != InvitationPending {
 			return statusError(inv, inv.Status)
 		}
-		inv.Status, inv.UpdatedAt = InvitationCancelled, s.now().UTC()
-		if err := tx.UpdateInvitation(ctx, inv); err != nil {
-			return err
-		}
-		_, err = s.record(ctx, tx, actorID, teamID, audit.InvitationCancelled, inv.ID,
-			map[string]string{"email": inv.Email})
-		return err
+		return s.cancelInvitation(ctx, tx, actorID, inv, s.now().UTC(), "")
 	})
+}
+
+// cancelInvitation marks the pending invitation inv, whose team the caller
+// has locked, cancelled at now and records InvitationCancelled by actorID
+// (empty: the host); reason, when set, says why the library did it.
+func (s *Service) cancelInvitation(ctx context.Context, tx Tx, actorID string, inv Invitation, now time.Time, reason string) error {
+	inv.Status, inv.UpdatedAt = InvitationCancelled, now
+	if err := tx.UpdateInvitation(ctx, inv); err != nil {
+		return err
+	}
+	details := map[string]string{"email": inv.Email}
+	if reason != "" {
+		details["reason"] = reason
+	}
+	_, err := s.record(ctx, tx, actorID, inv.TeamID, audit.InvitationCancelled, inv.ID, details)
+	return err
 }
 
 // DeclineInvitation declines invitationID on behalf of u, whose verified
@@ -481,19 +496,30 @@ func (s *Service) accept(ctx context.Context, tx Tx, u User, found Invitation, h
 // ErrInviterLacksAuthority, unless inv's inviter is still a member of its
 // team whose current role could invite to role (INV-8, INV-1, ROLE-7).
 func (s *Service) inviterHoldsAuthority(ctx context.Context, tx Tx, inv Invitation, role rbac.Role) error {
-	_, inviterRole, err := s.memberRole(ctx, tx, inv.InviterID, inv.TeamID)
+	why, err := s.lostAuthority(ctx, tx, inv.InviterID, inv.TeamID, role, rbac.Invite)
+	if why != "" {
+		return fmt.Errorf("%w: invitation %s to role %q was issued by %s, who %s; ask a team admin for a new invitation",
+			ErrInviterLacksAuthority, inv.ID, role.Name, inv.InviterID, why)
+	}
+	return err
+}
+
+// lostAuthority says why grantorID can no longer grant role in teamID, as
+// an invitation, a link or a join policy they issued does (INV-8): they are
+// no longer a member, or their current role lacks need or cannot invite to
+// role (ROLE-7). It returns "" while they still can.
+func (s *Service) lostAuthority(ctx context.Context, r Reader, grantorID, teamID string, role rbac.Role, need rbac.Permission) (string, error) {
+	_, cur, err := s.memberRole(ctx, r, grantorID, teamID)
 	if errors.Is(err, ErrNotMember) {
-		return fmt.Errorf("%w: invitation %s was issued by %s, who is no longer a member of team %s; ask a team admin for a new invitation",
-			ErrInviterLacksAuthority, inv.ID, inv.InviterID, inv.TeamID)
+		return "is no longer a member of team " + teamID, nil
 	}
 	if err != nil {
-		return err
+		return "", err
 	}
-	if !s.policy.CanInvite(inviterRole, role) {
-		return fmt.Errorf("%w: invitation %s to role %q was issued by %s, whose role %q can no longer issue it; ask a team admin for a new invitation",
-			ErrInviterLacksAuthority, inv.ID, role.Name, inv.InviterID, inviterRole.Name)
+	if !cur.Can(need) || !s.policy.CanInvite(cur, role) {
+		return fmt.Sprintf("now holds role %q, which cannot grant role %q", cur.Name, role.Name), nil
 	}
-	return nil
+	return "", nil
 }
 
 // Invitations returns the invitations of teamID with status pending,

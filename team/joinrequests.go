@@ -133,25 +133,16 @@ func (s *Service) JoinByDomain(ctx context.Context, u User, teamID string) (Memb
 // settings permission and the ROLE-7 ceiling over the default role, as
 // SetJoinPolicy checked them (JOIN-2, like INV-8 for invitations).
 func (s *Service) policyAuthority(ctx context.Context, r Reader, c DomainClaim) error {
-	lost := func(why string) error {
-		return fmt.Errorf("%w: the join policy of %s was set by %s, who %s; ask a team admin to set the policy again",
-			ErrJoinNotAllowed, c.Domain, c.PolicySetBy, why)
-	}
-	_, setterRole, err := s.memberRole(ctx, r, c.PolicySetBy, c.TeamID)
-	if errors.Is(err, ErrNotMember) {
-		return lost("is no longer a member of team " + c.TeamID)
-	}
-	if err != nil {
-		return err
-	}
 	role, err := s.policy.Role(c.DefaultRole)
 	if err != nil {
 		return fmt.Errorf("teamkit: the join policy of %s names role %q that the policy does not define; set the policy again: %w", c.Domain, c.DefaultRole, err)
 	}
-	if !setterRole.Can(rbac.Settings) || s.requireInvite(setterRole, role) != nil {
-		return lost(fmt.Sprintf("now holds role %q, which cannot grant role %q", setterRole.Name, role.Name))
+	why, err := s.lostAuthority(ctx, r, c.PolicySetBy, c.TeamID, role, rbac.Settings)
+	if why != "" {
+		return fmt.Errorf("%w: the join policy of %s was set by %s, who %s; ask a team admin to set the policy again",
+			ErrJoinNotAllowed, c.Domain, c.PolicySetBy, why)
 	}
-	return nil
+	return err
 }
 
 // RequestToJoin files u's request to join teamID, whose verified claim to

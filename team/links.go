@@ -312,23 +312,16 @@ func (s *Service) JoinByLink(ctx context.Context, u User, token string) (Member,
 // linkAuthority refuses a link whose creator is no longer a member whose
 // current role could create it (INV-8), with ErrLinkAuthorityLost.
 func (s *Service) linkAuthority(ctx context.Context, tx Tx, l InviteLink) error {
-	_, creatorRole, err := s.memberRole(ctx, tx, l.CreatorID, l.TeamID)
-	if errors.Is(err, ErrNotMember) {
-		return fmt.Errorf("%w: link %s was created by %s, who is no longer a member of team %s; ask a team admin for a new link",
-			ErrLinkAuthorityLost, l.ID, l.CreatorID, l.TeamID)
-	}
-	if err != nil {
-		return err
-	}
 	r, err := s.policy.Role(l.Role)
 	if err != nil {
 		return fmt.Errorf("teamkit: invite link %s names role %q that the policy does not define; revoke it and create a new one: %w", l.ID, l.Role, err)
 	}
-	if err := s.requireInvite(creatorRole, r); err != nil {
-		return fmt.Errorf("%w: link %s was created by %s, whose role %q can no longer grant role %q; ask a team admin for a new link",
-			ErrLinkAuthorityLost, l.ID, l.CreatorID, creatorRole.Name, l.Role)
+	why, err := s.lostAuthority(ctx, tx, l.CreatorID, l.TeamID, r, rbac.Invite)
+	if why != "" {
+		return fmt.Errorf("%w: link %s was created by %s, who %s; ask a team admin for a new link",
+			ErrLinkAuthorityLost, l.ID, l.CreatorID, why)
 	}
-	return nil
+	return err
 }
 
 // linkStateError explains why link l cannot be used at now; nil when it is
@@ -368,24 +361,11 @@ func (s *Service) admit(ctx context.Context, tx Tx, t Team, u User, personal, ro
 	if _, err := s.policy.Role(role); err != nil {
 		return Member{}, fmt.Errorf("teamkit: role %q is not defined by the policy; ask a team admin to fix the link or policy: %w", role, err)
 	}
-	used, err := s.seatsFor(ctx, tx, t.ID, u.Email, now, false)
-	if err != nil {
-		return Member{}, err
-	}
 	// A pending invitation to u's email holds the seat u now takes: it is
-	// not counted twice, and it is closed below (INV-2, INV-3).
-	pending, err := tx.Invitations(ctx, t.ID, InvitationPending)
+	// not counted, and it is cancelled below (INV-2, INV-3).
+	used, own, err := s.seatsFor(ctx, tx, t.ID, u.Email, now, false)
 	if err != nil {
 		return Member{}, err
-	}
-	var own []Invitation
-	for _, inv := range pending {
-		if inv.Email == u.Email {
-			own = append(own, inv)
-			if inv.State(now) != InvitationExpired {
-				used--
-			}
-		}
 	}
 	if limit := s.seatLimitOf(ctx, tx, t); used >= limit {
 		return Member{}, &SeatLimitError{TeamID: t.ID, Limit: limit, Used: used}
@@ -413,12 +393,7 @@ func (s *Service) admit(ctx context.Context, tx Tx, t Team, u User, personal, ro
 		return Member{}, err
 	}
 	for _, inv := range own {
-		inv.Status, inv.UpdatedAt = InvitationCancelled, now
-		if err := tx.UpdateInvitation(ctx, inv); err != nil {
-			return Member{}, err
-		}
-		if _, err := s.record(ctx, tx, u.ID, t.ID, audit.InvitationCancelled, inv.ID,
-			map[string]string{"email": inv.Email, "reason": "joined"}); err != nil {
+		if err := s.cancelInvitation(ctx, tx, u.ID, inv, now, "joined"); err != nil {
 			return Member{}, err
 		}
 	}

@@ -123,12 +123,7 @@ func (s *Service) UpdateUser(ctx context.Context, p UpdateUserParams) error {
 			if !in[inv.TeamID] {
 				continue
 			}
-			inv.Status, inv.UpdatedAt = InvitationCancelled, now
-			if err := tx.UpdateInvitation(ctx, inv); err != nil {
-				return err
-			}
-			if _, err := s.record(ctx, tx, "", inv.TeamID, audit.InvitationCancelled, inv.ID,
-				map[string]string{"email": inv.Email, "reason": "member's email"}); err != nil {
+			if err := s.cancelInvitation(ctx, tx, "", inv, now, "member's email"); err != nil {
 				return err
 			}
 		}
